@@ -1,0 +1,60 @@
+// The one conversion every cast in tlm4ml goes through: an exact value raw * 2^-from_frac brought into a
+// Precision with its quantization (LSB side) and overflow (MSB side) modes, bit-true to ap_fixed.
+#pragma once
+
+#include <cstdint>
+
+#include "precision.h"
+
+namespace tlm4ml {
+
+using int128 = __int128;
+using uint128 = unsigned __int128;
+
+// Keeps the low `width` bits of v, sign-extended for signed types.
+inline int64_t wrap_to_width(uint64_t v, int width, bool is_signed) {
+    if (width >= 64) return static_cast<int64_t>(v);
+    if (is_signed) {
+        const int sh = 64 - width;
+        return static_cast<int64_t>(v << sh) >> sh;
+    }
+    return static_cast<int64_t>(v & ((uint64_t{1} << width) - 1));
+}
+
+// The general conversion (every Q and O mode, any shift). raw * 2^-from_frac -> raw of `to`.
+int64_t quantize(int128 raw, int from_frac, const Precision& to);
+
+// Conversion from double exactly as ap_fixed does it: the exact binary value of d, quantized with the
+// target's modes. +inf/NaN overflow upward, -inf downward (SAT types give their extreme codes, SAT_ZERO 0);
+// a wrapping target keeps the low W bits of an infinitely large power of two, which is 0.
+int64_t quantize_double(double d, const Precision& to);
+
+// A cast from a fixed source scale into one target, with the common TRN/WRAP case on a fast path.
+// Built once per layer; apply() is what the per-MAC hot loops call.
+class Requantizer {
+public:
+    Requantizer() = default;
+    Requantizer(int from_frac, const Precision& to)
+        : to_(to), shift_(from_frac - to.frac()),
+          fast_(to.quant == QuantMode::TRN && to.overflow == OverflowMode::WRAP && to.sat_bits == 0 &&
+                shift_ >= 0 && shift_ < 64) {}
+
+    int64_t operator()(int64_t raw) const {
+        if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> shift_), to_.width, to_.is_signed);
+        return quantize(raw, to_.frac() + shift_, to_);
+    }
+    int64_t wide(int128 raw) const {
+        if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> shift_), to_.width, to_.is_signed);
+        return quantize(raw, to_.frac() + shift_, to_);
+    }
+    const Precision& target() const { return to_; }
+    int shift() const { return shift_; }
+    bool fast() const { return fast_; }
+
+private:
+    Precision to_{};
+    int shift_ = 0;
+    bool fast_ = false;
+};
+
+}  // namespace tlm4ml
