@@ -34,26 +34,34 @@ int64_t quantize_double(double d, const Precision& to);
 class Requantizer {
 public:
     Requantizer() = default;
-    Requantizer(int from_frac, const Precision& to)
-        : to_(to), shift_(from_frac - to.frac()),
-          fast_(to.quant == QuantMode::TRN && to.overflow == OverflowMode::WRAP && to.sat_bits == 0 &&
-                shift_ >= 0 && shift_ < 64) {}
+    Requantizer(int from_frac, const Precision& to) : to_(to), from_frac_(from_frac) {
+        const int shift = from_frac - to.frac();
+        right_ = shift > 0 ? shift : 0;
+        left_ = shift < 0 ? -shift : 0;
+        // A plain wrap with no rounding work: TRN (floor is an arithmetic shift) or no bits dropped.
+        fast_ = to.overflow == OverflowMode::WRAP && to.sat_bits == 0 && right_ < 64 && left_ < 64 &&
+                (right_ == 0 || to.quant == QuantMode::TRN);
+    }
 
     int64_t operator()(int64_t raw) const {
-        if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> shift_), to_.width, to_.is_signed);
-        return quantize(raw, to_.frac() + shift_, to_);
+        if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> right_) << left_, to_.width, to_.is_signed);
+        return quantize(raw, from_frac_, to_);
     }
     int64_t wide(int128 raw) const {
-        if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> shift_), to_.width, to_.is_signed);
-        return quantize(raw, to_.frac() + shift_, to_);
+        if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> right_) << left_, to_.width, to_.is_signed);
+        return quantize(raw, from_frac_, to_);
     }
     const Precision& target() const { return to_; }
-    int shift() const { return shift_; }
+    int from_frac() const { return from_frac_; }
+    int right_shift() const { return right_; }
+    int left_shift() const { return left_; }
     bool fast() const { return fast_; }
 
 private:
     Precision to_{};
-    int shift_ = 0;
+    int from_frac_ = 0;
+    int right_ = 0;
+    int left_ = 0;
     bool fast_ = false;
 };
 

@@ -1,3 +1,82 @@
+// The tlm4ml command line.
+//   tlm4ml predict MODEL --inputs F [--outputs F] [--trace DIR]   untimed bit-true reference
+//   tlm4ml run MODEL ...                                            the clocked SystemC network
+// Exit codes: 0 success; 1 bad input (model, sample file, option value); 2 command-line usage error;
+// 3 a check failed (--check-ii, --expected, deadlock).
+#include <filesystem>
 #include <iostream>
-#include "rtl_models/precision.h"
-int main() { std::cout << tlm4ml::Precision::parse("ap_fixed<16,6>").str() << "\n"; }
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "layers/model.h"
+#include "layers/reference.h"
+#include "testbenches/run_command.h"
+#include "testbenches/sample_io.h"
+
+namespace {
+
+using namespace tlm4ml;
+
+int predict(const std::string& model_path, const std::string& inputs, const std::string& outputs,
+            const std::string& trace_dir, size_t samples) {
+    const Model model = load_model_file(model_path);
+    for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+    const auto in = read_samples(inputs, model.input_size(), model.input_precision, samples);
+
+    std::string out_text;
+    std::vector<std::string> trace_text(model.layers.size());
+    std::vector<std::vector<int64_t>> trace;
+    for (const auto& sample : in) {
+        const auto out = forward(model, sample, trace_dir.empty() ? nullptr : &trace);
+        out_text += format_sample(out, model.output_precision());
+        for (size_t l = 0; l < trace.size(); ++l)
+            trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
+    }
+    if (!trace_dir.empty()) {
+        std::filesystem::create_directories(trace_dir);
+        for (size_t l = 0; l < model.layers.size(); ++l)
+            write_file_atomically((std::filesystem::path(trace_dir) / (model.layers[l]->name() + ".dat")).string(),
+                                  trace_text[l]);
+    }
+    if (outputs.empty() || outputs == "-") std::cout << out_text;
+    else write_file_atomically(outputs, out_text);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"tlm4ml: clocked SystemC simulation of hls4ml-style quantized neural-network firmware"};
+    app.require_subcommand(1);
+    app.footer(
+        "Exit codes: 0 success, 1 bad input (model, samples, option values), 2 usage error,\n"
+        "3 a check failed (--check-ii, --expected, deadlock).");
+
+    std::string model, inputs, outputs, trace_dir;
+    size_t samples = 0;
+    auto* pred = app.add_subcommand("predict", "Untimed bit-true reference: outputs of every sample, exactly");
+    pred->add_option("model", model, "Model file (tlm4ml JSON)")->required();
+    pred->add_option("--inputs", inputs, "Input samples: one per line, values separated by spaces or commas")
+        ->required();
+    pred->add_option("--outputs", outputs, "Write outputs here (default: standard output)");
+    pred->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.dat");
+    pred->add_option("--samples", samples, "Use only the first K samples");
+
+    RunOptions run_opts;
+    auto* run = add_run_command(app, run_opts);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    try {
+        if (*pred) return predict(model, inputs, outputs, trace_dir, samples);
+        if (*run) return run_command(run_opts);
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,165 @@
+#include "dense.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace tlm4ml {
+
+ProductKind choose_product(const Precision& data, const Precision& weight) {
+    const bool xd = is_xnor_type(data);
+    const bool xw = is_xnor_type(weight);
+    if (xd && xw) return ProductKind::BothBinary;
+    if (xw) return ProductKind::WeightBinary;
+    if (xd) return ProductKind::DataBinary;
+    if (is_ternary_type(weight)) return ProductKind::WeightTernary;
+    return ProductKind::Mult;
+}
+
+const char* to_string(ProductKind k) {
+    switch (k) {
+        case ProductKind::Mult: return "mult";
+        case ProductKind::WeightBinary: return "weight_binary";
+        case ProductKind::DataBinary: return "data_binary";
+        case ProductKind::BothBinary: return "both_binary";
+        case ProductKind::WeightTernary: return "weight_ternary";
+    }
+    return "?";
+}
+
+namespace {
+int product_frac(ProductKind k, const Precision& d, const Precision& w) {
+    switch (k) {
+        case ProductKind::Mult: return d.frac() + w.frac();
+        case ProductKind::WeightBinary:
+        case ProductKind::WeightTernary: return d.frac();
+        case ProductKind::DataBinary: return w.frac();
+        case ProductKind::BothBinary: return 0;
+    }
+    return 0;
+}
+
+// The exact product of nnet::product::<kind>, scaled by product_frac().
+inline int128 product(ProductKind k, int64_t a, int64_t w) {
+    switch (k) {
+        case ProductKind::Mult: return int128{a} * w;
+        case ProductKind::WeightBinary: return w == 0 ? -int128{a} : int128{a};
+        case ProductKind::DataBinary: return a == 0 ? -int128{w} : int128{w};
+        case ProductKind::BothBinary: return a == w ? 1 : 0;
+        case ProductKind::WeightTernary: return w == 0 ? 0 : (w == -1 ? -int128{a} : int128{a});
+    }
+    return 0;
+}
+}  // namespace
+
+DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
+    : Layer(std::move(name), "Dense", cfg.n_in, cfg.n_out, cfg.data_t, cfg.result_t, cfg.reuse_factor),
+      cfg_(std::move(cfg)) {
+    if (cfg_.weights.size() != cfg_.n_in * cfg_.n_out || cfg_.biases.size() != cfg_.n_out)
+        throw std::invalid_argument(fmt::format("Dense {}: weight/bias sizes do not match n_in x n_out", name_));
+    kind_ = choose_product(cfg_.data_t, cfg_.weight_t);
+    product_frac_ = product_frac(kind_, cfg_.data_t, cfg_.weight_t);
+    product_to_accum_ = Requantizer(product_frac_, cfg_.accum_t);
+    accumulate_ = Requantizer(cfg_.accum_t.frac(), cfg_.accum_t);
+    narrow_mult_ = cfg_.data_t.width + cfg_.weight_t.width <= 62;
+    bias_in_accum_.resize(cfg_.n_out);
+    for (size_t j = 0; j < cfg_.n_out; ++j)
+        bias_in_accum_[j] = quantize(cfg_.biases[j], cfg_.bias_t.frac(), cfg_.accum_t);
+    // Zero weights need no multiplier (hls4ml subtracts them from the multiplier limit).
+    if (kind_ == ProductKind::Mult || kind_ == ProductKind::WeightTernary)
+        for (int64_t w : cfg_.weights) n_zeros_ += w == 0 ? 1 : 0;
+
+    // XNOR layers count matches with popcounts when the accumulator cannot wrap (it never does with
+    // hls4ml's int<ceil(log2 n_in)+2>); otherwise the generic loop keeps the per-sum wrap.
+    if (kind_ == ProductKind::BothBinary) {
+        bool fits = cfg_.accum_t.width < 64;
+        for (int64_t b : bias_in_accum_)
+            fits = fits && b >= 0 && b + static_cast<int64_t>(cfg_.n_in) <= cfg_.accum_t.max_raw();
+        if (fits && cfg_.accum_t.frac() == 0) {
+            xnor_columns_.assign(cfg_.n_out, BitVector(cfg_.n_in));
+            for (size_t i = 0; i < cfg_.n_in; ++i)
+                for (size_t j = 0; j < cfg_.n_out; ++j)
+                    xnor_columns_[j].set(i, cfg_.weights[i * cfg_.n_out + j] != 0);
+        }
+    }
+}
+
+void DenseLayer::compute_mult(const int64_t* in, int64_t* acc) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+    const int64_t* w = cfg_.weights.data();
+    const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
+    const int aw = cfg_.accum_t.width;
+    const bool as = cfg_.accum_t.is_signed;
+    for (size_t i = 0; i < n_in; ++i) {
+        const int64_t x = in[i];
+        const int64_t* wrow = w + i * n_out;
+        for (size_t j = 0; j < n_out; ++j) {
+            const int64_t p = wrap_to_width(static_cast<uint64_t>((x * wrow[j]) >> pr) << pl, aw, as);
+            acc[j] = wrap_to_width(static_cast<uint64_t>(acc[j] + p), aw, as);
+        }
+    }
+}
+
+void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+    for (size_t i = 0; i < n_in; ++i) {
+        const int64_t x = in[i];
+        const int64_t* wrow = cfg_.weights.data() + i * n_out;
+        for (size_t j = 0; j < n_out; ++j) {
+            const int64_t p = product_to_accum_.wide(product(kind_, x, wrow[j]));
+            acc[j] = accumulate_.wide(int128{acc[j]} + p);
+        }
+    }
+}
+
+void DenseLayer::compute(const int64_t* in, int64_t* out) const {
+    const size_t n_out = cfg_.n_out;
+    // Small layers are the common case; avoid a heap allocation per inference for them.
+    int64_t stack_acc[256];
+    std::vector<int64_t> heap_acc;
+    int64_t* acc = stack_acc;
+    if (n_out > 256) {
+        heap_acc.resize(n_out);
+        acc = heap_acc.data();
+    }
+    for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j];
+
+    if (!xnor_columns_.empty()) {
+        BitVector x(cfg_.n_in);
+        for (size_t i = 0; i < cfg_.n_in; ++i) x.set(i, in[i] != 0);
+        for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(x, xnor_columns_[j]);
+    } else if (kind_ == ProductKind::Mult && narrow_mult_ && product_to_accum_.fast() && accumulate_.fast()) {
+        compute_mult(in, acc);
+    } else {
+        compute_generic(in, acc);
+    }
+
+    if (kind_ == ProductKind::BothBinary) {
+        // nnet::cast for XNOR layers: res = 2*acc - n_in (acc is an integer type).
+        for (size_t j = 0; j < n_out; ++j) {
+            const int f = cfg_.accum_t.frac();
+            const int128 n = f >= 0 ? static_cast<int128>(cfg_.n_in) << f : static_cast<int128>(cfg_.n_in) >> -f;
+            const int128 v = int128{acc[j]} * 2 - n;
+            out[j] = quantize(v, cfg_.accum_t.frac(), cfg_.result_t);
+        }
+    } else {
+        for (size_t j = 0; j < n_out; ++j) out[j] = quantize(acc[j], cfg_.accum_t.frac(), cfg_.result_t);
+    }
+}
+
+std::string DenseLayer::precision_summary() const {
+    return fmt::format("weight={} bias={} accum={} result={}", cfg_.weight_t.str(), cfg_.bias_t.str(),
+                       cfg_.accum_t.str(), cfg_.result_t.str());
+}
+
+LayerCostInputs DenseLayer::cost_inputs() const {
+    LayerCostInputs c = Layer::cost_inputs();
+    c.kind = LayerCostInputs::Kind::Dense;
+    c.n_zero_weights = n_zeros_;
+    c.strategy = cfg_.strategy;
+    c.weight_width = cfg_.weight_t.width;
+    c.xnor = kind_ == ProductKind::BothBinary;
+    return c;
+}
+
+}  // namespace tlm4ml

@@ -1,0 +1,64 @@
+// Dense: hls4ml's dense_latency / dense_resource arithmetic (HLS4ML_SEMANTICS.md §3).
+// Every product is cast to accum_t, the accumulator starts at accum_t(bias), every partial sum is
+// re-stored in accum_t, and the sum is cast once to result_t (XNOR layers: 2*acc - n_in first).
+#pragma once
+
+#include <vector>
+
+#include "layer.h"
+#include "rtl_models/packed_bits.h"
+#include "rtl_models/quantize.h"
+
+namespace tlm4ml {
+
+// Which nnet::product kernel hls4ml picks for a (data, weight) type pair.
+enum class ProductKind { Mult, WeightBinary, DataBinary, BothBinary, WeightTernary };
+ProductKind choose_product(const Precision& data, const Precision& weight);
+const char* to_string(ProductKind k);
+
+// Mirrors hls4ml's dense_config: names as in nnet_dense.h.
+struct DenseConfig {
+    size_t n_in = 0;
+    size_t n_out = 0;
+    int reuse_factor = 1;
+    Strategy strategy = Strategy::Latency;
+    Precision data_t;    // the input's type (hls4ml: data_T)
+    Precision weight_t;
+    Precision bias_t;
+    Precision accum_t;
+    Precision result_t;
+    // Raw values in weight_t / bias_t. weights in Keras layout [n_in][n_out], index i*n_out + j (for the
+    // Resource strategy hls4ml stores the transpose; the numbers are the same).
+    std::vector<int64_t> weights;
+    std::vector<int64_t> biases;
+};
+
+class DenseLayer : public Layer {
+public:
+    DenseLayer(std::string name, DenseConfig cfg);
+
+    void compute(const int64_t* in, int64_t* out) const override;
+    std::string precision_summary() const override;
+    LayerCostInputs cost_inputs() const override;
+
+    const DenseConfig& config() const { return cfg_; }
+    ProductKind product_kind() const { return kind_; }
+    size_t zero_weights() const { return n_zeros_; }
+
+private:
+    void compute_mult(const int64_t* in, int64_t* acc) const;
+    void compute_generic(const int64_t* in, int64_t* acc) const;
+
+    DenseConfig cfg_;
+    ProductKind kind_;
+    size_t n_zeros_ = 0;
+    int product_frac_ = 0;
+    Requantizer product_to_accum_;
+    Requantizer accumulate_;  // accum_t + accum_t re-stored in accum_t
+    std::vector<int64_t> bias_in_accum_;
+    bool narrow_mult_ = false;  // products fit in int64_t
+    // Packed XNOR weights, one column (output j) per vector.
+    std::vector<BitVector> xnor_columns_;
+};
+
+}  // namespace tlm4ml

@@ -1,0 +1,567 @@
+// tlm4ml's JSON model file: parsing and validation. Every error names the file, the JSON path and what
+// was expected; nothing is built until the whole description has been checked.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "activation.h"
+#include "batchnorm.h"
+#include "dense.h"
+#include "model.h"
+#include "npy.h"
+#include "quantized_tanh.h"
+#include "rtl_models/packed_bits.h"
+#include "rtl_models/quantize.h"
+#include "softmax.h"
+
+namespace tlm4ml {
+
+using nlohmann::json;
+
+size_t Model::input_size() const {
+    size_t n = 1;
+    for (size_t d : input_shape) n *= d;
+    return n;
+}
+
+bool is_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
+    if (rf < 1) return false;
+    const size_t r = static_cast<size_t>(rf);
+    const size_t mf = std::min(n_in, r);
+    const size_t ml = (n_in * n_out + mf - 1) / mf;
+    return (ml % n_out == 0 || r >= n_in) && (r % n_in == 0 || r < n_in) && (n_in * n_out) % r == 0;
+}
+
+int closest_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
+    const int max_rf = static_cast<int>(n_in * n_out);
+    int best = 1;
+    for (int r = 1; r <= max_rf; ++r)
+        if (is_valid_reuse_factor(n_in, n_out, r) && std::abs(r - rf) < std::abs(best - rf)) best = r;
+    return best;
+}
+
+namespace {
+
+// Where we are in the file, for error messages.
+struct Ctx {
+    std::string file;
+    std::string path;
+    std::string base_dir;
+
+    Ctx at(const std::string& key) const { return {file, path.empty() ? key : path + "." + key, base_dir}; }
+    Ctx at(size_t index) const { return {file, fmt::format("{}[{}]", path, index), base_dir}; }
+    [[noreturn]] void fail(const std::string& what) const {
+        throw ModelError(fmt::format("{}: {}: {}", file, path.empty() ? "(top level)" : path, what));
+    }
+};
+
+const json& require(const Ctx& c, const json& obj, const char* key) {
+    if (!obj.is_object()) c.fail("expected a JSON object");
+    auto it = obj.find(key);
+    if (it == obj.end()) c.at(key).fail("missing (required)");
+    return *it;
+}
+
+std::string get_string(const Ctx& c, const json& v) {
+    if (!v.is_string()) c.fail(fmt::format("expected a string, got {}", v.type_name()));
+    return v.get<std::string>();
+}
+
+double get_number(const Ctx& c, const json& v) {
+    if (!v.is_number()) c.fail(fmt::format("expected a number, got {}", v.type_name()));
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) c.fail("expected a finite number");
+    return d;
+}
+
+int get_int(const Ctx& c, const json& v, int lo, int hi) {
+    if (!v.is_number_integer()) c.fail(fmt::format("expected an integer, got {}", v.dump()));
+    const int64_t i = v.get<int64_t>();
+    if (i < lo || i > hi) c.fail(fmt::format("expected an integer between {} and {}, got {}", lo, hi, i));
+    return static_cast<int>(i);
+}
+
+Precision get_precision(const Ctx& c, const json& v) {
+    try {
+        return Precision::parse(get_string(c, v));
+    } catch (const PrecisionError& e) {
+        c.fail(e.what());
+    }
+}
+
+void check_keys(const Ctx& c, const json& obj, const std::set<std::string>& allowed) {
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+        if (!allowed.count(it.key())) {
+            std::string list;
+            for (const auto& k : allowed) list += (list.empty() ? "" : ", ") + k;
+            c.at(it.key()).fail(fmt::format("unknown key (expected one of: {})", list));
+        }
+}
+
+// A numeric tensor given inline (nested arrays, flattened in C order) or as {"file": "x.npy"}.
+struct Tensor {
+    std::vector<size_t> shape;
+    std::vector<double> values;
+};
+
+void flatten(const Ctx& c, const json& v, size_t depth, Tensor& t) {
+    if (v.is_array()) {
+        if (t.shape.size() <= depth) t.shape.push_back(v.size());
+        else if (t.shape[depth] != v.size())
+            c.fail(fmt::format("ragged array: expected {} elements at depth {}, got {}", t.shape[depth], depth,
+                               v.size()));
+        for (size_t i = 0; i < v.size(); ++i) flatten(c.at(i), v[i], depth + 1, t);
+    } else {
+        if (depth != t.shape.size()) c.fail("ragged array: a number where an array was expected");
+        if (v.is_null()) c.fail("expected a finite number, got null (NaN is not allowed)");
+        t.values.push_back(get_number(c, v));
+    }
+}
+
+Tensor get_tensor(const Ctx& c, const json& v) {
+    Tensor t;
+    if (v.is_object()) {
+        check_keys(c, v, {"file"});
+        const std::string rel = get_string(c.at("file"), require(c, v, "file"));
+        const std::filesystem::path p = std::filesystem::path(c.base_dir) / rel;
+        NpyArray a;
+        try {
+            a = read_npy(p.string());
+        } catch (const std::exception& e) {
+            c.at("file").fail(e.what());
+        }
+        for (size_t i = 0; i < a.values.size(); ++i)
+            if (!std::isfinite(a.values[i])) c.at("file").fail(fmt::format("{}: element {} is not finite", p.string(), i));
+        t.shape = a.shape;
+        t.values = std::move(a.values);
+        return t;
+    }
+    if (!v.is_array()) c.fail("expected an array of numbers or {\"file\": \"....npy\"}");
+    flatten(c, v, 0, t);
+    if (t.shape.empty()) t.shape.push_back(0);
+    return t;
+}
+
+size_t product(const std::vector<size_t>& s) {
+    size_t n = 1;
+    for (size_t d : s) n *= d;
+    return n;
+}
+
+std::string shape_str(const std::vector<size_t>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+// Quantizes a real tensor into a type. Binary weights must be -1/+1 and ternary -1/0/+1: tlm4ml's own
+// model file carries the values the firmware holds; importers do the binarization.
+std::vector<int64_t> quantize_tensor(const Ctx& c, const Tensor& t, const Precision& p) {
+    std::vector<int64_t> raw(t.values.size());
+    for (size_t i = 0; i < t.values.size(); ++i) {
+        const double v = t.values[i];
+        if (is_xnor_type(p)) {
+            if (v != 1.0 && v != -1.0) c.fail(fmt::format("element {} is {}: binary values must be -1 or +1", i, v));
+            raw[i] = v > 0 ? 1 : 0;
+        } else if (is_ternary_type(p) && (v != 1.0 && v != -1.0 && v != 0.0)) {
+            c.fail(fmt::format("element {} is {}: ternary values must be -1, 0 or +1", i, v));
+        } else {
+            raw[i] = quantize_double(v, p);
+        }
+    }
+    return raw;
+}
+
+struct Defaults {
+    Precision precision;
+    int reuse_factor;
+    Strategy strategy;
+};
+
+Strategy parse_strategy(const Ctx& c, const json& v) {
+    std::string s = get_string(c, v);
+    std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+    if (s == "latency") return Strategy::Latency;
+    if (s == "resource") return Strategy::Resource;
+    c.fail(fmt::format("unknown strategy \"{}\" (expected Latency or Resource)", v.get<std::string>()));
+}
+
+// The per-layer "precision": a string (every type) or an object of named types.
+struct LayerPrecisions {
+    const Ctx* ctx = nullptr;
+    const json* obj = nullptr;
+    Precision all;
+    bool has_all = false;
+
+    Precision get(const char* key, const Precision& fallback, bool* given = nullptr) const {
+        if (given) *given = false;
+        if (obj && obj->contains(key)) {
+            if (given) *given = true;
+            return get_precision(ctx->at("precision").at(key), (*obj)[key]);
+        }
+        if (has_all) {
+            if (given) *given = true;
+            return all;
+        }
+        return fallback;
+    }
+};
+
+LayerPrecisions layer_precisions(const Ctx& c, const json& layer, const std::set<std::string>& keys) {
+    LayerPrecisions lp;
+    lp.ctx = &c;
+    if (!layer.contains("precision")) return lp;
+    const json& p = layer["precision"];
+    if (p.is_string()) {
+        lp.all = get_precision(c.at("precision"), p);
+        lp.has_all = true;
+    } else if (p.is_object()) {
+        check_keys(c.at("precision"), p, keys);
+        lp.obj = &p;
+    } else {
+        c.at("precision").fail("expected a precision string or an object of named precisions");
+    }
+    return lp;
+}
+
+int layer_reuse_factor(const Ctx& c, const json& layer, const Defaults& d) {
+    return layer.contains("reuse_factor") ? get_int(c.at("reuse_factor"), layer["reuse_factor"], 1, 1 << 24)
+                                          : d.reuse_factor;
+}
+
+class Builder {
+public:
+    Builder(Model& m, const Defaults& d) : m_(m), d_(d) {}
+
+    void add(const Ctx& c, const json& layer, std::vector<size_t>& shape, Precision& in_prec) {
+        const std::string name = get_string(c.at("name"), require(c, layer, "name"));
+        if (!names_.insert(name).second) c.at("name").fail(fmt::format("duplicate layer name \"{}\"", name));
+        const std::string cls = get_string(c.at("class"), require(c, layer, "class"));
+        const size_t n = product(shape);
+
+        if (cls == "Dense" || cls == "BinaryDense" || cls == "TernaryDense" || cls == "QDense") {
+            add_dense(c, layer, name, shape, in_prec);
+        } else if (cls == "BatchNormalization") {
+            check_keys(c, layer, {"name", "class", "precision", "reuse_factor", "scale", "bias"});
+            const size_t nf = shape.back();
+            const LayerPrecisions lp = layer_precisions(c, layer, {"scale", "bias", "result"});
+            BatchNormConfig cfg;
+            cfg.n_in = n;
+            cfg.n_filt = nf;
+            cfg.reuse_factor = layer_reuse_factor(c, layer, d_);
+            cfg.data_t = in_prec;
+            cfg.scale_t = lp.get("scale", d_.precision);
+            cfg.bias_t = lp.get("bias", d_.precision);
+            cfg.result_t = lp.get("result", d_.precision);
+            cfg.scale = channel_tensor(c.at("scale"), require(c, layer, "scale"), nf, cfg.scale_t);
+            cfg.bias = channel_tensor(c.at("bias"), require(c, layer, "bias"), nf, cfg.bias_t);
+            push(std::make_unique<BatchNormLayer>(name, std::move(cfg)), in_prec);
+        } else if (cls == "BatchNormalizationQuantizedTanh") {
+            check_keys(c, layer, {"name", "class", "activation", "threshold", "threshold_hi", "threshold_lo"});
+            const std::string act = get_string(c.at("activation"), require(c, layer, "activation"));
+            QuantizedTanhConfig cfg;
+            cfg.n_in = n;
+            cfg.n_filt = shape.back();
+            cfg.data_t = in_prec;
+            if (act == "binary_tanh") {
+                cfg.threshold = threshold_tensor(c.at("threshold"), require(c, layer, "threshold"), cfg);
+            } else if (act == "ternary_tanh") {
+                cfg.ternary = true;
+                cfg.threshold_hi = threshold_tensor(c.at("threshold_hi"), require(c, layer, "threshold_hi"), cfg);
+                cfg.threshold_lo = threshold_tensor(c.at("threshold_lo"), require(c, layer, "threshold_lo"), cfg);
+            } else {
+                c.at("activation").fail(fmt::format("\"{}\": expected binary_tanh or ternary_tanh", act));
+            }
+            push(std::make_unique<QuantizedTanhLayer>(name, std::move(cfg)), in_prec);
+        } else if (cls == "Activation" || cls == "ReLU" || cls == "LeakyReLU" || cls == "ThresholdedReLU" ||
+                   cls == "Softmax") {
+            std::string act;
+            if (cls == "Activation") act = get_string(c.at("activation"), require(c, layer, "activation"));
+            else if (cls == "ReLU") act = "relu";
+            else if (cls == "LeakyReLU") act = "leaky_relu";
+            else if (cls == "ThresholdedReLU") act = "thresholded_relu";
+            else act = "softmax";
+            add_activation(c, layer, name, act, n, in_prec);
+        } else if (cls == "Dropout" || cls == "InputLayer") {
+            check_keys(c, layer, {"name", "class", "rate"});
+        } else if (cls == "Flatten") {
+            check_keys(c, layer, {"name", "class"});
+            shape = {n};
+        } else if (cls == "Reshape") {
+            check_keys(c, layer, {"name", "class", "target_shape"});
+            const json& ts = require(c, layer, "target_shape");
+            if (!ts.is_array() || ts.empty()) c.at("target_shape").fail("expected a non-empty array of sizes");
+            std::vector<size_t> s;
+            for (size_t i = 0; i < ts.size(); ++i)
+                s.push_back(static_cast<size_t>(get_int(c.at("target_shape").at(i), ts[i], 1, 1 << 30)));
+            if (product(s) != n)
+                c.at("target_shape").fail(fmt::format("{} has {} elements, the input {} has {}", shape_str(s),
+                                                      product(s), shape_str(shape), n));
+            shape = s;
+        } else {
+            c.at("class").fail(fmt::format(
+                "unknown or unsupported layer class \"{}\" (supported: Dense, BinaryDense, TernaryDense, "
+                "BatchNormalization, BatchNormalizationQuantizedTanh, Activation, ReLU, LeakyReLU, "
+                "ThresholdedReLU, Softmax, Dropout, Flatten, Reshape)",
+                cls));
+        }
+    }
+
+private:
+    void push(LayerPtr l, Precision& in_prec) {
+        in_prec = l->output_precision();
+        m_.layers.push_back(std::move(l));
+    }
+
+    std::vector<int64_t> channel_tensor(const Ctx& c, const json& v, size_t nf, const Precision& p) {
+        const Tensor t = get_tensor(c, v);
+        if (t.values.size() != nf)
+            c.fail(fmt::format("expected {} values (one per channel), got shape {}", nf, shape_str(t.shape)));
+        return quantize_tensor(c, t, p);
+    }
+
+    std::vector<int64_t> threshold_tensor(const Ctx& c, const json& v, const QuantizedTanhConfig& cfg) {
+        // Thresholds live in the input's type, floored to its LSB (hls4ml's threshold_t).
+        const Tensor t = get_tensor(c, v);
+        if (t.values.size() != cfg.n_filt)
+            c.fail(fmt::format("expected {} values (one per feature), got shape {}", cfg.n_filt, shape_str(t.shape)));
+        Precision tp = cfg.data_t;
+        tp.quant = QuantMode::TRN;
+        std::vector<int64_t> raw(t.values.size());
+        for (size_t i = 0; i < raw.size(); ++i) raw[i] = quantize_double(t.values[i], tp);
+        return raw;
+    }
+
+    void add_dense(const Ctx& c, const json& layer, const std::string& name, std::vector<size_t>& shape,
+                   Precision& in_prec) {
+        check_keys(c, layer, {"name", "class", "units", "precision", "reuse_factor", "strategy", "kernel", "bias",
+                              "use_bias", "activation"});
+        if (shape.size() != 1)
+            c.fail(fmt::format("Dense needs a flat input, got shape {} (add a Flatten layer)", shape_str(shape)));
+        DenseConfig cfg;
+        cfg.n_in = shape[0];
+        cfg.n_out = static_cast<size_t>(get_int(c.at("units"), require(c, layer, "units"), 1, 1 << 24));
+        cfg.strategy = layer.contains("strategy") ? parse_strategy(c.at("strategy"), layer["strategy"]) : d_.strategy;
+        cfg.data_t = in_prec;
+        const LayerPrecisions lp = layer_precisions(c, layer, {"weight", "bias", "accum", "result"});
+        cfg.weight_t = lp.get("weight", d_.precision);
+        bool accum_given = false, result_given = false;
+        cfg.accum_t = lp.get("accum", d_.precision, &accum_given);
+        cfg.result_t = lp.get("result", d_.precision, &result_given);
+        cfg.bias_t = lp.get("bias", d_.precision);
+        if (is_xnor_type(cfg.weight_t) && is_xnor_type(cfg.data_t)) {
+            // hls4ml's quantize_dense_output: XNOR layers accumulate in ap_int<ceil(log2 n_in)+2>.
+            const Precision xp = xnor_result_precision(cfg.n_in);
+            if (!accum_given) cfg.accum_t = xp;
+            if (!result_given) cfg.result_t = xp;
+        }
+
+        const int rf = layer_reuse_factor(c, layer, d_);
+        cfg.reuse_factor = rf;
+        if (!is_valid_reuse_factor(cfg.n_in, cfg.n_out, rf)) {
+            cfg.reuse_factor = closest_valid_reuse_factor(cfg.n_in, cfg.n_out, rf);
+            m_.warnings.push_back(fmt::format("{}: {}: reuse_factor {} is not valid for n_in={} n_out={}; using "
+                                              "the closest valid one, {}",
+                                              c.file, c.at("reuse_factor").path, rf, cfg.n_in, cfg.n_out,
+                                              cfg.reuse_factor));
+        }
+
+        const Tensor k = get_tensor(c.at("kernel"), require(c, layer, "kernel"));
+        if (k.values.size() != cfg.n_in * cfg.n_out || (k.shape.size() == 2 && (k.shape[0] != cfg.n_in)))
+            c.at("kernel").fail(fmt::format("expected shape [{}, {}] (n_in x units), got {}", cfg.n_in, cfg.n_out,
+                                            shape_str(k.shape)));
+        cfg.weights = quantize_tensor(c.at("kernel"), k, cfg.weight_t);
+        bool use_bias = true;
+        if (layer.contains("use_bias")) {
+            if (!layer["use_bias"].is_boolean()) c.at("use_bias").fail("expected true or false");
+            use_bias = layer["use_bias"].get<bool>();
+        }
+        if (use_bias && layer.contains("bias")) {
+            const Tensor b = get_tensor(c.at("bias"), layer["bias"]);
+            if (b.values.size() != cfg.n_out)
+                c.at("bias").fail(fmt::format("expected {} values, got shape {}", cfg.n_out, shape_str(b.shape)));
+            cfg.biases = quantize_tensor(c.at("bias"), b, cfg.bias_t);
+        } else {
+            if (use_bias) c.at("bias").fail("missing (required unless \"use_bias\": false)");
+            cfg.biases.assign(cfg.n_out, 0);
+        }
+        const size_t n_out = cfg.n_out;
+        push(std::make_unique<DenseLayer>(name, std::move(cfg)), in_prec);
+        shape = {n_out};
+
+        if (layer.contains("activation")) {
+            const std::string act = get_string(c.at("activation"), layer["activation"]);
+            if (act != "linear") {
+                json fused = json::object();
+                add_activation(c, fused, name + "_" + act, act, n_out, in_prec, true);
+            }
+        }
+    }
+
+    void add_activation(const Ctx& c, const json& layer, const std::string& name, const std::string& act, size_t n,
+                        Precision& in_prec, bool fused = false) {
+        if (!fused && !names_.count(name)) names_.insert(name);
+        if (act == "softmax") {
+            check_keys(c, layer, {"name", "class", "activation", "precision", "reuse_factor", "implementation",
+                                  "table_size", "exp_table_size", "inv_table_size", "axis"});
+            const LayerPrecisions lp =
+                layer_precisions(c, layer, {"result", "accum", "table", "exp_table", "inv_table", "inv_inp"});
+            SoftmaxConfig cfg;
+            cfg.n_in = n;
+            cfg.reuse_factor = layer_reuse_factor(c, layer, d_);
+            cfg.data_t = in_prec;
+            cfg.result_t = lp.get("result", d_.precision);
+            cfg.accum_t = lp.get("accum", d_.precision);
+            cfg.table_t = lp.get("table", cfg.table_t);
+            cfg.exp_table_t = lp.get("exp_table", cfg.exp_table_t);
+            cfg.inv_table_t = lp.get("inv_table", cfg.inv_table_t);
+            cfg.inv_inp_t = lp.get("inv_inp", cfg.inv_inp_t);
+            if (layer.contains("implementation")) {
+                const std::string impl = get_string(c.at("implementation"), layer["implementation"]);
+                if (!parse_softmax_impl(impl, cfg.implementation))
+                    c.at("implementation").fail(fmt::format("\"{}\": expected stable, latency, legacy or argmax", impl));
+            }
+            auto table = [&](const char* key, int& field) {
+                if (!layer.contains(key)) return;
+                field = get_int(c.at(key), layer[key], 2, 1 << 20);
+                if ((field & (field - 1)) != 0) c.at(key).fail(fmt::format("{} is not a power of two", field));
+            };
+            if (layer.contains("table_size")) {
+                table("table_size", cfg.table_size);
+                cfg.exp_table_size = cfg.inv_table_size = cfg.table_size;
+            }
+            table("exp_table_size", cfg.exp_table_size);
+            table("inv_table_size", cfg.inv_table_size);
+            try {
+                push(std::make_unique<SoftmaxLayer>(name, std::move(cfg)), in_prec);
+            } catch (const std::invalid_argument& e) {
+                c.fail(e.what());
+            }
+            return;
+        }
+        ActivationConfig cfg;
+        double implied_max = 0;
+        if (!parse_activation_kind(act, cfg.kind, implied_max))
+            c.at(fused ? "activation" : "activation")
+                .fail(fmt::format("unknown activation \"{}\" (expected linear, relu, relu1, relu6, leaky_relu, "
+                                  "thresholded_relu, binary_tanh, ternary_tanh, hard_sigmoid, hard_tanh, sigmoid, "
+                                  "tanh, softplus, softsign, softmax)",
+                                  act));
+        check_keys(c, layer, {"name", "class", "activation", "precision", "reuse_factor", "table_size", "max_value",
+                              "alpha", "theta", "slope", "shift", "negative_slope"});
+        const LayerPrecisions lp = layer_precisions(c, layer, {"result", "table", "param", "slope", "shift"});
+        cfg.n_in = n;
+        cfg.reuse_factor = layer_reuse_factor(c, layer, d_);
+        cfg.data_t = in_prec;
+        Precision result_default = d_.precision;
+        if (cfg.kind == ActivationKind::BinaryTanh) result_default = Precision::integer_of(1, false);
+        if (cfg.kind == ActivationKind::TernaryTanh) result_default = Precision::integer_of(2, true);
+        cfg.result_t = lp.get("result", result_default);
+        cfg.table_t = lp.get("table", cfg.table_t);
+        cfg.param_t = lp.get("param", d_.precision);
+        cfg.slope_t = lp.get("slope", cfg.slope_t);
+        cfg.shift_t = lp.get("shift", cfg.shift_t);
+        if (layer.contains("table_size")) cfg.table_size = get_int(c.at("table_size"), layer["table_size"], 2, 1 << 20);
+        if (layer.contains("negative_slope") && get_number(c.at("negative_slope"), layer["negative_slope"]) != 0)
+            c.at("negative_slope").fail("ReLU with a negative slope: use a LeakyReLU layer");
+        if (cfg.kind == ActivationKind::Relu && layer.contains("max_value") && !layer["max_value"].is_null()) {
+            cfg.kind = ActivationKind::ReluMax;
+            implied_max = get_number(c.at("max_value"), layer["max_value"]);
+        }
+        if (cfg.kind == ActivationKind::ReluMax) {
+            if (layer.contains("max_value")) implied_max = get_number(c.at("max_value"), layer["max_value"]);
+            if (implied_max <= 0 || implied_max != std::floor(implied_max))
+                c.at("max_value").fail("relu_max needs a positive integer max_value (hls4ml's MAX_INT)");
+            cfg.max_value = static_cast<int64_t>(implied_max);
+        }
+        if (cfg.kind == ActivationKind::LeakyRelu)
+            cfg.param = quantize_double(layer.contains("alpha") ? get_number(c.at("alpha"), layer["alpha"]) : 0.3,
+                                        cfg.param_t);
+        if (cfg.kind == ActivationKind::ThresholdedRelu)
+            cfg.param = quantize_double(layer.contains("theta") ? get_number(c.at("theta"), layer["theta"]) : 1.0,
+                                        cfg.param_t);
+        if (cfg.kind == ActivationKind::HardSigmoid || cfg.kind == ActivationKind::HardTanh) {
+            cfg.slope = quantize_double(layer.contains("slope") ? get_number(c.at("slope"), layer["slope"]) : 0.2,
+                                        cfg.slope_t);
+            cfg.shift = quantize_double(layer.contains("shift") ? get_number(c.at("shift"), layer["shift"]) : 0.5,
+                                        cfg.shift_t);
+        }
+        try {
+            push(std::make_unique<ActivationLayer>(name, std::move(cfg)), in_prec);
+        } catch (const std::invalid_argument& e) {
+            c.fail(e.what());
+        }
+    }
+
+    Model& m_;
+    const Defaults& d_;
+    std::set<std::string> names_;
+};
+
+}  // namespace
+
+Model load_model_file(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw ModelError(fmt::format("{}: cannot open the model file", path));
+    json j;
+    try {
+        j = json::parse(f);
+    } catch (const json::parse_error& e) {
+        throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
+    }
+    const Ctx top{path, "", std::filesystem::path(path).parent_path().string()};
+    if (!j.is_object()) top.fail("expected a JSON object with \"input\" and \"layers\"");
+    check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
+                        "input", "layers", "source", "license", "description"});
+
+    Model m;
+    m.source_file = path;
+    m.name = j.contains("name") ? get_string(top.at("name"), j["name"]) : std::filesystem::path(path).stem().string();
+    if (j.contains("clock_period_ns")) {
+        m.clock_period_ns = get_number(top.at("clock_period_ns"), j["clock_period_ns"]);
+        if (m.clock_period_ns <= 0) top.at("clock_period_ns").fail("expected a positive period in ns");
+    }
+    if (j.contains("io_type")) {
+        const std::string io = get_string(top.at("io_type"), j["io_type"]);
+        if (io == "io_parallel") m.io_type = IoType::Parallel;
+        else if (io == "io_stream") m.io_type = IoType::Stream;
+        else top.at("io_type").fail(fmt::format("\"{}\": expected io_parallel or io_stream", io));
+    }
+    if (j.contains("strategy")) m.strategy = parse_strategy(top.at("strategy"), j["strategy"]);
+    if (j.contains("default_precision"))
+        m.default_precision = get_precision(top.at("default_precision"), j["default_precision"]);
+    if (j.contains("default_reuse_factor"))
+        m.default_reuse_factor = get_int(top.at("default_reuse_factor"), j["default_reuse_factor"], 1, 1 << 24);
+
+    const Ctx ci = top.at("input");
+    const json& in = require(top, j, "input");
+    if (!in.is_object()) ci.fail("expected an object with \"shape\"");
+    check_keys(ci, in, {"name", "shape", "precision"});
+    if (in.contains("name")) m.input_name = get_string(ci.at("name"), in["name"]);
+    const json& shape = require(ci, in, "shape");
+    if (!shape.is_array() || shape.empty()) ci.at("shape").fail("expected a non-empty array of sizes");
+    for (size_t i = 0; i < shape.size(); ++i)
+        m.input_shape.push_back(static_cast<size_t>(get_int(ci.at("shape").at(i), shape[i], 1, 1 << 24)));
+    m.input_precision = in.contains("precision") ? get_precision(ci.at("precision"), in["precision"]) : m.default_precision;
+
+    const json& layers = require(top, j, "layers");
+    if (!layers.is_array()) top.at("layers").fail("expected an array of layers");
+    const Defaults d{m.default_precision, m.default_reuse_factor, m.strategy};
+    Builder b(m, d);
+    std::vector<size_t> cur = m.input_shape;
+    Precision cur_prec = m.input_precision;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const Ctx cl = top.at("layers").at(i);
+        if (!layers[i].is_object()) cl.fail("expected a layer object with \"name\" and \"class\"");
+        b.add(cl, layers[i], cur, cur_prec);
+    }
+    if (m.layers.empty()) top.at("layers").fail("the model has no computing layer");
+    return m;
+}
+
+}  // namespace tlm4ml

@@ -1,0 +1,33 @@
+// `tlm4ml run`: options and the command that builds and simulates the clocked network.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace tlm4ml {
+
+struct RunOptions {
+    std::string model;
+    std::string inputs;
+    std::string outputs;
+    std::string expected;
+    double tolerance = 0.0;
+    std::string labels;
+    std::string report;
+    std::string vcd;
+    std::string trace_filter;
+    std::string profile;
+    bool check_ii = false;
+    int rate = 1;
+    double poisson_mean = 0.0;
+    double backpressure = 0.0;
+    unsigned seed = 1;
+    size_t samples = 0;
+    bool quiet = false;
+};
+
+CLI::App* add_run_command(CLI::App& app, RunOptions& opts);
+int run_command(const RunOptions& opts);
+
+}  // namespace tlm4ml

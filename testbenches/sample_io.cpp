@@ -1,0 +1,104 @@
+#include "sample_io.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "rtl_models/fixed_math.h"
+
+namespace tlm4ml {
+
+namespace {
+std::vector<std::string> split_fields(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char ch : line) {
+        if (ch == ' ' || ch == '\t' || ch == ',' || ch == '\r') {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+        } else {
+            cur.push_back(ch);
+        }
+    }
+    if (!cur.empty()) out.push_back(cur);
+    return out;
+}
+
+template <typename Row, typename Convert>
+std::vector<Row> read_rows(const std::string& path, size_t width, size_t max_rows, Convert convert) {
+    std::ifstream f(path);
+    if (!f) throw SampleFileError(fmt::format("{}: cannot open the file", path));
+    std::vector<Row> rows;
+    std::string line;
+    size_t line_no = 0;
+    while (std::getline(f, line)) {
+        ++line_no;
+        const auto fields = split_fields(line);
+        if (fields.empty()) continue;
+        if (fields.size() != width)
+            throw SampleFileError(fmt::format("{}:{}: expected {} values, found {}", path, line_no, width, fields.size()));
+        Row row(width);
+        for (size_t k = 0; k < width; ++k)
+            if (!convert(fields[k], row[k]))
+                throw SampleFileError(fmt::format("{}:{}: value {} \"{}\" is not a finite number", path, line_no, k + 1,
+                                                  fields[k]));
+        rows.push_back(std::move(row));
+        if (max_rows && rows.size() == max_rows) break;
+    }
+    if (rows.empty()) throw SampleFileError(fmt::format("{}: no samples in the file", path));
+    return rows;
+}
+}  // namespace
+
+std::vector<std::vector<int64_t>> read_samples(const std::string& path, size_t width, const Precision& p,
+                                               size_t max_samples) {
+    return read_rows<std::vector<int64_t>>(path, width, max_samples, [&](const std::string& s, int64_t& out) {
+        double v;
+        return parse_input_text(s, p, out, v);
+    });
+}
+
+std::vector<std::vector<double>> read_real_rows(const std::string& path, size_t width, size_t max_rows) {
+    return read_rows<std::vector<double>>(path, width, max_rows, [](const std::string& s, double& out) {
+        char* end = nullptr;
+        out = std::strtod(s.c_str(), &end);
+        return end == s.c_str() + s.size() && std::isfinite(out);
+    });
+}
+
+std::string format_sample(const std::vector<int64_t>& raw, const Precision& p) {
+    std::string out;
+    for (size_t i = 0; i < raw.size(); ++i) {
+        if (i) out.push_back(' ');
+        out += to_decimal(raw[i], p);
+    }
+    out.push_back('\n');
+    return out;
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f) throw std::runtime_error(fmt::format("{}: cannot write the file", path));
+        f << text;
+        f.close();
+        if (!f) {
+            std::remove(tmp.c_str());
+            throw std::runtime_error(fmt::format("{}: write failed", path));
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error(fmt::format("{}: cannot rename the temporary file: {}", path, ec.message()));
+    }
+}
+
+}  // namespace tlm4ml
