@@ -161,14 +161,14 @@ std::string shape_str(const std::vector<size_t>& s) {
 
 // Quantizes a real tensor into a type. Binary weights must be -1/+1 and ternary -1/0/+1: tlm4ml's own
 // model file carries the values the firmware holds; importers do the binarization.
-std::vector<int64_t> quantize_tensor(const Ctx& c, const Tensor& t, const Precision& p) {
+std::vector<int64_t> quantize_tensor(const Ctx& c, const Tensor& t, const Precision& p, bool is_weight = false) {
     std::vector<int64_t> raw(t.values.size());
     for (size_t i = 0; i < t.values.size(); ++i) {
         const double v = t.values[i];
-        if (is_xnor_type(p)) {
+        if (is_weight && is_xnor_type(p)) {
             if (v != 1.0 && v != -1.0) c.fail(fmt::format("element {} is {}: binary values must be -1 or +1", i, v));
             raw[i] = v > 0 ? 1 : 0;
-        } else if (is_ternary_type(p) && (v != 1.0 && v != -1.0 && v != 0.0)) {
+        } else if (is_weight && is_ternary_type(p) && (v != 1.0 && v != -1.0 && v != 0.0)) {
             c.fail(fmt::format("element {} is {}: ternary values must be -1, 0 or +1", i, v));
         } else {
             raw[i] = quantize_double(v, p);
@@ -375,7 +375,7 @@ private:
         if (k.values.size() != cfg.n_in * cfg.n_out || (k.shape.size() == 2 && (k.shape[0] != cfg.n_in)))
             c.at("kernel").fail(fmt::format("expected shape [{}, {}] (n_in x units), got {}", cfg.n_in, cfg.n_out,
                                             shape_str(k.shape)));
-        cfg.weights = quantize_tensor(c.at("kernel"), k, cfg.weight_t);
+        cfg.weights = quantize_tensor(c.at("kernel"), k, cfg.weight_t, true);
         bool use_bias = true;
         if (layer.contains("use_bias")) {
             if (!layer["use_bias"].is_boolean()) c.at("use_bias").fail("expected true or false");
