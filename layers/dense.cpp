@@ -159,6 +159,7 @@ LayerCostInputs DenseLayer::cost_inputs() const {
     c.strategy = cfg_.strategy;
     c.weight_width = cfg_.weight_t.width;
     c.xnor = kind_ == ProductKind::BothBinary;
+    c.no_dsp = kind_ != ProductKind::Mult;
     return c;
 }
 

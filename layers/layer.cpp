@@ -2,7 +2,6 @@
 
 namespace tlm4ml {
 
-const char* to_string(Strategy s) { return s == Strategy::Latency ? "Latency" : "Resource"; }
 const char* to_string(IoType t) { return t == IoType::Parallel ? "io_parallel" : "io_stream"; }
 
 std::string Layer::precision_summary() const { return "result=" + out_.str(); }
@@ -13,6 +12,7 @@ LayerCostInputs Layer::cost_inputs() const {
     c.n_out = n_out_;
     c.reuse_factor = reuse_factor_;
     c.data_width = in_.width;
+    c.result_width = out_.width;
     return c;
 }
 

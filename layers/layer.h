@@ -9,28 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "rtl_models/cost_model.h"
 #include "rtl_models/precision.h"
 
 namespace tlm4ml {
 
-enum class Strategy { Latency, Resource };
 enum class IoType { Parallel, Stream };
-
-const char* to_string(Strategy s);
 const char* to_string(IoType t);
-
-// What the cost model needs to know about a layer (rtl_models/cost_model.h turns it into cycles).
-struct LayerCostInputs {
-    enum class Kind { Dense, BatchNorm, Threshold, Activation, TableActivation, Softmax } kind = Kind::Activation;
-    size_t n_in = 0;
-    size_t n_out = 0;
-    size_t n_zero_weights = 0;
-    int reuse_factor = 1;
-    Strategy strategy = Strategy::Latency;
-    int data_width = 16;
-    int weight_width = 16;
-    bool xnor = false;  // one-bit x one-bit products (LUTs, no DSP)
-};
 
 class Layer {
 public:

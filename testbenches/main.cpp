@@ -3,10 +3,12 @@
 //   tlm4ml run MODEL ...                                            the clocked SystemC network
 // Exit codes: 0 success; 1 bad input (model, sample file, option value); 2 command-line usage error;
 // 3 a check failed (--check-ii, --expected, deadlock).
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <systemc>
 #include <fmt/format.h>
 
 #include "layers/model.h"
@@ -17,6 +19,9 @@
 namespace {
 
 using namespace tlm4ml;
+
+// SystemC prints its banner before sc_main runs; a static initializer is early enough to turn it off.
+const bool kQuietBanner = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
 
 int predict(const std::string& model_path, const std::string& inputs, const std::string& outputs,
             const std::string& trace_dir, size_t samples) {
@@ -46,7 +51,7 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int sc_main(int argc, char* argv[]) {
     CLI::App app{"tlm4ml: clocked SystemC simulation of hls4ml-style quantized neural-network firmware"};
     app.require_subcommand(1);
     app.footer(

@@ -1,15 +1,255 @@
 #include "run_command.h"
 
-#include <stdexcept>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "layers/network.h"
+#include "layers/reference.h"
+#include "rtl_models/quantize.h"
+#include "testbenches/ii_harness.h"
+#include "testbenches/report.h"
+#include "testbenches/sample_io.h"
+#include "testbenches/stimulus.h"
+#include "testbenches/waveform.h"
 
 namespace tlm4ml {
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
-    auto* run = app.add_subcommand("run", "Simulate the clocked network (not yet available)");
-    run->add_option("model", o.model, "Model file")->required();
+    auto* run = app.add_subcommand("run", "Simulate the clocked network: latency, II per layer, FIFO occupancy");
+    run->add_option("model", o.model, "Model file (tlm4ml JSON)")->required();
+    run->add_option("--inputs", o.inputs,
+                    "Input samples, one per line (default: --samples seeded random samples in [-4, 4))");
+    run->add_option("--outputs", o.outputs, "Write the timed network's outputs here (predict's format)");
+    run->add_option("--expected", o.expected, "Expected outputs, one line per sample; compared exactly or within --tolerance");
+    run->add_option("--tolerance", o.tolerance, "Absolute tolerance for --expected (default 0: exact)")
+        ->check(CLI::NonNegativeNumber);
+    run->add_option("--labels", o.labels,
+                    "Labels: one class index per line, or one-hot / score rows (argmax); reports accuracy");
+    run->add_option("--report", o.report, "Write the report as JSON");
+    run->add_option("--vcd", o.vcd, "Write a VCD waveform (and a .gtkw save file next to it)");
+    run->add_option("--trace-filter", o.trace_filter,
+                    "Comma-separated glob patterns of layer / channel names to trace (default: all)");
+    run->add_option("--trace-elements", o.trace_elements, "Trace at most N elements per channel (default: all)");
+    run->add_option("--profile", o.profile,
+                    "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1, default) or 'vivado2019'");
+    run->add_flag("--check-ii", o.check_ii,
+                  "Fail (exit 3) unless every layer's measured II equals its expected II");
+    run->add_option("--rate", o.rate, "Offer a new input every N cycles (default 1)")->check(CLI::Range(1, 1 << 30));
+    run->add_option("--poisson", o.poisson_mean, "Offer inputs at random times: exponential gaps of this mean (cycles)")
+        ->check(CLI::NonNegativeNumber);
+    run->add_option("--backpressure", o.backpressure, "Probability that the sink refuses an output in a cycle")
+        ->check(CLI::Range(0.0, 0.99));
+    run->add_option("--seed", o.seed, "Seed for random inputs, arrivals and back-pressure (default 1)");
+    run->add_option("--samples", o.samples, "Use only the first K samples (random inputs: how many, default 100)");
+    run->add_option("--deadlock-cycles", o.deadlock_cycles,
+                    "Report a deadlock after this many cycles without any transfer (default 100000)");
+    run->add_flag("--quiet", o.quiet, "Print only the summary lines, not the per-layer table");
     return run;
 }
 
-int run_command(const RunOptions&) { throw std::runtime_error("run: not implemented yet"); }
+namespace {
+
+std::vector<std::vector<int64_t>> random_samples(const Model& m, size_t count, unsigned seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-4.0, 4.0);
+    std::vector<std::vector<int64_t>> out(count, std::vector<int64_t>(m.input_size()));
+    for (auto& s : out)
+        for (auto& v : s) v = quantize_double(u(rng), m.input_precision);
+    return out;
+}
+
+size_t argmax(const std::vector<double>& v) {
+    size_t b = 0;
+    for (size_t i = 1; i < v.size(); ++i)
+        if (v[i] > v[b]) b = i;
+    return b;
+}
+
+std::string describe_stall(const Network& net, uint64_t cycle) {
+    std::string s = fmt::format("no transfer for a while at cycle {}:", cycle);
+    for (size_t i = 0; i < net.modules().size(); ++i) {
+        const auto& m = *net.modules()[i];
+        const auto& in = *net.channels()[i];
+        const auto& out = *net.channels()[i + 1];
+        s += fmt::format(" {} [in {} {}/{}, out {} {}/{}, {} in flight];", m.layer().name(), in.basename(), in.size(),
+                         in.depth(), out.basename(), out.size(), out.depth(), m.in_flight());
+    }
+    return s;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+    const Model model = load_model_file(o.model);
+    for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+
+    DeviceProfile profile;
+    if (o.profile.empty() || o.profile == "vitis") profile = DeviceProfile::vitis_default();
+    else if (o.profile == "vivado2019") profile = DeviceProfile::vivado_2019();
+    else profile = DeviceProfile::load(o.profile);
+
+    std::vector<std::vector<int64_t>> samples;
+    if (o.inputs.empty()) {
+        samples = random_samples(model, o.samples ? o.samples : 100, o.seed);
+        std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", samples.size(), o.seed);
+    } else {
+        samples = read_samples(o.inputs, model.input_size(), model.input_precision, o.samples);
+    }
+    std::vector<std::vector<double>> expected, labels;
+    if (!o.expected.empty()) expected = read_real_rows(o.expected, model.output_size(), samples.size());
+    if (!o.labels.empty()) {
+        // One class index per line, or one row of n_out scores per line.
+        try {
+            labels = read_real_rows(o.labels, 1, samples.size());
+        } catch (const SampleFileError&) {
+            labels = read_real_rows(o.labels, model.output_size(), samples.size());
+        }
+    }
+    if (!o.vcd.empty() && std::filesystem::is_directory(o.vcd))
+        throw std::runtime_error(fmt::format("{}: --vcd names a directory, expected a file name", o.vcd));
+
+    // Elaboration.
+    Network net("tlm4ml", model, profile);
+    SourceSchedule sched;
+    sched.every_n_cycles = o.rate;
+    sched.poisson_mean = o.poisson_mean;
+    sched.seed = o.seed;
+    Source source("source", net.input(), samples, sched, net.period());
+    Sink sink("sink", net.output(), samples.size(), o.backpressure, o.seed, net.period());
+    std::unique_ptr<WaveformTracer> tracer;
+    if (!o.vcd.empty()) {
+        TraceOptions to;
+        to.vcd_path = o.vcd;
+        to.filter = o.trace_filter;
+        to.max_elements = o.trace_elements;
+        tracer = std::make_unique<WaveformTracer>("waves", net, to);
+    }
+    std::unique_ptr<IsolatedIiHarness> ii_harness;
+    if (o.check_ii) ii_harness = std::make_unique<IsolatedIiHarness>(net, samples);
+
+    // Simulation, in slices so that a stalled network is caught instead of hanging.
+    const uint64_t slice = 20000;
+    uint64_t idle = 0, last_progress = 0;
+    bool deadlock = false;
+    while (!sink.done() || (ii_harness && !ii_harness->done())) {
+        sc_core::sc_start(net.period() * static_cast<double>(slice));
+        uint64_t progress = sink.received();
+        for (const auto& ch : net.channels()) progress += ch->stats().transfers;
+        const bool finished = sink.done() && (!ii_harness || ii_harness->done());
+        if (!sc_core::sc_pending_activity() || finished) {
+            deadlock = !finished;
+            break;
+        }
+        idle = progress == last_progress ? idle + slice : 0;
+        last_progress = progress;
+        if (idle >= o.deadlock_cycles) {
+            deadlock = true;
+            break;
+        }
+    }
+    const uint64_t end_cycle = cycle_of(sc_core::sc_time_stamp(), net.period());
+    for (const auto& ch : net.channels()) ch->finish(end_cycle);
+
+    RunReport report = make_report(net, source, sink, o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0,
+                                   profile.name);
+    report.total_cycles = sink.pop_cycles().empty() ? end_cycle : sink.pop_cycles().back() + 1;
+    if (ii_harness)
+        for (size_t i = 0; i < report.layers.size(); ++i) report.layers[i].isolated_ii = ii_harness->measured_ii(i);
+    if (deadlock) {
+        report.deadlock = true;
+        report.deadlock_detail = describe_stall(net, end_cycle);
+    }
+
+    // Scoreboard: every output against the untimed reference; then the expected file and labels.
+    const Precision& op = model.output_precision();
+    std::vector<std::vector<int64_t>> outputs(samples.size());
+    for (const auto& t : sink.results()) outputs[t.sample] = t.data;
+    for (const auto& t : sink.results()) {
+        const auto ref = forward(model, samples[t.sample]);
+        if (ref != t.data) {
+            if (report.reference_mismatches == 0)
+                report.first_mismatch = fmt::format("sample {}: timed [{}] reference [{}]", t.sample,
+                                                    format_sample(t.data, op), format_sample(ref, op));
+            ++report.reference_mismatches;
+        }
+    }
+    if (!expected.empty()) {
+        size_t bad = 0;
+        for (size_t k = 0; k < expected.size() && k < outputs.size(); ++k) {
+            if (outputs[k].empty()) continue;
+            for (size_t i = 0; i < outputs[k].size(); ++i)
+                if (std::fabs(op.to_double(outputs[k][i]) - expected[k][i]) > o.tolerance) {
+                    ++bad;
+                    break;
+                }
+        }
+        report.expected_mismatches = bad;
+    }
+    if (!labels.empty()) {
+        size_t right = 0, n = 0;
+        for (size_t k = 0; k < labels.size() && k < outputs.size(); ++k) {
+            if (outputs[k].empty()) continue;
+            std::vector<double> v(outputs[k].size());
+            for (size_t i = 0; i < v.size(); ++i) v[i] = op.to_double(outputs[k][i]);
+            const size_t want = labels[k].size() == 1 ? static_cast<size_t>(labels[k][0]) : argmax(labels[k]);
+            right += argmax(v) == want ? 1 : 0;
+            ++n;
+        }
+        report.labelled = n;
+        report.accuracy = n ? static_cast<double>(right) / static_cast<double>(n) : 0.0;
+    }
+
+    if (tracer) tracer->finish();
+    if (!o.outputs.empty()) {
+        std::string text;
+        for (const auto& out : outputs)
+            if (!out.empty()) text += format_sample(out, op);
+        write_file_atomically(o.outputs, text);
+    }
+    if (!o.report.empty()) write_file_atomically(o.report, report.to_json().dump(2) + "\n");
+
+    std::string table = report.to_table();
+    if (o.quiet) table = table.substr(table.find("\nlatency") + 1);
+    std::cout << table;
+    if (tracer) std::cout << fmt::format("waveform     {} and {} ({} signals)\n", o.vcd, tracer->gtkw_path(),
+                                         tracer->traced_signals());
+
+    int rc = 0;
+    if (report.reference_mismatches) {
+        std::cerr << "error: the timed network disagrees with the untimed reference: " << report.first_mismatch << "\n";
+        rc = 3;
+    }
+    if (report.expected_mismatches && *report.expected_mismatches) {
+        std::cerr << fmt::format("error: {} outputs differ from {}\n", *report.expected_mismatches, o.expected);
+        rc = 3;
+    }
+    if (deadlock) {
+        std::cerr << "error: deadlock: " << report.deadlock_detail << "\n";
+        rc = 3;
+    }
+    if (o.check_ii) {
+        std::string bad;
+        for (const auto& l : report.layers) {
+            const std::string v = l.ii_verdict();
+            if (v == "pass") continue;
+            auto show = [](const std::optional<int>& x) { return x ? std::to_string(*x) : std::string("n/m"); };
+            bad += fmt::format(" {} ({}: expected {}, in network {}, isolated {})", l.name, v, l.expected_ii,
+                               show(l.measured_ii), show(l.isolated_ii));
+        }
+        if (!bad.empty()) {
+            std::cerr << "error: --check-ii failed:" << bad << "\n";
+            rc = 3;
+        } else {
+            std::cout << fmt::format("check-ii     all {} layers: measured II equals expected II\n", report.layers.size());
+        }
+    }
+    return rc;
+}
 
 }  // namespace tlm4ml

@@ -1,6 +1,7 @@
 // `tlm4ml run`: options and the command that builds and simulates the clocked network.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,8 @@ struct RunOptions {
     double backpressure = 0.0;
     unsigned seed = 1;
     size_t samples = 0;
+    size_t trace_elements = 0;
+    uint64_t deadlock_cycles = 100000;
     bool quiet = false;
 };
 

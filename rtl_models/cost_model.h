@@ -1,0 +1,65 @@
+// The one place where a layer's expected initiation interval, latency and resources come from.
+// Formulas are written once here and documented in the README ("How tlm4ml counts cycles"); the
+// numbers they use are named parameters of a device profile (JSON), calibrated against HLS reports.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace tlm4ml {
+
+enum class Strategy { Latency, Resource };
+const char* to_string(Strategy s);
+
+// What the cost model needs to know about a layer.
+struct LayerCostInputs {
+    enum class Kind { Dense, BatchNorm, Threshold, Activation, TableActivation, Softmax } kind = Kind::Activation;
+    size_t n_in = 0;
+    size_t n_out = 0;
+    size_t n_zero_weights = 0;
+    int reuse_factor = 1;
+    Strategy strategy = Strategy::Latency;
+    int data_width = 16;
+    int weight_width = 16;
+    int result_width = 16;
+    bool xnor = false;     // one-bit x one-bit products: LUTs, no DSP
+    bool no_dsp = false;   // binary / ternary weights: sign selects, no multiplier
+};
+
+// Operator delays and pipeline conventions of a tool + device at a clock.
+struct DeviceProfile {
+    std::string name = "vitis-2024.1-200MHz";
+    double clock_uncertainty = 0.27;        // fraction of the period HLS keeps free (Vitis default 27%)
+    double t_mult_ns = 1.0;                 // one product, as scheduled (effective, calibrated)
+    double t_add_ns = 0.35;                 // one adder / comparator level
+    int rom_read_cycles = 1;                // lookup-table read (BRAM/LUTRAM output register)
+    int input_register_cycles = 1;          // top-level input register, only when the net's II is 1
+    int layer_output_register_cycles = 1;   // Dense / BatchNorm / Softmax outputs are registered
+    int output_register_cycles = 0;         // top-level output register
+    int dense_reuse_step_cycles = 0;        // extra latency per additional reuse of a multiplier (Latency)
+    int dsp_min_operand_bits = 10;          // narrower products are built from LUTs
+    int bram_bits = 18432;                  // one BRAM18
+
+    // Reads a profile; unknown keys and bad values are errors naming the file and key.
+    static DeviceProfile load(const std::string& path);
+    static DeviceProfile vitis_default() { return DeviceProfile{}; }
+    static DeviceProfile vivado_2019();
+    std::string to_json() const;
+};
+
+struct LayerTiming {
+    int ii = 1;            // cycles between accepted inputs
+    int latency = 0;       // cycles from accepting an input to presenting its result
+    size_t multipliers = 0;  // multipliers in use (zero weights need none)
+    size_t dsp = 0;
+    size_t lut = 0;
+    size_t ff = 0;
+    size_t bram18 = 0;
+};
+
+LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double clock_period_ns);
+
+// ceil(log2(n)) for n >= 1.
+int ceil_log2(size_t n);
+
+}  // namespace tlm4ml

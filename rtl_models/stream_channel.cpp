@@ -1,0 +1,66 @@
+#include "stream_channel.h"
+
+#include <cmath>
+
+namespace tlm4ml {
+
+StreamChannel::StreamChannel(const char* name, size_t depth, int latency, const sc_core::sc_time& period,
+                             size_t width)
+    : sc_core::sc_prim_channel(name), depth_(depth), latency_(latency), period_(period), width_(width) {}
+
+void StreamChannel::push(Token&& t, uint64_t cycle) {
+    t.visible_cycle = cycle + static_cast<uint64_t>(latency_);
+    staged_.push_back(std::move(t));
+    request_update();
+}
+
+Token StreamChannel::pop() {
+    Token t = std::move(items_.front());
+    items_.pop_front();
+    popped_ = true;
+    request_update();
+    return t;
+}
+
+void StreamChannel::account(uint64_t cycle) {
+    // The state held since the last change covers cycles [last_cycle_, cycle).
+    if (cycle > last_cycle_) {
+        if (start_size_ >= depth_) stats_.cycles_full += cycle - last_cycle_;
+        if (start_size_ == 0) stats_.cycles_empty += cycle - last_cycle_;
+        last_cycle_ = cycle;
+    }
+}
+
+void StreamChannel::update() {
+    const uint64_t cycle = cycle_of(sc_core::sc_time_stamp(), period_);
+    account(cycle);
+    if (!staged_.empty()) {
+        stats_.transfers += staged_.size();
+        for (auto& t : staged_) items_.push_back(std::move(t));
+        staged_.clear();
+        written_.notify(sc_core::SC_ZERO_TIME);
+    }
+    if (popped_) {
+        popped_ = false;
+        read_.notify(sc_core::SC_ZERO_TIME);
+    }
+    start_size_ = items_.size();
+    if (start_size_ > stats_.max_occupancy) stats_.max_occupancy = start_size_;
+}
+
+void StreamChannel::finish(uint64_t end_cycle) { account(end_cycle); }
+
+void StreamChannel::refresh_trace(uint64_t cycle, int frac_bits) {
+    trace_.valid = can_pop(cycle);
+    trace_.ready = start_size_ < depth_;
+    trace_.occupancy = static_cast<uint32_t>(items_.size());
+    if (!items_.empty()) {
+        const auto& d = items_.front().data;
+        for (size_t i = 0; i < trace_.raw.size() && i < d.size(); ++i) {
+            trace_.raw[i] = d[i];
+            trace_.real[i] = std::ldexp(static_cast<double>(d[i]), -frac_bits);
+        }
+    }
+}
+
+}  // namespace tlm4ml

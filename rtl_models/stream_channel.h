@@ -1,0 +1,102 @@
+// A valid/ready channel between two layers: a FIFO of `depth` entries whose items become visible to the
+// consumer `latency` cycles after they were pushed. Both sides see the state at the start of the delta
+// (two-phase: pushes are committed in update()), so a full channel accepts no push in the cycle it is
+// popped; the producer retries when the read event fires. Statistics live in the channel (as in
+// Accellera's simple_perf example): transfers, cycles full / empty, maximum occupancy.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+namespace tlm4ml {
+
+// One tensor in flight: a sample's values (raw integers) and when the consumer may take it.
+struct Token {
+    uint64_t sample = 0;
+    uint64_t visible_cycle = 0;
+    std::vector<int64_t> data;
+};
+
+// Cycle of the current simulation time for a clock period (rising edges at k * period).
+inline uint64_t cycle_of(const sc_core::sc_time& now, const sc_core::sc_time& period) {
+    return static_cast<uint64_t>(now.value() / period.value());
+}
+
+struct ChannelStats {
+    uint64_t transfers = 0;      // items pushed
+    uint64_t cycles_full = 0;
+    uint64_t cycles_empty = 0;
+    size_t max_occupancy = 0;
+};
+
+// Mirrors of the channel state for VCD tracing, refreshed once per cycle only when tracing is on.
+struct ChannelTraceState {
+    bool valid = false;
+    bool ready = true;
+    uint32_t occupancy = 0;
+    std::vector<int64_t> raw;
+    std::vector<double> real;
+};
+
+class StreamChannel : public sc_core::sc_prim_channel {
+public:
+    StreamChannel(const char* name, size_t depth, int latency, const sc_core::sc_time& period, size_t width);
+
+    size_t depth() const { return depth_; }
+    int latency() const { return latency_; }
+    size_t width() const { return width_; }
+    void set_depth(size_t d) { depth_ = d; }
+
+    // Producer side.
+    bool can_push() const { return start_size_ + staged_.size() < depth_; }
+    void push(Token&& t, uint64_t cycle);
+
+    // Consumer side.
+    bool can_pop(uint64_t cycle) const { return !items_.empty() && items_.front().visible_cycle <= cycle; }
+    // The cycle at which the front item becomes visible (UINT64_MAX when empty).
+    uint64_t front_visible_cycle() const {
+        return items_.empty() ? UINT64_MAX : items_.front().visible_cycle;
+    }
+    Token pop();
+
+    const sc_core::sc_event& written_event() const { return written_; }
+    const sc_core::sc_event& read_event() const { return read_; }
+
+    size_t size() const { return items_.size() + staged_.size(); }
+    bool full() const { return size() >= depth_; }
+
+    // Closes the statistics at the end of the run.
+    void finish(uint64_t end_cycle);
+    const ChannelStats& stats() const { return stats_; }
+
+    // Tracing: enabled by the testbench; refresh() samples the state once per cycle.
+    ChannelTraceState& trace_state() { return trace_; }
+    void refresh_trace(uint64_t cycle, int frac_bits);
+
+protected:
+    void update() override;
+
+private:
+    void account(uint64_t cycle);
+
+    size_t depth_;
+    int latency_;
+    sc_core::sc_time period_;
+    size_t width_;
+    std::deque<Token> items_;
+    std::vector<Token> staged_;
+    size_t start_size_ = 0;
+    bool popped_ = false;
+    sc_core::sc_event written_;
+    sc_core::sc_event read_;
+
+    ChannelStats stats_;
+    uint64_t last_cycle_ = 0;
+    ChannelTraceState trace_;
+};
+
+}  // namespace tlm4ml

@@ -1,0 +1,171 @@
+#include "report.h"
+
+#include "testbenches/ii_harness.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace tlm4ml {
+
+RunReport make_report(const Network& net, const Source& src, const Sink& sink, bool back_to_back,
+                      const std::string& profile_name) {
+    const Model& m = net.model();
+    RunReport r;
+    r.model = m.name;
+    r.io_type = to_string(m.io_type);
+    r.strategy = to_string(m.strategy);
+    r.profile = profile_name;
+    r.clock_period_ns = m.clock_period_ns;
+    r.samples = src.offer_cycles().size();
+    r.received = sink.received();
+    r.expected_latency = net.expected_latency();
+    r.expected_ii = net.expected_ii();
+    r.warnings = m.warnings;
+
+    const auto& pops = sink.pop_cycles();
+    const auto& results = sink.results();
+    if (!results.empty()) {
+        std::vector<uint64_t> lat;
+        for (size_t k = 0; k < results.size(); ++k) lat.push_back(pops[k] - src.push_cycles()[results[k].sample]);
+        r.first_output_latency = lat.front();
+        r.latency_min = *std::min_element(lat.begin(), lat.end());
+        r.latency_max = *std::max_element(lat.begin(), lat.end());
+        double sum = 0;
+        for (auto v : lat) sum += static_cast<double>(v);
+        r.latency_mean = sum / static_cast<double>(lat.size());
+    }
+    if (back_to_back && pops.size() >= 3) {
+        // The steady state: intervals between consecutive outputs over the second half of the run.
+        std::vector<uint64_t> gaps;
+        for (size_t k = std::max<size_t>(1, pops.size() / 2); k < pops.size(); ++k) gaps.push_back(pops[k] - pops[k - 1]);
+        std::sort(gaps.begin(), gaps.end());
+        r.steady_state_ii = static_cast<double>(gaps[gaps.size() / 2]);
+    }
+    const double ii = r.steady_state_ii ? *r.steady_state_ii : r.expected_ii;
+    r.throughput_per_s = 1e9 / (ii * r.clock_period_ns);
+
+    const auto& channels = net.channels();
+    for (size_t i = 0; i < net.modules().size(); ++i) {
+        const LayerModule& mod = *net.modules()[i];
+        const auto& ev = mod.events();
+        LayerReport lr;
+        lr.name = mod.layer().name();
+        lr.class_name = mod.layer().class_name();
+        lr.precision = mod.layer().precision_summary();
+        lr.reuse_factor = mod.layer().reuse_factor();
+        lr.cost = mod.timing();
+        lr.expected_ii = mod.timing().ii;
+        lr.expected_latency = mod.timing().latency;
+        lr.inferences = ev.size();
+        lr.measured_ii = measure_ii(ev);
+        for (const auto& e : ev) {
+            if (e.emit_cycle < e.accept_cycle) continue;  // still in flight
+            const int l = static_cast<int>(e.emit_cycle - e.accept_cycle);
+            lr.latency_min = lr.latency_min ? std::min(*lr.latency_min, l) : l;
+            lr.latency_max = lr.latency_max ? std::max(*lr.latency_max, l) : l;
+        }
+        const StreamChannel& out = *channels[i + 1];
+        lr.out_depth = out.depth();
+        lr.out_max_occupancy = out.stats().max_occupancy;
+        lr.out_cycles_full = out.stats().cycles_full;
+        r.dsp += lr.cost.dsp;
+        r.lut += lr.cost.lut;
+        r.ff += lr.cost.ff;
+        r.bram18 += lr.cost.bram18;
+        r.multipliers += lr.cost.multipliers;
+        r.layers.push_back(std::move(lr));
+    }
+    return r;
+}
+
+nlohmann::json RunReport::to_json() const {
+    using nlohmann::json;
+    json layers_j = json::array();
+    for (const auto& l : layers) {
+        json j = {{"name", l.name},
+                  {"class", l.class_name},
+                  {"precision", l.precision},
+                  {"reuse_factor", l.reuse_factor},
+                  {"expected_ii", l.expected_ii},
+                  {"measured_ii", l.measured_ii ? json(*l.measured_ii) : json(nullptr)},
+                  {"isolated_ii", l.isolated_ii ? json(*l.isolated_ii) : json(nullptr)},
+                  {"ii_check", l.ii_verdict()},
+                  {"expected_latency", l.expected_latency},
+                  {"latency_min", l.latency_min ? json(*l.latency_min) : json(nullptr)},
+                  {"latency_max", l.latency_max ? json(*l.latency_max) : json(nullptr)},
+                  {"inferences", l.inferences},
+                  {"output_fifo", {{"depth", l.out_depth}, {"max_occupancy", l.out_max_occupancy},
+                                   {"cycles_full", l.out_cycles_full}}},
+                  {"resources", {{"multipliers", l.cost.multipliers}, {"dsp", l.cost.dsp}, {"lut", l.cost.lut},
+                                 {"ff", l.cost.ff}, {"bram18", l.cost.bram18}}}};
+        layers_j.push_back(std::move(j));
+    }
+    json j = {{"model", model},
+              {"io_type", io_type},
+              {"strategy", strategy},
+              {"device_profile", profile},
+              {"clock_period_ns", clock_period_ns},
+              {"samples", samples},
+              {"received", received},
+              {"total_cycles", total_cycles},
+              {"latency",
+               {{"expected_cycles", expected_latency},
+                {"first_output_cycles", first_output_latency ? json(*first_output_latency) : json(nullptr)},
+                {"first_output_ns", first_output_latency ? json(*first_output_latency * clock_period_ns) : json(nullptr)},
+                {"min_cycles", latency_min},
+                {"max_cycles", latency_max},
+                {"mean_cycles", latency_mean}}},
+              {"ii",
+               {{"expected", expected_ii},
+                {"steady_state", steady_state_ii ? json(*steady_state_ii) : json(nullptr)}}},
+              {"throughput_inferences_per_s", throughput_per_s},
+              {"resources", {{"multipliers", multipliers}, {"dsp", dsp}, {"lut", lut}, {"ff", ff}, {"bram18", bram18}}},
+              {"layers", layers_j},
+              {"checks",
+               {{"reference_mismatches", reference_mismatches},
+                {"expected_mismatches", expected_mismatches ? json(*expected_mismatches) : json(nullptr)},
+                {"accuracy", accuracy ? json(*accuracy) : json(nullptr)},
+                {"labelled_samples", labelled},
+                {"deadlock", deadlock}}},
+              {"warnings", warnings}};
+    if (deadlock) j["checks"]["deadlock_detail"] = deadlock_detail;
+    return j;
+}
+
+std::string RunReport::to_table() const {
+    auto opt = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string("n/m"); };
+    std::string s;
+    s += fmt::format("model {} ({}, {}, clock {} ns, profile {}): {} of {} samples\n\n", model, io_type, strategy,
+                     clock_period_ns, profile, received, samples);
+    s += fmt::format("{:<24} {:<18} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>6} {:>5}  {}\n", "layer", "class",
+                     "R", "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", "mults", "DSP", "precision");
+    for (const auto& l : layers) {
+        std::string lat = l.latency_min ? (l.latency_min == l.latency_max ? std::to_string(*l.latency_min)
+                                                                          : fmt::format("{}-{}", *l.latency_min, *l.latency_max))
+                                        : "n/m";
+        std::string ii = opt(l.measured_ii), iso = opt(l.isolated_ii);
+        if (l.measured_ii && *l.measured_ii != l.expected_ii) ii += "!";
+        if (l.isolated_ii && *l.isolated_ii != l.expected_ii) iso += "!";
+        s += fmt::format("{:<24} {:<18} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>4}/{:<3} {:>6} {:>5}  {}\n", l.name,
+                         l.class_name, l.reuse_factor, l.expected_ii, ii, iso, l.expected_latency, lat,
+                         l.out_max_occupancy, l.out_depth, l.cost.multipliers, l.cost.dsp, l.precision);
+    }
+    s += "\n";
+    if (first_output_latency)
+        s += fmt::format("latency      first output {} cycles = {} ns (expected {}; min {}, max {}, mean {:.1f})\n",
+                         *first_output_latency, *first_output_latency * clock_period_ns, expected_latency, latency_min,
+                         latency_max, latency_mean);
+    s += fmt::format("II           expected {}, steady state {}\n", expected_ii,
+                     steady_state_ii ? fmt::format("{}", *steady_state_ii) : std::string("not measured (inputs not back-to-back)"));
+    s += fmt::format("throughput   {:.4g} inferences/s at {} MHz\n", throughput_per_s, 1000.0 / clock_period_ns);
+    s += fmt::format("resources    {} multipliers, {} DSP, ~{} LUT, ~{} FF, {} BRAM18 (estimate)\n", multipliers, dsp,
+                     lut, ff, bram18);
+    s += fmt::format("reference    {} of {} outputs differ from the untimed reference\n", reference_mismatches, received);
+    if (expected_mismatches) s += fmt::format("expected     {} outputs differ from the expected file\n", *expected_mismatches);
+    if (accuracy) s += fmt::format("accuracy     {:.4f} over {} labelled samples\n", *accuracy, labelled);
+    if (deadlock) s += "DEADLOCK     " + deadlock_detail + "\n";
+    return s;
+}
+
+}  // namespace tlm4ml

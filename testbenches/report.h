@@ -1,0 +1,77 @@
+// What a run measured, per layer and for the whole network, as a table for the terminal and as JSON.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "layers/network.h"
+#include "testbenches/stimulus.h"
+
+namespace tlm4ml {
+
+struct LayerReport {
+    std::string name;
+    std::string class_name;
+    std::string precision;
+    int reuse_factor = 1;
+    int expected_ii = 1;
+    std::optional<int> measured_ii;  // in the network; empty: it never saw back-to-back inputs there
+    std::optional<int> isolated_ii;  // in the --check-ii harness (back-to-back by construction)
+    int expected_latency = 0;
+    std::optional<int> latency_min;
+    std::optional<int> latency_max;
+    uint64_t inferences = 0;
+    size_t out_depth = 0;
+    size_t out_max_occupancy = 0;
+    uint64_t out_cycles_full = 0;
+    LayerTiming cost;
+
+    // "pass" when every measurement taken equals the expected II, "FAIL" when one differs,
+    // "not measured" when there is none.
+    std::string ii_verdict() const {
+        if (!measured_ii && !isolated_ii) return "not measured";
+        if ((measured_ii && *measured_ii != expected_ii) || (isolated_ii && *isolated_ii != expected_ii)) return "FAIL";
+        return "pass";
+    }
+};
+
+struct RunReport {
+    std::string model;
+    std::string io_type;
+    std::string strategy;
+    std::string profile;
+    double clock_period_ns = 5.0;
+    size_t samples = 0;
+    size_t received = 0;
+    uint64_t total_cycles = 0;
+    int expected_latency = 0;
+    std::optional<uint64_t> first_output_latency;
+    uint64_t latency_min = 0, latency_max = 0;
+    double latency_mean = 0;
+    int expected_ii = 1;
+    std::optional<double> steady_state_ii;  // only with back-to-back inputs and no back-pressure
+    double throughput_per_s = 0;            // at the clock, from the steady-state (or expected) II
+    std::vector<LayerReport> layers;
+    // Checks
+    size_t reference_mismatches = 0;
+    std::string first_mismatch;
+    std::optional<size_t> expected_mismatches;
+    std::optional<double> accuracy;
+    size_t labelled = 0;
+    std::vector<std::string> warnings;
+    bool deadlock = false;
+    std::string deadlock_detail;
+    size_t dsp = 0, lut = 0, ff = 0, bram18 = 0, multipliers = 0;
+
+    nlohmann::json to_json() const;
+    std::string to_table() const;
+};
+
+// Collects the measurements of a finished run.
+RunReport make_report(const Network& net, const Source& src, const Sink& sink, bool back_to_back,
+                      const std::string& profile_name);
+
+}  // namespace tlm4ml
