@@ -61,7 +61,30 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
     product_frac_ = product_frac(kind_, cfg_.data_t, cfg_.weight_t);
     product_to_accum_ = Requantizer(product_frac_, cfg_.accum_t);
     accumulate_ = Requantizer(cfg_.accum_t.frac(), cfg_.accum_t);
+    result_cast_ = Requantizer(cfg_.accum_t.frac(), cfg_.result_t);
     narrow_mult_ = cfg_.data_t.width + cfg_.weight_t.width <= 62;
+    // Every product kind except XNOR is a multiplication by an effective integer: a binary weight is
+    // +-1, a ternary one -1/0/+1 (hls4ml's weight_ternary treats any other code as +1), binary data +-1.
+    // Those run through one int32 kernel when the product and accum_t fit 32 bits.
+    const int data_bits = kind_ == ProductKind::DataBinary ? 2 : cfg_.data_t.width + (cfg_.data_t.is_signed ? 0 : 1);
+    const int weight_bits = (kind_ == ProductKind::WeightBinary || kind_ == ProductKind::WeightTernary)
+                                ? 2
+                                : cfg_.weight_t.width + (cfg_.weight_t.is_signed ? 0 : 1);
+    data_xnor_ = kind_ == ProductKind::DataBinary;
+    int32_path_ = kind_ != ProductKind::BothBinary && data_bits + weight_bits <= 32 &&
+                  cfg_.accum_t.width <= (cfg_.accum_t.is_signed ? 32 : 31) && product_to_accum_.fast() &&
+                  accumulate_.fast() && product_to_accum_.left_shift() < 32 && product_to_accum_.right_shift() < 32;
+    if (int32_path_) {
+        weights32_.resize(cfg_.weights.size());
+        for (size_t k = 0; k < cfg_.weights.size(); ++k) {
+            const int64_t w = cfg_.weights[k];
+            switch (kind_) {
+                case ProductKind::WeightBinary: weights32_[k] = w ? 1 : -1; break;
+                case ProductKind::WeightTernary: weights32_[k] = w == 0 ? 0 : (w == -1 ? -1 : 1); break;
+                default: weights32_[k] = static_cast<int32_t>(w); break;
+            }
+        }
+    }
     bias_in_accum_.resize(cfg_.n_out);
     for (size_t j = 0; j < cfg_.n_out; ++j)
         bias_in_accum_[j] = quantize(cfg_.biases[j], cfg_.bias_t.frac(), cfg_.accum_t);
@@ -100,6 +123,38 @@ void DenseLayer::compute_mult(const int64_t* in, int64_t* acc) const {
     }
 }
 
+namespace {
+inline int32_t wrap32(uint32_t v, int sh, bool is_signed) {
+    // sh = 32 - width; unsigned results stay in the low bits.
+    return is_signed ? static_cast<int32_t>(v << sh) >> sh : static_cast<int32_t>((v << sh) >> sh);
+}
+}  // namespace
+
+void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
+    // With a wrapping accum_t every store is a reduction modulo 2^W, and reductions commute with sums:
+    // wrap(wrap(a) + wrap(p)) == wrap(a + p). So the products (each floored to the accum LSB, which is
+    // not modular and stays per product) are summed in 32-bit modular arithmetic and wrapped once at
+    // the end: bit-identical to hls4ml's per-product and per-sum casts, and it vectorizes.
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+    const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
+    const int sh = 32 - cfg_.accum_t.width;
+    const bool as = cfg_.accum_t.is_signed;
+    uint32_t stack_acc[256];
+    std::vector<uint32_t> heap_acc;
+    uint32_t* acc = stack_acc;
+    if (n_out > 256) {
+        heap_acc.resize(n_out);
+        acc = heap_acc.data();
+    }
+    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
+    for (size_t i = 0; i < n_in; ++i) {
+        const int32_t x = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
+        const int32_t* wrow = weights32_.data() + i * n_out;
+        for (size_t j = 0; j < n_out; ++j) acc[j] += static_cast<uint32_t>((x * wrow[j]) >> pr) << pl;
+    }
+    for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap32(acc[j], sh, as);
+}
+
 void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
     for (size_t i = 0; i < n_in; ++i) {
@@ -128,6 +183,8 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
         BitVector x(cfg_.n_in);
         for (size_t i = 0; i < cfg_.n_in; ++i) x.set(i, in[i] != 0);
         for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(x, xnor_columns_[j]);
+    } else if (int32_path_) {
+        compute_mult32(in, acc);
     } else if (kind_ == ProductKind::Mult && narrow_mult_ && product_to_accum_.fast() && accumulate_.fast()) {
         compute_mult(in, acc);
     } else {
@@ -143,7 +200,7 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
             out[j] = quantize(v, cfg_.accum_t.frac(), cfg_.result_t);
         }
     } else {
-        for (size_t j = 0; j < n_out; ++j) out[j] = quantize(acc[j], cfg_.accum_t.frac(), cfg_.result_t);
+        for (size_t j = 0; j < n_out; ++j) out[j] = result_cast_(acc[j]);
     }
 }
 

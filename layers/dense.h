@@ -55,8 +55,15 @@ private:
     int product_frac_ = 0;
     Requantizer product_to_accum_;
     Requantizer accumulate_;  // accum_t + accum_t re-stored in accum_t
+    Requantizer result_cast_; // accum_t -> result_t
     std::vector<int64_t> bias_in_accum_;
     bool narrow_mult_ = false;  // products fit in int64_t
+    // The common case (products and accum_t within 32 bits, TRN/WRAP casts) runs on int32 lanes the
+    // compiler vectorizes; binary and ternary weights enter it as effective multipliers.
+    bool int32_path_ = false;
+    bool data_xnor_ = false;  // binary data enters the int32 kernel as +-1
+    std::vector<int32_t> weights32_;
+    void compute_mult32(const int64_t* in, int64_t* acc) const;
     // Packed XNOR weights, one column (output j) per vector.
     std::vector<BitVector> xnor_columns_;
 };

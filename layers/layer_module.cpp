@@ -54,13 +54,8 @@ void LayerModule::step() {
                                                                          ? cycle + 1 : cycle});
         if (earliest > cycle) wake = std::min(wake, earliest);
     }
-    if (wake != UINT64_MAX) next_trigger(period_ * static_cast<double>(wake - cycle), wake_);
+    if (wake != UINT64_MAX) next_trigger(cycles_of(wake - cycle, period_), wake_);
     else next_trigger(wake_);
-}
-
-void LayerModule::refresh_trace(uint64_t cycle) {
-    trace_busy = !pipeline_.empty();
-    trace_stall = !pipeline_.empty() && pipeline_.front().due_cycle <= cycle && !out_.can_push();
 }
 
 }  // namespace tlm4ml

@@ -35,10 +35,11 @@ public:
     const std::vector<LayerEvent>& events() const { return events_; }
     size_t in_flight() const { return pipeline_.size(); }
 
-    // Trace mirrors (sampled once per cycle when tracing).
-    bool trace_busy = false;
-    bool trace_stall = false;
-    void refresh_trace(uint64_t cycle);
+    // For waveforms: an inference is in the pipeline / a finished result waits for a full output.
+    bool busy() const { return !pipeline_.empty(); }
+    bool stalled(uint64_t cycle) const {
+        return !pipeline_.empty() && pipeline_.front().due_cycle <= cycle && !out_.can_push();
+    }
 
 private:
     struct InFlight {

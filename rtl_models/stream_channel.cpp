@@ -1,6 +1,5 @@
 #include "stream_channel.h"
 
-#include <cmath>
 
 namespace tlm4ml {
 
@@ -49,18 +48,5 @@ void StreamChannel::update() {
 }
 
 void StreamChannel::finish(uint64_t end_cycle) { account(end_cycle); }
-
-void StreamChannel::refresh_trace(uint64_t cycle, int frac_bits) {
-    trace_.valid = can_pop(cycle);
-    trace_.ready = start_size_ < depth_;
-    trace_.occupancy = static_cast<uint32_t>(items_.size());
-    if (!items_.empty()) {
-        const auto& d = items_.front().data;
-        for (size_t i = 0; i < trace_.raw.size() && i < d.size(); ++i) {
-            trace_.raw[i] = d[i];
-            trace_.real[i] = std::ldexp(static_cast<double>(d[i]), -frac_bits);
-        }
-    }
-}
 
 }  // namespace tlm4ml

@@ -26,20 +26,16 @@ inline uint64_t cycle_of(const sc_core::sc_time& now, const sc_core::sc_time& pe
     return static_cast<uint64_t>(now.value() / period.value());
 }
 
+// `cycles` clock periods as an sc_time, without floating point.
+inline sc_core::sc_time cycles_of(uint64_t cycles, const sc_core::sc_time& period) {
+    return sc_core::sc_time::from_value(period.value() * cycles);
+}
+
 struct ChannelStats {
     uint64_t transfers = 0;      // items pushed
     uint64_t cycles_full = 0;
     uint64_t cycles_empty = 0;
     size_t max_occupancy = 0;
-};
-
-// Mirrors of the channel state for VCD tracing, refreshed once per cycle only when tracing is on.
-struct ChannelTraceState {
-    bool valid = false;
-    bool ready = true;
-    uint32_t occupancy = 0;
-    std::vector<int64_t> raw;
-    std::vector<double> real;
 };
 
 class StreamChannel : public sc_core::sc_prim_channel {
@@ -73,9 +69,9 @@ public:
     void finish(uint64_t end_cycle);
     const ChannelStats& stats() const { return stats_; }
 
-    // Tracing: enabled by the testbench; refresh() samples the state once per cycle.
-    ChannelTraceState& trace_state() { return trace_; }
-    void refresh_trace(uint64_t cycle, int frac_bits);
+    // What a waveform shows: ready as the producer sees it this cycle, and the item on offer.
+    bool ready() const { return start_size_ < depth_; }
+    const Token* front() const { return items_.empty() ? nullptr : &items_.front(); }
 
 protected:
     void update() override;
@@ -96,7 +92,6 @@ private:
 
     ChannelStats stats_;
     uint64_t last_cycle_ = 0;
-    ChannelTraceState trace_;
 };
 
 }  // namespace tlm4ml

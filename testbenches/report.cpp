@@ -128,7 +128,11 @@ nlohmann::json RunReport::to_json() const {
                 {"accuracy", accuracy ? json(*accuracy) : json(nullptr)},
                 {"labelled_samples", labelled},
                 {"deadlock", deadlock}}},
-              {"warnings", warnings}};
+              {"warnings", warnings},
+              {"simulation_speed",
+               {{"wall_seconds", sim_wall_seconds},
+                {"cycles_per_s", sim_wall_seconds > 0 ? total_cycles / sim_wall_seconds : 0.0},
+                {"inferences_per_s", sim_wall_seconds > 0 ? received / sim_wall_seconds : 0.0}}}};
     if (deadlock) j["checks"]["deadlock_detail"] = deadlock_detail;
     return j;
 }
@@ -165,6 +169,9 @@ std::string RunReport::to_table() const {
     if (expected_mismatches) s += fmt::format("expected     {} outputs differ from the expected file\n", *expected_mismatches);
     if (accuracy) s += fmt::format("accuracy     {:.4f} over {} labelled samples\n", *accuracy, labelled);
     if (deadlock) s += "DEADLOCK     " + deadlock_detail + "\n";
+    if (sim_wall_seconds > 0)
+        s += fmt::format("speed        {} cycles in {:.3f} s: {:.3g} simulated cycles/s, {:.3g} inferences/s\n",
+                         total_cycles, sim_wall_seconds, total_cycles / sim_wall_seconds, received / sim_wall_seconds);
     return s;
 }
 

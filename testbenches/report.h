@@ -65,6 +65,7 @@ struct RunReport {
     bool deadlock = false;
     std::string deadlock_detail;
     size_t dsp = 0, lut = 0, ff = 0, bram18 = 0, multipliers = 0;
+    double sim_wall_seconds = 0;  // wall time inside sc_start (elaboration and checks excluded)
 
     nlohmann::json to_json() const;
     std::string to_table() const;

@@ -1,5 +1,6 @@
 #include "run_command.h"
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -137,6 +138,7 @@ int run_command(const RunOptions& o) {
     const uint64_t slice = 20000;
     uint64_t idle = 0, last_progress = 0;
     bool deadlock = false;
+    const auto wall_start = std::chrono::steady_clock::now();
     while (!sink.done() || (ii_harness && !ii_harness->done())) {
         sc_core::sc_start(net.period() * static_cast<double>(slice));
         uint64_t progress = sink.received();
@@ -153,12 +155,14 @@ int run_command(const RunOptions& o) {
             break;
         }
     }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     const uint64_t end_cycle = cycle_of(sc_core::sc_time_stamp(), net.period());
     for (const auto& ch : net.channels()) ch->finish(end_cycle);
 
     RunReport report = make_report(net, source, sink, o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0,
                                    profile.name);
     report.total_cycles = sink.pop_cycles().empty() ? end_cycle : sink.pop_cycles().back() + 1;
+    report.sim_wall_seconds = wall;
     if (ii_harness)
         for (size_t i = 0; i < report.layers.size(); ++i) report.layers[i].isolated_ii = ii_harness->measured_ii(i);
     if (deadlock) {

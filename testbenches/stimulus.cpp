@@ -35,9 +35,9 @@ void Source::step() {
     if (next_ >= samples_.size()) return;  // no trigger: the process sleeps for good
     uint64_t wake = std::max(offer_[next_], last_push_ == cycle ? cycle + 1 : cycle);
     if (wake > cycle && out_.can_push())
-        next_trigger(period_ * static_cast<double>(wake - cycle));
+        next_trigger(cycles_of(wake - cycle, period_));
     else if (wake > cycle)
-        next_trigger(period_ * static_cast<double>(wake - cycle), out_.read_event());
+        next_trigger(cycles_of(wake - cycle, period_), out_.read_event());
     else
         next_trigger(out_.read_event());
 }
@@ -71,7 +71,7 @@ void Sink::step() {
         return;
     }
     const uint64_t wake = std::max(visible, cycle + 1);
-    next_trigger(period_ * static_cast<double>(wake - cycle), in_.written_event());
+    next_trigger(cycles_of(wake - cycle, period_), in_.written_event());
 }
 
 }  // namespace tlm4ml

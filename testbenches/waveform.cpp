@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fnmatch.h>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -25,7 +24,7 @@ std::vector<std::string> split_patterns(const std::string& s) {
     if (!cur.empty()) out.push_back(cur);
     return out;
 }
-// GTKWave display flags (hex in .gtkw): right-justified binary / decimal / signed decimal, real, groups.
+// GTKWave display flags (hex in .gtkw): right-justified binary / decimal / signed decimal, groups.
 constexpr const char* kBit = "@28";
 constexpr const char* kDec = "@24";
 constexpr const char* kSignedDec = "@424";
@@ -35,94 +34,84 @@ constexpr const char* kGroupEnd = "@1000200";
 
 WaveformTracer::WaveformTracer(sc_core::sc_module_name name, Network& net, const TraceOptions& opts)
     : sc_core::sc_module(name), net_(net), opts_(opts), clock_("clk", net.period()) {
-    std::string base = opts_.vcd_path;
-    if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") base.resize(base.size() - 4);
-    tmp_base_ = base + ".partial";
-    const auto parent = std::filesystem::path(base).parent_path();
+    const auto parent = std::filesystem::path(opts_.vcd_path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    tf_ = sc_core::sc_create_vcd_trace_file(tmp_base_.c_str());
-    if (!tf_) throw std::runtime_error(fmt::format("{}: cannot create the VCD file", opts_.vcd_path));
-    tf_->set_time_unit(1, sc_core::SC_PS);
+    tmp_path_ = opts_.vcd_path + ".partial";
+    vcd_ = std::make_unique<VcdWriter>(tmp_path_);
 
     const std::string top = net.name();
-    sc_core::sc_trace(tf_, clock_, top + ".clk");
-    ++traced_;
+    clk_id_ = vcd_->add(top + ".clk", VcdWriter::Kind::Bit);
+    ++signals_;
     gtkw_lines_.push_back(kBit);
-    gtkw_lines_.push_back(top + ".clk");
-
-    auto trace_channel = [&](StreamChannel& ch, const std::string& owner, const Precision& p) {
-        auto& st = ch.trace_state();
-        const size_t n = opts_.max_elements ? std::min(opts_.max_elements, ch.width()) : ch.width();
-        st.raw.assign(n, 0);
-        st.real.assign(n, 0.0);
-        const std::string prefix = top + "." + ch.basename();
-        sc_core::sc_trace(tf_, st.valid, prefix + ".valid");
-        sc_core::sc_trace(tf_, st.ready, prefix + ".ready");
-        sc_core::sc_trace(tf_, st.occupancy, prefix + ".occupancy", 16);
-        gtkw_lines_.push_back(kBit);
-        gtkw_lines_.push_back(prefix + ".valid");
-        gtkw_lines_.push_back(prefix + ".ready");
-        gtkw_lines_.push_back(kDec);
-        gtkw_lines_.push_back(prefix + ".occupancy");
-        traced_ += 3;
-        for (size_t i = 0; i < n; ++i) {
-            const std::string raw_name = fmt::format("{}.raw_{}", prefix, i);
-            const std::string real_name = fmt::format("{}.real_{}", prefix, i);
-            sc_core::sc_trace(tf_, st.raw[i], raw_name, p.width);
-            sc_core::sc_trace(tf_, st.real[i], real_name);
-            gtkw_lines_.push_back(p.is_signed ? kSignedDec : kDec);
-            gtkw_lines_.push_back(fmt::format("{}[{}:0]", raw_name, p.width - 1));
-            gtkw_lines_.push_back(kDec);
-            gtkw_lines_.push_back(real_name);
-            traced_ += 2;
-        }
-        (void)owner;
-    };
+    gtkw_lines_.push_back(vcd_->display_name(clk_id_));
 
     const auto& channels = net.channels();
     const auto& modules = net.modules();
-    channel_on_.assign(channels.size(), false);
     if (selected(channels[0]->basename())) {
-        channel_on_[0] = true;
         gtkw_lines_.push_back(kGroupBegin);
         gtkw_lines_.push_back(std::string("-") + channels[0]->basename());
-        trace_channel(*channels[0], "input", net.model().input_precision);
+        add_channel(*channels[0], net.model().input_precision, top);
         gtkw_lines_.push_back(kGroupEnd);
         gtkw_lines_.push_back(std::string("-") + channels[0]->basename());
     }
     for (size_t i = 0; i < modules.size(); ++i) {
-        LayerModule& m = *modules[i];
+        const LayerModule& m = *modules[i];
         const std::string lname = m.layer().name();
         const bool layer_on = selected(lname);
         const bool ch_on = layer_on || selected(channels[i + 1]->basename());
-        if (!layer_on && !ch_on) continue;
+        if (!ch_on) continue;
         gtkw_lines_.push_back(kGroupBegin);
         gtkw_lines_.push_back("-" + lname);
         if (layer_on) {
-            sc_core::sc_trace(tf_, m.trace_busy, top + "." + lname + ".busy");
-            sc_core::sc_trace(tf_, m.trace_stall, top + "." + lname + ".stall");
+            LayerVars lv{&m, vcd_->add(top + "." + lname + ".busy", VcdWriter::Kind::Bit),
+                         vcd_->add(top + "." + lname + ".stall", VcdWriter::Kind::Bit)};
             gtkw_lines_.push_back(kBit);
-            gtkw_lines_.push_back(top + "." + lname + ".busy");
-            gtkw_lines_.push_back(top + "." + lname + ".stall");
-            traced_ += 2;
+            gtkw_lines_.push_back(vcd_->display_name(lv.busy));
+            gtkw_lines_.push_back(vcd_->display_name(lv.stall));
+            layers_.push_back(lv);
+            signals_ += 2;
         }
-        if (ch_on) {
-            channel_on_[i + 1] = true;
-            trace_channel(*channels[i + 1], lname, m.layer().output_precision());
-        }
+        add_channel(*channels[i + 1], m.layer().output_precision(), top);
         gtkw_lines_.push_back(kGroupEnd);
         gtkw_lines_.push_back("-" + lname);
     }
+    vcd_->header("1 ps");
 
-    SC_METHOD(sample);
+    SC_METHOD(rising_edge);
     sensitive << clock_.posedge_event();
+    dont_initialize();
+    SC_METHOD(falling_edge);
+    sensitive << clock_.negedge_event();
     dont_initialize();
 }
 
+void WaveformTracer::add_channel(const StreamChannel& ch, const Precision& p, const std::string& top) {
+    const std::string prefix = top + "." + ch.basename();
+    ChannelVars cv{&ch, p.frac(), vcd_->add(prefix + ".valid", VcdWriter::Kind::Bit),
+                   vcd_->add(prefix + ".ready", VcdWriter::Kind::Bit),
+                   vcd_->add(prefix + ".occupancy", VcdWriter::Kind::Vector, 16), {}, {}};
+    gtkw_lines_.push_back(kBit);
+    gtkw_lines_.push_back(vcd_->display_name(cv.valid));
+    gtkw_lines_.push_back(vcd_->display_name(cv.ready));
+    gtkw_lines_.push_back(kDec);
+    gtkw_lines_.push_back(vcd_->display_name(cv.occupancy));
+    signals_ += 3;
+    const size_t n = opts_.max_elements ? std::min(opts_.max_elements, ch.width()) : ch.width();
+    for (size_t i = 0; i < n; ++i) {
+        cv.raw.push_back(vcd_->add(fmt::format("{}.raw_{}", prefix, i), VcdWriter::Kind::Vector, p.width));
+        cv.real.push_back(vcd_->add(fmt::format("{}.real_{}", prefix, i), VcdWriter::Kind::Real));
+        gtkw_lines_.push_back(p.is_signed ? kSignedDec : kDec);
+        gtkw_lines_.push_back(vcd_->display_name(cv.raw.back()));
+        gtkw_lines_.push_back(vcd_->display_name(cv.real.back()));
+        signals_ += 2;
+    }
+    channels_.push_back(std::move(cv));
+}
+
 WaveformTracer::~WaveformTracer() {
-    if (!finished_ && tf_) {
-        sc_core::sc_close_vcd_trace_file(tf_);
-        std::remove((tmp_base_ + ".vcd").c_str());
+    if (!finished_ && vcd_) {
+        vcd_->close();
+        std::remove(tmp_path_.c_str());
     }
 }
 
@@ -133,15 +122,32 @@ bool WaveformTracer::selected(const std::string& name) const {
     return false;
 }
 
-void WaveformTracer::sample() {
-    const uint64_t cycle = cycle_of(sc_core::sc_time_stamp(), net_.period());
-    const auto& channels = net_.channels();
-    for (size_t i = 0; i < channels.size(); ++i) {
-        if (!channel_on_[i]) continue;
-        const Precision& p = i == 0 ? net_.model().input_precision : net_.model().layers[i - 1]->output_precision();
-        channels[i]->refresh_trace(cycle, p.frac());
+void WaveformTracer::rising_edge() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const uint64_t cycle = cycle_of(now, net_.period());
+    vcd_->time(static_cast<uint64_t>(now.to_seconds() * 1e12 + 0.5));
+    vcd_->bit(clk_id_, true);
+    for (const auto& cv : channels_) {
+        vcd_->bit(cv.valid, cv.channel->can_pop(cycle));
+        vcd_->bit(cv.ready, cv.channel->ready());
+        vcd_->vec(cv.occupancy, cv.channel->size());
+        // The data lines show the item on offer (they hold their value when the channel is empty).
+        if (const Token* t = cv.channel->front()) {
+            for (size_t i = 0; i < cv.raw.size() && i < t->data.size(); ++i) {
+                vcd_->vec(cv.raw[i], static_cast<uint64_t>(t->data[i]));
+                vcd_->real(cv.real[i], std::ldexp(static_cast<double>(t->data[i]), -cv.frac));
+            }
+        }
     }
-    for (const auto& m : net_.modules()) m->refresh_trace(cycle);
+    for (const auto& lv : layers_) {
+        vcd_->bit(lv.busy, lv.module->busy());
+        vcd_->bit(lv.stall, lv.module->stalled(cycle));
+    }
+}
+
+void WaveformTracer::falling_edge() {
+    vcd_->time(static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5));
+    vcd_->bit(clk_id_, false);
 }
 
 std::string WaveformTracer::gtkw_path() const {
@@ -153,13 +159,11 @@ std::string WaveformTracer::gtkw_path() const {
 void WaveformTracer::finish() {
     if (finished_) return;
     finished_ = true;
-    sc_core::sc_close_vcd_trace_file(tf_);
-    tf_ = nullptr;
-    std::filesystem::rename(tmp_base_ + ".vcd", opts_.vcd_path);
+    vcd_->close();
+    std::filesystem::rename(tmp_path_, opts_.vcd_path);
     std::string g;
     g += fmt::format("[dumpfile] \"{}\"\n", std::filesystem::absolute(opts_.vcd_path).string());
-    g += "[timestart] 0\n";
-    g += fmt::format("[size] 1400 800\n[signals_width] 320\n[sst_expanded] 1\n");
+    g += "[timestart] 0\n[size] 1400 800\n[signals_width] 320\n[sst_expanded] 1\n";
     for (const auto& l : gtkw_lines_) g += l + "\n";
     write_file_atomically(gtkw_path(), g);
 }

@@ -1,7 +1,7 @@
-// Opt-in VCD tracing of a network run: the clock, every (filtered) channel's valid / ready / occupancy /
+// Opt-in waveforms of a network run: the clock, every (filtered) channel's valid / ready / occupancy /
 // data (raw integer and real value per element) and every layer's busy and stall state, plus a GTKWave
-// save file (.gtkw) grouping the signals per layer in network order. Mirrors are sampled once per rising
-// edge by one process that exists only when tracing is on.
+// save file (.gtkw) grouping the signals per layer in network order. One process samples the state at
+// each rising edge; it exists only when tracing is on.
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include <systemc>
 
 #include "layers/network.h"
+#include "testbenches/vcd_writer.h"
 
 namespace tlm4ml {
 
@@ -29,20 +30,35 @@ public:
     // Closes the VCD, moves it to its final name and writes the .gtkw next to it.
     void finish();
     std::string gtkw_path() const;
-    size_t traced_signals() const { return traced_; }
+    size_t traced_signals() const { return signals_; }
 
 private:
-    void sample();
+    struct ChannelVars {
+        const StreamChannel* channel;
+        int frac;
+        size_t valid, ready, occupancy;
+        std::vector<size_t> raw, real;
+    };
+    struct LayerVars {
+        const LayerModule* module;
+        size_t busy, stall;
+    };
+
+    void rising_edge();
+    void falling_edge();
     bool selected(const std::string& name) const;
+    void add_channel(const StreamChannel& ch, const Precision& p, const std::string& top);
 
     Network& net_;
     TraceOptions opts_;
-    std::string tmp_base_;
+    std::string tmp_path_;
     sc_core::sc_clock clock_;
-    sc_core::sc_trace_file* tf_ = nullptr;
-    std::vector<bool> channel_on_;
+    std::unique_ptr<VcdWriter> vcd_;
+    size_t clk_id_ = 0;
+    std::vector<ChannelVars> channels_;
+    std::vector<LayerVars> layers_;
     std::vector<std::string> gtkw_lines_;
-    size_t traced_ = 0;
+    size_t signals_ = 0;
     bool finished_ = false;
 };
 

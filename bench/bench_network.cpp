@@ -1,0 +1,69 @@
+// Simulation speed of a model: the untimed reference against the clocked network, VCD off or on.
+// SystemC elaborates once per process, so each configuration is one invocation:
+//   bench_network MODEL untimed|timed|timed-vcd [SAMPLES]
+// bench/run_network_bench.sh runs them all and computes the ratios from the same run.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include "layers/model.h"
+#include "layers/network.h"
+#include "layers/reference.h"
+#include "rtl_models/quantize.h"
+#include "testbenches/stimulus.h"
+#include "testbenches/waveform.h"
+
+using namespace tlm4ml;
+
+namespace {
+const bool kQuietBanner = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
+}
+
+int sc_main(int argc, char* argv[]) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: bench_network MODEL untimed|timed|timed-vcd [SAMPLES]\n");
+        return 2;
+    }
+    const std::string mode = argv[2];
+    const size_t n = argc > 3 ? std::stoul(argv[3]) : 20000;
+    const Model model = load_model_file(argv[1]);
+    std::mt19937_64 rng(1);
+    std::uniform_real_distribution<double> u(-4.0, 4.0);
+    std::vector<std::vector<int64_t>> samples(n, std::vector<int64_t>(model.input_size()));
+    for (auto& s : samples)
+        for (auto& v : s) v = quantize_double(u(rng), model.input_precision);
+
+    using clock = std::chrono::steady_clock;
+    if (mode == "untimed") {
+        int64_t checksum = 0;
+        const auto t0 = clock::now();
+        for (const auto& s : samples) checksum += forward(model, s)[0];
+        const double sec = std::chrono::duration<double>(clock::now() - t0).count();
+        std::printf("%s untimed samples=%zu seconds=%.4f inferences_per_s=%.0f checksum=%lld\n", model.name.c_str(), n,
+                    sec, n / sec, static_cast<long long>(checksum));
+        return 0;
+    }
+    Network net("tlm4ml", model, DeviceProfile::vitis_default());
+    Source source("source", net.input(), samples, SourceSchedule{}, net.period());
+    Sink sink("sink", net.output(), n, 0.0, 1, net.period());
+    std::unique_ptr<WaveformTracer> tracer;
+    if (mode == "timed-vcd") {
+        TraceOptions to;
+        to.vcd_path = "/tmp/tlm4ml_bench.vcd";
+        tracer = std::make_unique<WaveformTracer>("waves", net, to);
+    }
+    const auto t0 = clock::now();
+    while (!sink.done()) sc_core::sc_start(net.period() * 100000.0);
+    const double sec = std::chrono::duration<double>(clock::now() - t0).count();
+    const uint64_t cycles = sink.pop_cycles().back() + 1;
+    if (tracer) tracer->finish();
+    std::printf("%s %s samples=%zu cycles=%llu seconds=%.4f inferences_per_s=%.0f cycles_per_s=%.0f\n",
+                model.name.c_str(), mode.c_str(), n, static_cast<unsigned long long>(cycles), sec, n / sec,
+                cycles / sec);
+    return 0;
+}
