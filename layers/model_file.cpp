@@ -1,6 +1,7 @@
 // tlm4ml's JSON model file: parsing and validation. Every error names the file, the JSON path and what
 // was expected; nothing is built until the whole description has been checked.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -111,7 +112,10 @@ struct Tensor {
 
 void flatten(const Ctx& c, const json& v, size_t depth, Tensor& t) {
     if (v.is_array()) {
-        if (t.shape.size() <= depth) t.shape.push_back(v.size());
+        if (t.shape.size() <= depth) {
+            if (!t.values.empty()) c.fail("ragged array: an array where a number was expected");
+            t.shape.push_back(v.size());
+        }
         else if (t.shape[depth] != v.size())
             c.fail(fmt::format("ragged array: expected {} elements at depth {}, got {}", t.shape[depth], depth,
                                v.size()));
@@ -145,6 +149,13 @@ Tensor get_tensor(const Ctx& c, const json& v) {
     flatten(c, v, 0, t);
     if (t.shape.empty()) t.shape.push_back(0);
     return t;
+}
+
+bool valid_name(const std::string& n) {
+    if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
+    for (char ch : n)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') return false;
+    return true;
 }
 
 size_t product(const std::vector<size_t>& s) {
@@ -240,6 +251,9 @@ public:
 
     void add(const Ctx& c, const json& layer, std::vector<size_t>& shape, Precision& in_prec) {
         const std::string name = get_string(c.at("name"), require(c, layer, "name"));
+        // Names become trace file names and VCD scopes: keep them identifiers.
+        if (!valid_name(name))
+            c.at("name").fail(fmt::format("\"{}\" is not a valid layer name (letters, digits and _, not starting with a digit)", name));
         if (!names_.insert(name).second) c.at("name").fail(fmt::format("duplicate layer name \"{}\"", name));
         const std::string cls = get_string(c.at("class"), require(c, layer, "class"));
         const size_t n = product(shape);
@@ -286,6 +300,10 @@ public:
             else if (cls == "LeakyReLU") act = "leaky_relu";
             else if (cls == "ThresholdedReLU") act = "thresholded_relu";
             else act = "softmax";
+            if (cls != "Activation" && layer.contains("activation") &&
+                get_string(c.at("activation"), layer["activation"]) != act)
+                c.at("activation").fail(fmt::format("a {} layer computes {}, not \"{}\"", cls, act,
+                                                    layer["activation"].get<std::string>()));
             add_activation(c, layer, name, act, n, in_prec);
         } else if (cls == "Dropout" || cls == "InputLayer") {
             check_keys(c, layer, {"name", "class", "rate"});
@@ -320,7 +338,7 @@ private:
 
     std::vector<int64_t> channel_tensor(const Ctx& c, const json& v, size_t nf, const Precision& p) {
         const Tensor t = get_tensor(c, v);
-        if (t.values.size() != nf)
+        if (t.shape != std::vector<size_t>{nf})
             c.fail(fmt::format("expected {} values (one per channel), got shape {}", nf, shape_str(t.shape)));
         return quantize_tensor(c, t, p);
     }
@@ -365,14 +383,15 @@ private:
         cfg.reuse_factor = rf;
         if (!is_valid_reuse_factor(cfg.n_in, cfg.n_out, rf)) {
             cfg.reuse_factor = closest_valid_reuse_factor(cfg.n_in, cfg.n_out, rf);
+            const std::string where = layer.contains("reuse_factor") ? c.at("reuse_factor").path
+                                                                     : c.path + " (default_reuse_factor)";
             m_.warnings.push_back(fmt::format("{}: {}: reuse_factor {} is not valid for n_in={} n_out={}; using "
                                               "the closest valid one, {}",
-                                              c.file, c.at("reuse_factor").path, rf, cfg.n_in, cfg.n_out,
-                                              cfg.reuse_factor));
+                                              c.file, where, rf, cfg.n_in, cfg.n_out, cfg.reuse_factor));
         }
 
         const Tensor k = get_tensor(c.at("kernel"), require(c, layer, "kernel"));
-        if (k.values.size() != cfg.n_in * cfg.n_out || (k.shape.size() == 2 && (k.shape[0] != cfg.n_in)))
+        if (k.shape != std::vector<size_t>{cfg.n_in, cfg.n_out})
             c.at("kernel").fail(fmt::format("expected shape [{}, {}] (n_in x units), got {}", cfg.n_in, cfg.n_out,
                                             shape_str(k.shape)));
         cfg.weights = quantize_tensor(c.at("kernel"), k, cfg.weight_t, true);
@@ -383,7 +402,7 @@ private:
         }
         if (use_bias && layer.contains("bias")) {
             const Tensor b = get_tensor(c.at("bias"), layer["bias"]);
-            if (b.values.size() != cfg.n_out)
+            if (b.shape != std::vector<size_t>{cfg.n_out})
                 c.at("bias").fail(fmt::format("expected {} values, got shape {}", cfg.n_out, shape_str(b.shape)));
             cfg.biases = quantize_tensor(c.at("bias"), b, cfg.bias_t);
         } else {
@@ -397,6 +416,8 @@ private:
         if (layer.contains("activation")) {
             const std::string act = get_string(c.at("activation"), layer["activation"]);
             if (act != "linear") {
+                if (!names_.insert(name + "_" + act).second)
+                    c.at("activation").fail(fmt::format("the fused activation layer \"{}_{}\" clashes with another layer name", name, act));
                 json fused = json::object();
                 add_activation(c, fused, name + "_" + act, act, n_out, in_prec, true);
             }
@@ -405,7 +426,6 @@ private:
 
     void add_activation(const Ctx& c, const json& layer, const std::string& name, const std::string& act, size_t n,
                         Precision& in_prec, bool fused = false) {
-        if (!fused && !names_.count(name)) names_.insert(name);
         if (act == "softmax") {
             check_keys(c, layer, {"name", "class", "activation", "precision", "reuse_factor", "implementation",
                                   "table_size", "exp_table_size", "inv_table_size", "axis"});
@@ -506,12 +526,14 @@ private:
 }  // namespace
 
 Model load_model_file(const std::string& path) {
+    if (!std::filesystem::is_regular_file(path))
+        throw ModelError(fmt::format("{}: cannot open the model file (missing or not a regular file)", path));
     std::ifstream f(path);
     if (!f) throw ModelError(fmt::format("{}: cannot open the model file", path));
     json j;
     try {
         j = json::parse(f);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
     }
     const Ctx top{path, "", std::filesystem::path(path).parent_path().string()};

@@ -28,7 +28,7 @@ int64_t ternary_dot(const TernaryVector& a, const TernaryVector& b) {
     require_same_size(a.size(), b.size(), "ternary_dot");
     int64_t sum = 0;
     for (size_t k = 0; k < a.nonzero.word_count(); ++k) {
-        const uint64_t both = a.nonzero.data()[k] & b.nonzero.data()[k];
+        const uint64_t both = a.nonzero.data()[k] & b.nonzero.data()[k] & a.nonzero.word_mask(k);
         const uint64_t differ = a.negative.data()[k] ^ b.negative.data()[k];
         sum += popcount64(both & ~differ) - popcount64(both & differ);
     }
@@ -40,8 +40,8 @@ int64_t ternary_binary_dot(const TernaryVector& w, const BitVector& x) {
     int64_t sum = 0;
     for (size_t k = 0; k < x.word_count(); ++k) {
         const uint64_t nz = w.nonzero.data()[k] & x.word_mask(k);
-        // x bit 1 is +1; the product is negative when the signs differ.
-        const uint64_t differ = w.negative.data()[k] ^ x.data()[k];
+        // x bit 1 is +1, so x is negative where its bit is 0; the product is negative where signs differ.
+        const uint64_t differ = w.negative.data()[k] ^ ~x.data()[k];
         sum += popcount64(nz & ~differ) - popcount64(nz & differ);
     }
     return sum;

@@ -38,7 +38,7 @@ struct Precision {
                          : static_cast<int64_t>(width >= 64 ? INT64_MAX : (int64_t{1} << width) - 1);
     }
     int64_t min_raw() const {
-        return is_signed ? -static_cast<int64_t>(uint64_t{1} << (width - 1)) : 0;
+        return is_signed ? static_cast<int64_t>(~uint64_t{0} << (width - 1)) : 0;  // -2^(W-1), no overflow
     }
     // 2^-F as a double (the value of one LSB).
     double lsb() const;

@@ -50,6 +50,10 @@ bool IsolatedIiHarness::done() const {
     return std::all_of(benches_.begin(), benches_.end(), [](const auto& b) { return b->sink->done(); });
 }
 
+void IsolatedIiHarness::on_sink_done(const std::function<void()>& f) {
+    for (auto& b : benches_) b->sink->on_done(f);
+}
+
 std::optional<int> IsolatedIiHarness::measured_ii(size_t i) const { return measure_ii(benches_[i]->module->events()); }
 
 }  // namespace tlm4ml

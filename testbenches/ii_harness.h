@@ -20,6 +20,8 @@ public:
     IsolatedIiHarness(const Network& net, const std::vector<std::vector<int64_t>>& samples);
 
     bool done() const;
+    // Calls f each time one of the harness sinks completes.
+    void on_sink_done(const std::function<void()>& f);
     // Measured II of layer i: the smallest gap between consecutive accepts of back-to-back inputs.
     std::optional<int> measured_ii(size_t i) const;
 

@@ -38,14 +38,17 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
         for (size_t l = 0; l < trace.size(); ++l)
             trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
     }
+    std::vector<std::pair<std::string, std::string>> files;
     if (!trace_dir.empty()) {
         std::filesystem::create_directories(trace_dir);
         for (size_t l = 0; l < model.layers.size(); ++l)
-            write_file_atomically((std::filesystem::path(trace_dir) / (model.layers[l]->name() + ".dat")).string(),
-                                  trace_text[l]);
+            files.emplace_back((std::filesystem::path(trace_dir) / (model.layers[l]->name() + ".dat")).string(),
+                               trace_text[l]);
     }
-    if (outputs.empty() || outputs == "-") std::cout << out_text;
-    else write_file_atomically(outputs, out_text);
+    const bool to_stdout = outputs.empty() || outputs == "-";
+    if (!to_stdout) files.emplace_back(outputs, out_text);
+    write_files_atomically(files);
+    if (to_stdout) std::cout << out_text;
     return 0;
 }
 
@@ -66,7 +69,7 @@ int sc_main(int argc, char* argv[]) {
         ->required();
     pred->add_option("--outputs", outputs, "Write outputs here (default: standard output)");
     pred->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.dat");
-    pred->add_option("--samples", samples, "Use only the first K samples");
+    pred->add_option("--samples", samples, "Use only the first K samples")->check(CLI::NonNegativeNumber);
 
     RunOptions run_opts;
     auto* run = add_run_command(app, run_opts);

@@ -47,7 +47,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--backpressure", o.backpressure, "Probability that the sink refuses an output in a cycle")
         ->check(CLI::Range(0.0, 0.99));
     run->add_option("--seed", o.seed, "Seed for random inputs, arrivals and back-pressure (default 1)");
-    run->add_option("--samples", o.samples, "Use only the first K samples (random inputs: how many, default 100)");
+    run->add_option("--samples", o.samples, "Use only the first K samples (random inputs: how many, default 100)")
+        ->check(CLI::NonNegativeNumber);
     run->add_option("--deadlock-cycles", o.deadlock_cycles,
                     "Report a deadlock after this many cycles without any transfer (default 100000)");
     run->add_flag("--quiet", o.quiet, "Print only the summary lines, not the per-layer table");
@@ -134,6 +135,14 @@ int run_command(const RunOptions& o) {
     std::unique_ptr<IsolatedIiHarness> ii_harness;
     if (o.check_ii) ii_harness = std::make_unique<IsolatedIiHarness>(net, samples);
 
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    // Stop the moment every sink has what it expects (with --vcd the clock would otherwise run on).
+    auto all_done = [&] {
+        if (sink.done() && (!ii_harness || ii_harness->done())) sc_core::sc_stop();
+    };
+    sink.on_done(all_done);
+    if (ii_harness) ii_harness->on_sink_done(all_done);
+
     // Simulation, in slices so that a stalled network is caught instead of hanging.
     const uint64_t slice = 20000;
     uint64_t idle = 0, last_progress = 0;
@@ -144,7 +153,7 @@ int run_command(const RunOptions& o) {
         uint64_t progress = sink.received();
         for (const auto& ch : net.channels()) progress += ch->stats().transfers;
         const bool finished = sink.done() && (!ii_harness || ii_harness->done());
-        if (!sc_core::sc_pending_activity() || finished) {
+        if (!sc_core::sc_pending_activity() || finished || sc_core::sc_get_status() == sc_core::SC_STOPPED) {
             deadlock = !finished;
             break;
         }

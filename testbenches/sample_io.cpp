@@ -101,4 +101,32 @@ void write_file_atomically(const std::string& path, const std::string& text) {
     }
 }
 
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+    std::vector<std::string> written;
+    auto cleanup = [&] {
+        for (const auto& t : written) std::remove(t.c_str());
+    };
+    for (const auto& [path, text] : files) {
+        const std::string tmp = path + ".tmp";
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (f) {
+            written.push_back(tmp);
+            f << text;
+            f.close();
+        }
+        if (!f) {
+            cleanup();
+            throw std::runtime_error(fmt::format("{}: cannot write the file", path));
+        }
+    }
+    for (const auto& [path, text] : files) {
+        std::error_code ec;
+        std::filesystem::rename(path + ".tmp", path, ec);
+        if (ec) {
+            cleanup();
+            throw std::runtime_error(fmt::format("{}: cannot rename the temporary file: {}", path, ec.message()));
+        }
+    }
+}
+
 }  // namespace tlm4ml

@@ -28,4 +28,8 @@ std::string format_sample(const std::vector<int64_t>& raw, const Precision& p);
 // Writes `text` to `path` atomically (temporary file, then rename), so a failed run leaves no partial file.
 void write_file_atomically(const std::string& path, const std::string& text);
 
+// Writes several files so that either all of them appear or none does: every one goes to a temporary
+// name first, and they are renamed only once all writes succeeded.
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
+
 }  // namespace tlm4ml

@@ -63,6 +63,7 @@ void Sink::step() {
         if (ready_this_cycle_) {
             results_.push_back(in_.pop());
             popped_.push_back(cycle);
+            if (done() && on_done_) on_done_();
         }
     }
     const uint64_t visible = in_.front_visible_cycle();

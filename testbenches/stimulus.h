@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -53,6 +54,8 @@ public:
     const std::vector<Token>& results() const { return results_; }
     const std::vector<uint64_t>& pop_cycles() const { return popped_; }
     uint64_t refused_cycles() const { return refused_; }
+    // Called once, when the last expected result has arrived.
+    void on_done(std::function<void()> f) { on_done_ = std::move(f); }
 
 private:
     void step();
@@ -68,6 +71,7 @@ private:
     uint64_t last_decision_cycle_ = UINT64_MAX;
     bool ready_this_cycle_ = true;
     uint64_t refused_ = 0;
+    std::function<void()> on_done_;
 };
 
 }  // namespace tlm4ml

@@ -76,6 +76,13 @@ WaveformTracer::WaveformTracer(sc_core::sc_module_name name, Network& net, const
         gtkw_lines_.push_back("-" + lname);
     }
     vcd_->header("1 ps");
+    // Data lines start at 0 rather than undefined.
+    vcd_->time(0);
+    for (const auto& cv : channels_)
+        for (size_t i = 0; i < cv.raw.size(); ++i) {
+            vcd_->vec(cv.raw[i], 0);
+            vcd_->real(cv.real[i], 0.0);
+        }
 
     SC_METHOD(rising_edge);
     sensitive << clock_.posedge_event();
@@ -163,7 +170,8 @@ void WaveformTracer::finish() {
     std::filesystem::rename(tmp_path_, opts_.vcd_path);
     std::string g;
     g += fmt::format("[dumpfile] \"{}\"\n", std::filesystem::absolute(opts_.vcd_path).string());
-    g += "[timestart] 0\n[size] 1400 800\n[signals_width] 320\n[sst_expanded] 1\n";
+    // Zoom so that a first screen shows some 70 cycles of a 5 ns clock.
+    g += "[timestart] 0\n[size] 1400 800\n[signals_width] 320\n[sst_expanded] 1\n*-17.000000 0\n";
     for (const auto& l : gtkw_lines_) g += l + "\n";
     write_file_atomically(gtkw_path(), g);
 }
