@@ -74,6 +74,11 @@ SoftmaxLayer::SoftmaxLayer(std::string name, SoftmaxConfig cfg)
             throw std::invalid_argument(fmt::format("Softmax {}: table sizes must be powers of two", name_));
         if (exp_bits_ > exp_index_t_.width || inv_bits_ > cfg_.inv_inp_t.width)
             throw std::invalid_argument(fmt::format("Softmax {}: table larger than its address type", name_));
+        if (cfg_.implementation == SoftmaxImpl::Stable) to_norm_ = Requantizer(d.frac(), inp_norm_t_);
+        exp_to_acc_ = Requantizer(cfg_.exp_table_t.frac(), cfg_.accum_t);
+        acc_sum_ = Requantizer(cfg_.accum_t.frac(), cfg_.accum_t);
+        to_inv_in_ = Requantizer(cfg_.accum_t.frac(), cfg_.inv_inp_t);
+        to_result_ = Requantizer(cfg_.accum_t.frac() + cfg_.inv_table_t.frac(), cfg_.result_t);
         exp_table_.resize(cfg_.exp_table_size);
         for (int i = 0; i < cfg_.exp_table_size; ++i) {
             const float v = value_from_index(i, exp_bits_, exp_index_t_);
@@ -107,30 +112,29 @@ int64_t SoftmaxLayer::tree_sum(const int64_t* e, size_t n) const {
     while (left * 2 < n) left *= 2;
     const int64_t a = tree_sum(e, left);
     const int64_t b = tree_sum(e + left, n - left);
-    return quantize(int128{a} + b, cfg_.accum_t.frac(), cfg_.accum_t);
+    return acc_sum_.wide(int128{a} + b);
 }
 
 void SoftmaxLayer::compute_lookup(const int64_t* in, int64_t* out) const {
     const size_t n = cfg_.n_in;
-    const Precision& d = cfg_.data_t;
-    std::vector<int64_t> e(n);
+    int64_t stack_e[64];
+    std::vector<int64_t> heap_e;
+    int64_t* e = stack_e;
+    if (n > 64) {
+        heap_e.resize(n);
+        e = heap_e.data();
+    }
     int64_t x_max = in[0];
     for (size_t i = 1; i < n; ++i) x_max = in[i] > x_max ? in[i] : x_max;
     for (size_t i = 0; i < n; ++i) {
-        unsigned idx;
-        if (cfg_.implementation == SoftmaxImpl::Stable) {
-            const int64_t diff = quantize(int128{x_max} - in[i], d.frac(), inp_norm_t_);
-            idx = index_from_raw(diff, exp_bits_, inp_norm_t_);
-        } else {
-            idx = index_from_raw(in[i], exp_bits_, d);
-        }
-        e[i] = quantize(exp_table_[idx], cfg_.exp_table_t.frac(), cfg_.accum_t);
+        const unsigned idx = cfg_.implementation == SoftmaxImpl::Stable
+                                 ? index_from_raw(to_norm_.wide(int128{x_max} - in[i]), exp_bits_, inp_norm_t_)
+                                 : index_from_raw(in[i], exp_bits_, exp_index_t_);
+        e[i] = exp_to_acc_(exp_table_[idx]);
     }
-    const int64_t sum = tree_sum(e.data(), n);
-    const int64_t inv_in = quantize(sum, cfg_.accum_t.frac(), cfg_.inv_inp_t);
-    const int64_t inv = inv_table_[index_from_raw(inv_in, inv_bits_, cfg_.inv_inp_t)];
-    const int pf = cfg_.accum_t.frac() + cfg_.inv_table_t.frac();
-    for (size_t i = 0; i < n; ++i) out[i] = quantize(int128{e[i]} * inv, pf, cfg_.result_t);
+    const int64_t sum = tree_sum(e, n);
+    const int64_t inv = inv_table_[index_from_raw(to_inv_in_(sum), inv_bits_, cfg_.inv_inp_t)];
+    for (size_t i = 0; i < n; ++i) out[i] = to_result_.wide(int128{e[i]} * inv);
 }
 
 void SoftmaxLayer::compute_legacy(const int64_t* in, int64_t* out) const {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "layer.h"
+#include "rtl_models/quantize.h"
 
 namespace tlm4ml {
 
@@ -56,6 +57,12 @@ private:
     int inv_bits_ = 10;
     std::vector<int64_t> exp_table_;
     std::vector<int64_t> inv_table_;
+    // The casts of the stable / latency variants, built once.
+    Requantizer to_norm_;     // x_max - x_i -> inp_norm_t
+    Requantizer exp_to_acc_;  // exp_table_t -> accum_t
+    Requantizer acc_sum_;     // accum_t + accum_t -> accum_t
+    Requantizer to_inv_in_;   // accum_t -> inv_inp_t
+    Requantizer to_result_;   // accum_t * inv_table_t -> result_t
 };
 
 }  // namespace tlm4ml

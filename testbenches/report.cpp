@@ -142,8 +142,13 @@ std::string RunReport::to_table() const {
     std::string s;
     s += fmt::format("model {} ({}, {}, clock {} ns, profile {}): {} of {} samples\n\n", model, io_type, strategy,
                      clock_period_ns, profile, received, samples);
-    s += fmt::format("{:<24} {:<18} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>6} {:>5}  {}\n", "layer", "class",
-                     "R", "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", "mults", "DSP", "precision");
+    size_t nw = 5, cw = 5;
+    for (const auto& l : layers) {
+        nw = std::max(nw, l.name.size());
+        cw = std::max(cw, l.class_name.size());
+    }
+    s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>6} {:>5}  {}\n", "layer", nw, "class",
+                     cw, "R", "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", "mults", "DSP", "precision");
     for (const auto& l : layers) {
         std::string lat = l.latency_min ? (l.latency_min == l.latency_max ? std::to_string(*l.latency_min)
                                                                           : fmt::format("{}-{}", *l.latency_min, *l.latency_max))
@@ -151,8 +156,8 @@ std::string RunReport::to_table() const {
         std::string ii = opt(l.measured_ii), iso = opt(l.isolated_ii);
         if (l.measured_ii && *l.measured_ii != l.expected_ii) ii += "!";
         if (l.isolated_ii && *l.isolated_ii != l.expected_ii) iso += "!";
-        s += fmt::format("{:<24} {:<18} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>4}/{:<3} {:>6} {:>5}  {}\n", l.name,
-                         l.class_name, l.reuse_factor, l.expected_ii, ii, iso, l.expected_latency, lat,
+        s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>4}/{:<3} {:>6} {:>5}  {}\n", l.name, nw,
+                         l.class_name, cw, l.reuse_factor, l.expected_ii, ii, iso, l.expected_latency, lat,
                          l.out_max_occupancy, l.out_depth, l.cost.multipliers, l.cost.dsp, l.precision);
     }
     s += "\n";
