@@ -25,7 +25,8 @@ void BatchNormLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t nf = cfg_.n_filt;
     for (size_t i = 0; i < cfg_.n_in; ++i) {
         const size_t k = nf == cfg_.n_in ? i : i % nf;
-        const int128 sum = ((int128{in[i]} * cfg_.scale[k]) << product_shift_) + (int128{cfg_.bias[k]} << bias_shift_);
+        const int128 sum = int128{in[i]} * cfg_.scale[k] * (int128{1} << product_shift_) +
+                           int128{cfg_.bias[k]} * (int128{1} << bias_shift_);
         out[i] = quantize(sum, sum_frac_, cfg_.result_t);
     }
 }

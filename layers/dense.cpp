@@ -28,6 +28,9 @@ const char* to_string(ProductKind k) {
 }
 
 namespace {
+// hls4ml's nnet::ceillog2: 1 for x <= 2.
+int hls_ceillog2(int x) { return x <= 2 ? 1 : 1 + hls_ceillog2((x + 1) / 2); }
+
 int product_frac(ProductKind k, const Precision& d, const Precision& w) {
     switch (k) {
         case ProductKind::Mult: return d.frac() + w.frac();
@@ -84,6 +87,14 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
                 default: weights32_[k] = static_cast<int32_t>(w); break;
             }
         }
+    }
+    input_order_.clear();
+    const size_t rf = cfg_.reuse_factor > 0 ? static_cast<size_t>(cfg_.reuse_factor) : 1;
+    if (cfg_.strategy == Strategy::Resource && rf > 1 && rf < cfg_.n_in && cfg_.n_in % rf == 0) {
+        for (size_t ir = 0; ir < rf; ++ir)
+            for (size_t i = ir; i < cfg_.n_in; i += rf) input_order_.push_back(i);
+    } else {
+        for (size_t i = 0; i < cfg_.n_in; ++i) input_order_.push_back(i);
     }
     bias_in_accum_.resize(cfg_.n_out);
     for (size_t j = 0; j < cfg_.n_out; ++j)
@@ -156,8 +167,8 @@ void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
 }
 
 void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
-    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
-    for (size_t i = 0; i < n_in; ++i) {
+    const size_t n_out = cfg_.n_out;
+    for (const size_t i : input_order_) {
         const int64_t x = in[i];
         const int64_t* wrow = cfg_.weights.data() + i * n_out;
         for (size_t j = 0; j < n_out; ++j) {
@@ -192,12 +203,16 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
     }
 
     if (kind_ == ProductKind::BothBinary) {
-        // nnet::cast for XNOR layers: res = 2*acc - n_in (acc is an integer type).
+        // nnet::cast for XNOR layers (nnet_mult.h):
+        //   return (ap_int<ceillog2(n_in) + 2>)(x - CONFIG_T::n_in / 2) * 2;   // returned as ap_int<ceillog2(n_in)+2>
+        // n_in / 2 is integer division, so odd n_in gives 2*acc - (n_in - 1); nnet::ceillog2(1) = 1.
+        const Precision k = Precision::integer_of(hls_ceillog2(static_cast<int>(cfg_.n_in)) + 2, true);
+        const int f = cfg_.accum_t.frac();
+        const int128 half = static_cast<int128>(cfg_.n_in / 2);
+        const int128 half_raw = f >= 0 ? half * (int128{1} << f) : half / (int128{1} << -f);
         for (size_t j = 0; j < n_out; ++j) {
-            const int f = cfg_.accum_t.frac();
-            const int128 n = f >= 0 ? static_cast<int128>(cfg_.n_in) << f : static_cast<int128>(cfg_.n_in) >> -f;
-            const int128 v = int128{acc[j]} * 2 - n;
-            out[j] = quantize(v, cfg_.accum_t.frac(), cfg_.result_t);
+            const int64_t t = quantize(int128{acc[j]} - half_raw, f, k);
+            out[j] = quantize(quantize(int128{t} * 2, 0, k), 0, cfg_.result_t);
         }
     } else {
         for (size_t j = 0; j < n_out; ++j) out[j] = result_cast_(acc[j]);

@@ -57,6 +57,9 @@ private:
     Requantizer accumulate_;  // accum_t + accum_t re-stored in accum_t
     Requantizer result_cast_; // accum_t -> result_t
     std::vector<int64_t> bias_in_accum_;
+    // Order in which hls4ml adds the inputs into each accumulator: ascending for Latency (and Resource
+    // with RF == 1, RF >= n_in); dense_resource_rf_leq_nin with 1 < RF < n_in adds i = ir + m*RF, ir outer.
+    std::vector<size_t> input_order_;
     bool narrow_mult_ = false;  // products fit in int64_t
     // The common case (products and accum_t within 32 bits, TRN/WRAP casts) runs on int32 lanes the
     // compiler vectorizes; binary and ternary weights enter it as effective multipliers.

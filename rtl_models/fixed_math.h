@@ -23,7 +23,7 @@ inline ExactValue exact_mul(ExactValue a, ExactValue b) { return {a.raw * b.raw,
 // every operand pair of at most 64 bits whose fractional bits differ by less than 63.
 inline ExactValue exact_add(ExactValue a, ExactValue b) {
     if (a.frac < b.frac) std::swap(a, b);
-    return {a.raw + (b.raw << (a.frac - b.frac)), a.frac};
+    return {a.raw + b.raw * (int128{1} << (a.frac - b.frac)), a.frac};
 }
 inline ExactValue exact_neg(ExactValue a) { return {-a.raw, a.frac}; }
 inline ExactValue exact_sub(ExactValue a, ExactValue b) { return exact_add(a, exact_neg(b)); }

@@ -64,12 +64,10 @@ Aligned align(int128 raw, int from_frac, const Precision& to) {
         a.value = raw;
     } else {
         const int up = -drop;
-        if (up >= 127 || ((raw << up) >> up) != raw) {
-            a.huge = true;
-            a.value = up >= 128 ? 0 : static_cast<int128>(static_cast<uint128>(raw) << up);
-        } else {
-            a.value = raw << up;
-        }
+        // Shift as unsigned: left-shifting a negative signed value is undefined behaviour in C++17.
+        const int128 shifted = up >= 128 ? 0 : static_cast<int128>(static_cast<uint128>(raw) << up);
+        a.huge = up >= 127 || (shifted >> up) != raw;
+        a.value = shifted;
     }
     return a;
 }
@@ -94,6 +92,10 @@ int64_t finish_overflow(const Aligned& a, const Precision& to) {
     const bool under = a.huge ? neg : a.value < lo;
     const uint64_t low_bits = static_cast<uint64_t>(a.value);
     const int64_t wrapped = wrap_to_width(low_bits, w, to.is_signed);
+    // ap_fixed (and sc_fixed) never produce the minimum code in a signed AP_SAT_SYM type: a result equal
+    // to it counts as an underflow and becomes -max (ap_fixed_base::operator=,
+    // `underflow |= neg_src && V(W-2, 0) == 0`).
+    if (to.overflow == OverflowMode::SAT_SYM && to.is_signed && !a.huge && a.value == lo) return lo | 1;
     if (!over && !under) return wrapped;
 
     switch (to.overflow) {
