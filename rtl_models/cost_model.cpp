@@ -59,9 +59,9 @@ DeviceProfile DeviceProfile::load(const std::string& path) {
     };
     auto integer = [&](const std::string& key, int& field, int lo, int hi) {
         const auto& v = j[key];
-        if (!v.is_number_integer() || v.get<int>() < lo || v.get<int>() > hi)
+        if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
             throw std::runtime_error(fmt::format("{}: {}: expected an integer in [{}, {}]", path, key, lo, hi));
-        field = v.get<int>();
+        field = static_cast<int>(v.get<int64_t>());
     };
     for (auto it = j.begin(); it != j.end(); ++it) {
         const std::string& k = it.key();

@@ -33,7 +33,7 @@ inline int64_t cast(ExactValue v, const Precision& to) { return quantize(v.raw, 
 
 // ap_fixed::to_int(): truncation toward zero (C semantics), not floor.
 inline int64_t to_int_trunc(ExactValue v) {
-    if (v.frac <= 0) return static_cast<int64_t>(v.raw << -v.frac);
+    if (v.frac <= 0) return static_cast<int64_t>(static_cast<uint128>(v.raw) << -v.frac);
     if (v.frac >= 127) return 0;
     return static_cast<int64_t>(v.raw / (int128{1} << v.frac));
 }

@@ -13,6 +13,7 @@ struct Aligned {
     int128 value = 0;
     bool huge = false;
     bool negative = false;
+    bool lowest_deleted = false;  // ap_fixed's lD: bit W of the value truncated (not rounded) to the target LSB
 };
 
 // Rounds raw * 2^-drop to an integer with mode q. drop > 0.
@@ -59,7 +60,11 @@ Aligned align(int128 raw, int from_frac, const Precision& to) {
     a.negative = raw < 0;
     const int drop = from_frac - to.frac();
     if (drop > 0) {
+        // Bit W of floor(raw * 2^-drop) is bit drop+W of raw (its sign beyond bit 127).
+        const int pos = drop + to.width;
+        a.lowest_deleted = static_cast<bool>((raw >> (pos < 127 ? pos : 127)) & 1);
         a.value = round_shift(raw, drop, to.quant);
+        return a;
     } else if (drop == 0 || raw == 0) {
         a.value = raw;
     } else {
@@ -69,6 +74,7 @@ Aligned align(int128 raw, int from_frac, const Precision& to) {
         a.huge = up >= 127 || (shifted >> up) != raw;
         a.value = shifted;
     }
+    a.lowest_deleted = static_cast<bool>((a.value >> to.width) & 1);  // low 128 bits are exact here
     return a;
 }
 
@@ -103,7 +109,8 @@ int64_t finish_overflow(const Aligned& a, const Precision& to) {
         case OverflowMode::SAT_ZERO: return 0;
         case OverflowMode::SAT_SYM:
             if (over) return hi;
-            return to.is_signed ? -hi : 0;
+            // ap_fixed writes 1<<(W-1) | 1: -max, except for W = 1 where that is the code -1.
+            return to.is_signed ? (lo | 1) : 0;
         case OverflowMode::WRAP: {
             const int n = to.sat_bits;
             if (n == 0) return wrapped;
@@ -113,7 +120,7 @@ int64_t finish_overflow(const Aligned& a, const Precision& to) {
                 v = set_bit(v, w - 1, neg);
                 if (n > 1) v = set_range(v, w - n, w - 2, !neg);
             } else {
-                v = set_range(v, w - n, w - 1, !neg);
+                v = set_range(v, w - n, w - 1, true);  // ap_fixed: ones on underflow too
             }
             return wrap_to_width(v, w, to.is_signed);
         }
@@ -123,10 +130,11 @@ int64_t finish_overflow(const Aligned& a, const Precision& to) {
             const bool kept_msb = (v >> (w - 1)) & 1;
             if (n == 0) {
                 // The lowest deleted bit becomes the sign; the magnitude bits flip when it changes.
-                const bool deleted = a.huge ? neg : static_cast<bool>((a.value >> w) & 1);
-                if (deleted != kept_msb) v = set_bit(~v, w - 1, deleted);
+                // ap_fixed takes lD from the source, before rounding; when it differs from the kept MSB
+                // the whole word is complemented (which also makes the MSB equal to lD).
+                if (a.lowest_deleted != kept_msb) v = ~v;
             } else if (n == 1) {
-                if (neg != kept_msb) v = set_bit(~v, w - 1, neg);
+                if (neg != kept_msb) v = ~v;  // the complement makes the MSB equal to the sign
             } else {
                 const bool low_sat = (v >> (w - n)) & 1;
                 if (neg == low_sat) v = ~v;
@@ -149,7 +157,7 @@ int64_t quantize_double(double d, const Precision& to) {
     if (std::isnan(d) || std::isinf(d)) {
         Aligned a;
         a.huge = true;
-        a.negative = std::isinf(d) && d < 0;
+        a.negative = std::signbit(d);  // ap_fixed: the sign bit decides, also for NaN
         a.value = 0;
         return finish_overflow(a, to);
     }

@@ -25,8 +25,8 @@ inline int64_t wrap_to_width(uint64_t v, int width, bool is_signed) {
 int64_t quantize(int128 raw, int from_frac, const Precision& to);
 
 // Conversion from double exactly as ap_fixed does it: the exact binary value of d, quantized with the
-// target's modes. +inf/NaN overflow upward, -inf downward (SAT types give their extreme codes, SAT_ZERO 0);
-// a wrapping target keeps the low W bits of an infinitely large power of two, which is 0.
+// target's modes. inf and NaN overflow in the direction of their sign bit (SAT types give their extreme
+// codes, SAT_ZERO 0); a wrapping target keeps the low W bits of an infinitely large power of two, which is 0.
 int64_t quantize_double(double d, const Precision& to);
 
 // A cast from a fixed source scale into one target, with the common TRN/WRAP case on a fast path.

@@ -14,8 +14,15 @@ void StreamChannel::push(Token&& t, uint64_t cycle) {
 }
 
 Token StreamChannel::pop() {
+    const uint64_t c = cycle_of(sc_core::sc_time_stamp(), period_);
+    if (c != pop_cycle_) {
+        pop_cycle_ = c;
+        pops_in_cycle_ = 0;
+    }
+    ++pops_in_cycle_;
     Token t = std::move(items_.front());
     items_.pop_front();
+    if (keep_last_) last_popped_ = t.data;
     popped_ = true;
     request_update();
     return t;
@@ -35,13 +42,19 @@ void StreamChannel::update() {
     account(cycle);
     if (!staged_.empty()) {
         stats_.transfers += staged_.size();
+        if (cycle != push_cycle_) {
+            push_cycle_ = cycle;
+            pushes_in_cycle_ = 0;
+        }
+        pushes_in_cycle_ += staged_.size();
         for (auto& t : staged_) items_.push_back(std::move(t));
         staged_.clear();
         written_.notify(sc_core::SC_ZERO_TIME);
     }
     if (popped_) {
         popped_ = false;
-        read_.notify(sc_core::SC_ZERO_TIME);
+        // The slot frees up for producers at the next rising edge.
+        read_.notify(cycles_of(cycle + 1, period_) - sc_core::sc_time_stamp());
     }
     start_size_ = items_.size();
     if (start_size_ > stats_.max_occupancy) stats_.max_occupancy = start_size_;

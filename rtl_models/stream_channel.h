@@ -48,7 +48,7 @@ public:
     void set_depth(size_t d) { depth_ = d; }
 
     // Producer side.
-    bool can_push() const { return start_size_ + staged_.size() < depth_; }
+    bool can_push() const { return items_.size() + pops_this_cycle() + staged_.size() < depth_; }
     void push(Token&& t, uint64_t cycle);
 
     // Consumer side.
@@ -70,7 +70,14 @@ public:
     const ChannelStats& stats() const { return stats_; }
 
     // What a waveform shows: ready as the producer sees it this cycle, and the item on offer.
-    bool ready() const { return start_size_ < depth_; }
+    bool ready() const { return occupancy_at_edge(cycle_of(sc_core::sc_time_stamp(), period_)) < depth_; }
+    // Occupancy at the rising edge of cycle c (before its pushes and pops); c must be the current cycle.
+    size_t occupancy_at_edge(uint64_t c) const {
+        return items_.size() + (pop_cycle_ == c ? pops_in_cycle_ : 0) - (push_cycle_ == c ? pushes_in_cycle_ : 0);
+    }
+    bool popped_in(uint64_t c) const { return pop_cycle_ == c && pops_in_cycle_ > 0; }
+    void keep_last_popped(bool on) { keep_last_ = on; }
+    const std::vector<int64_t>& last_popped() const { return last_popped_; }
     const Token* front() const { return items_.empty() ? nullptr : &items_.front(); }
 
 protected:
@@ -78,6 +85,9 @@ protected:
 
 private:
     void account(uint64_t cycle);
+    size_t pops_this_cycle() const {
+        return pop_cycle_ == cycle_of(sc_core::sc_time_stamp(), period_) ? pops_in_cycle_ : 0;
+    }
 
     size_t depth_;
     int latency_;
@@ -87,6 +97,10 @@ private:
     std::vector<Token> staged_;
     size_t start_size_ = 0;
     bool popped_ = false;
+    uint64_t pop_cycle_ = UINT64_MAX, push_cycle_ = UINT64_MAX;
+    size_t pops_in_cycle_ = 0, pushes_in_cycle_ = 0;
+    bool keep_last_ = false;
+    std::vector<int64_t> last_popped_;
     sc_core::sc_event written_;
     sc_core::sc_event read_;
 

@@ -84,9 +84,6 @@ WaveformTracer::WaveformTracer(sc_core::sc_module_name name, Network& net, const
             vcd_->real(cv.real[i], 0.0);
         }
 
-    SC_METHOD(rising_edge);
-    sensitive << clock_.posedge_event();
-    dont_initialize();
     SC_METHOD(falling_edge);
     sensitive << clock_.negedge_event();
     dont_initialize();
@@ -112,6 +109,7 @@ void WaveformTracer::add_channel(const StreamChannel& ch, const Precision& p, co
         gtkw_lines_.push_back(vcd_->display_name(cv.real.back()));
         signals_ += 2;
     }
+    const_cast<StreamChannel&>(ch).keep_last_popped(true);
     channels_.push_back(std::move(cv));
 }
 
@@ -129,20 +127,21 @@ bool WaveformTracer::selected(const std::string& name) const {
     return false;
 }
 
-void WaveformTracer::rising_edge() {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    const uint64_t cycle = cycle_of(now, net_.period());
-    vcd_->time(static_cast<uint64_t>(now.to_seconds() * 1e12 + 0.5));
+void WaveformTracer::sample(uint64_t cycle) {
+    const uint64_t edge_ps = static_cast<uint64_t>(cycles_of(cycle, net_.period()).to_seconds() * 1e12 + 0.5);
+    vcd_->time(edge_ps);
     vcd_->bit(clk_id_, true);
     for (const auto& cv : channels_) {
-        vcd_->bit(cv.valid, cv.channel->can_pop(cycle));
-        vcd_->bit(cv.ready, cv.channel->ready());
+        const bool popped = cv.channel->popped_in(cycle);
+        vcd_->bit(cv.valid, popped || cv.channel->can_pop(cycle));
+        vcd_->bit(cv.ready, cv.channel->occupancy_at_edge(cycle) < cv.channel->depth());
         vcd_->vec(cv.occupancy, cv.channel->size());
-        // The data lines show the item on offer (they hold their value when the channel is empty).
-        if (const Token* t = cv.channel->front()) {
-            for (size_t i = 0; i < cv.raw.size() && i < t->data.size(); ++i) {
-                vcd_->vec(cv.raw[i], static_cast<uint64_t>(t->data[i]));
-                vcd_->real(cv.real[i], std::ldexp(static_cast<double>(t->data[i]), -cv.frac));
+        const std::vector<int64_t>* d = popped ? &cv.channel->last_popped()
+                                               : (cv.channel->front() ? &cv.channel->front()->data : nullptr);
+        if (d) {
+            for (size_t i = 0; i < cv.raw.size() && i < d->size(); ++i) {
+                vcd_->vec(cv.raw[i], static_cast<uint64_t>((*d)[i]));
+                vcd_->real(cv.real[i], std::ldexp(static_cast<double>((*d)[i]), -cv.frac));
             }
         }
     }
@@ -150,9 +149,12 @@ void WaveformTracer::rising_edge() {
         vcd_->bit(lv.busy, lv.module->busy());
         vcd_->bit(lv.stall, lv.module->stalled(cycle));
     }
+    last_sampled_ = cycle;
 }
 
 void WaveformTracer::falling_edge() {
+    // Mid-cycle: every transfer of this cycle's rising edge has settled (all its delta cycles ran).
+    sample(cycle_of(sc_core::sc_time_stamp(), net_.period()));
     vcd_->time(static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5));
     vcd_->bit(clk_id_, false);
 }
@@ -166,6 +168,8 @@ std::string WaveformTracer::gtkw_path() const {
 void WaveformTracer::finish() {
     if (finished_) return;
     finished_ = true;
+    const uint64_t now = cycle_of(sc_core::sc_time_stamp(), net_.period());
+    if (last_sampled_ != now) sample(now);  // the run stopped before this cycle's falling edge
     vcd_->close();
     std::filesystem::rename(tmp_path_, opts_.vcd_path);
     std::string g;

@@ -44,7 +44,7 @@ private:
         size_t busy, stall;
     };
 
-    void rising_edge();
+    void sample(uint64_t cycle);
     void falling_edge();
     bool selected(const std::string& name) const;
     void add_channel(const StreamChannel& ch, const Precision& p, const std::string& top);
@@ -60,6 +60,7 @@ private:
     std::vector<std::string> gtkw_lines_;
     size_t signals_ = 0;
     bool finished_ = false;
+    uint64_t last_sampled_ = UINT64_MAX;
 };
 
 }  // namespace tlm4ml
