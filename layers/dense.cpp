@@ -1,5 +1,7 @@
 #include "dense.h"
 
+#include "rtl_models/mac_kernels.h"
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -87,6 +89,12 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
                 default: weights32_[k] = static_cast<int32_t>(w); break;
             }
         }
+        // Narrow layers vectorize better along the inputs: keep the weights column by column too.
+        if (cfg_.n_out < 16) {
+            columns32_.resize(weights32_.size());
+            for (size_t i = 0; i < cfg_.n_in; ++i)
+                for (size_t j = 0; j < cfg_.n_out; ++j) columns32_[j * cfg_.n_in + i] = weights32_[i * cfg_.n_out + j];
+        }
     }
     input_order_.clear();
     const size_t rf = cfg_.reuse_factor > 0 ? static_cast<size_t>(cfg_.reuse_factor) : 1;
@@ -134,36 +142,34 @@ void DenseLayer::compute_mult(const int64_t* in, int64_t* acc) const {
     }
 }
 
-namespace {
-inline int32_t wrap32(uint32_t v, int sh, bool is_signed) {
-    // sh = 32 - width; unsigned results stay in the low bits.
-    return is_signed ? static_cast<int32_t>(v << sh) >> sh : static_cast<int32_t>((v << sh) >> sh);
-}
-}  // namespace
-
 void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
-    // With a wrapping accum_t every store is a reduction modulo 2^W, and reductions commute with sums:
-    // wrap(wrap(a) + wrap(p)) == wrap(a + p). So the products (each floored to the accum LSB, which is
-    // not modular and stays per product) are summed in 32-bit modular arithmetic and wrapped once at
-    // the end: bit-identical to hls4ml's per-product and per-sum casts, and it vectorizes.
+    // See rtl_models/mac_kernels.h: products floored per element, sums modulo 2^32, one wrap at the end.
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
     const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
-    const int sh = 32 - cfg_.accum_t.width;
-    const bool as = cfg_.accum_t.is_signed;
+    int32_t stack_x[1024];
     uint32_t stack_acc[256];
+    std::vector<int32_t> heap_x;
     std::vector<uint32_t> heap_acc;
+    int32_t* x = stack_x;
     uint32_t* acc = stack_acc;
+    if (n_in > 1024) {
+        heap_x.resize(n_in);
+        x = heap_x.data();
+    }
     if (n_out > 256) {
         heap_acc.resize(n_out);
         acc = heap_acc.data();
     }
-    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
-    for (size_t i = 0; i < n_in; ++i) {
-        const int32_t x = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
-        const int32_t* wrow = weights32_.data() + i * n_out;
-        for (size_t j = 0; j < n_out; ++j) acc[j] += static_cast<uint32_t>((x * wrow[j]) >> pr) << pl;
+    for (size_t i = 0; i < n_in; ++i) x[i] = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
+    if (!columns32_.empty()) {
+        // Few outputs: one dot product per output over its weight column.
+        for (size_t j = 0; j < n_out; ++j)
+            acc[j] = static_cast<uint32_t>(acc64[j]) + mac_dot_mod32(x, columns32_.data() + j * n_in, n_in, pr, pl);
+    } else {
+        for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
+        mac_rows_mod32(x, n_in, weights32_.data(), n_out, pr, pl, acc);
     }
-    for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap32(acc[j], sh, as);
+    for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap_mod32(acc[j], cfg_.accum_t.width, cfg_.accum_t.is_signed);
 }
 
 void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {

@@ -66,6 +66,7 @@ private:
     bool int32_path_ = false;
     bool data_xnor_ = false;  // binary data enters the int32 kernel as +-1
     std::vector<int32_t> weights32_;
+    std::vector<int32_t> columns32_;  // the same, [n_out][n_in], for layers with few outputs
     void compute_mult32(const int64_t* in, int64_t* acc) const;
     // Packed XNOR weights, one column (output j) per vector.
     std::vector<BitVector> xnor_columns_;
