@@ -1,6 +1,6 @@
 // Cost of the bit-true arithmetic core: one hls4ml Dense MAC (product cast to accum_t, partial sum
-// re-stored in accum_t) with tlm4ml's Requantizer, the same with SystemC sc_fixed, a plain int32 MAC as the
-// floor, and a 1024-bit XNOR dot product. Run everything in one process so the ratios come from one run:
+// re-stored in accum_t) with tlm4ml's Dense kernel and with its general Requantizer casts, the same with
+// SystemC sc_fixed, a plain int32 MAC as the floor, and a 1024-bit XNOR dot product. Run everything in one process so the ratios come from one run:
 //   ./build/bench/bench_arithmetic --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "rtl_models/mac_kernels.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/precision.h"
 #include "rtl_models/quantize.h"
@@ -31,6 +32,7 @@ using fixed16_6 = sc_dt::sc_fixed<16, 6>;  // TRN / WRAP, like ap_fixed<16,6>
 struct MacOperands {
     std::vector<int16_t> x16, w16;
     std::vector<int64_t> x64, w64;
+    std::vector<int32_t> x32, w32;
     int16_t bias = 0;
 
     MacOperands() {
@@ -42,6 +44,8 @@ struct MacOperands {
             w16.push_back(static_cast<int16_t>(std::lround(normal(rng) * 0.5)));
         }
         x64.assign(x16.begin(), x16.end());
+        x32.assign(x16.begin(), x16.end());
+        w32.assign(w16.begin(), w16.end());
         w64.assign(w16.begin(), w16.end());
         bias = 300;
     }
@@ -76,30 +80,15 @@ int64_t mac_sc_fixed(const std::vector<fixed16_6>& x, const std::vector<fixed16_
     return static_cast<int64_t>(acc.to_double() * 1024.0);
 }
 
-// Specialised kernels for this one case (TRN/WRAP casts, accum_t no wider than 32 bits), for comparison:
-// the wrap of a sum equals the sum of the wraps modulo 2^W, and 2^W divides 2^32, so each product only needs
-// its floor (an arithmetic shift) and the running sum is wrapped to W bits once at the end. The loop then
-// carries no per-element dependency beyond an add and vectorizes.
-int64_t mac_modular(const int16_t* x, const int16_t* w, int64_t bias, int shift) {
-    uint32_t acc = static_cast<uint32_t>(bias);
-    for (int i = 0; i < kLength; ++i) acc += static_cast<uint32_t>((static_cast<int32_t>(x[i]) * w[i]) >> shift);
-    return static_cast<int16_t>(acc);  // wrap to 16 bits, sign-extended
+// tlm4ml's own Dense kernel (rtl_models/mac_kernels.h), the one DenseLayer runs for TRN/WRAP casts into
+// at most 32 bits: each product floored to the accum LSB, the sum taken modulo 2^32 (a wrap is a reduction
+// modulo 2^W, which commutes with sums), one wrap to accum_t at the end.
+int64_t mac_tlm4ml_kernel(const int32_t* x, const int32_t* w, int64_t bias, int shift) {
+    const uint32_t sum = static_cast<uint32_t>(bias) + tlm4ml::mac_dot_mod32(x, w, kLength, shift, 0);
+    return tlm4ml::wrap_mod32(sum, 16, true);
 }
 
-// The same on 16-bit lanes for exactly <16,6> x <16,6> -> <16,6>: bits 10..25 of the 32-bit product are
-// assembled from its high and low halves (pmulhw / pmullw), so no lane ever widens to 32 bits.
-int64_t mac_int16_lanes(const int16_t* x, const int16_t* w, int64_t bias) {
-    uint32_t acc = static_cast<uint32_t>(bias);
-    for (int i = 0; i < kLength; ++i) {
-        const int16_t lo = static_cast<int16_t>(x[i] * w[i]);                             // pmullw
-        const int16_t hi = static_cast<int16_t>((static_cast<int32_t>(x[i]) * w[i]) >> 16);  // pmulhw
-        acc += static_cast<uint32_t>(static_cast<int16_t>(
-            static_cast<uint16_t>((static_cast<uint16_t>(hi) << 6) | (static_cast<uint16_t>(lo) >> 10))));
-    }
-    return static_cast<int16_t>(acc);
-}
-
-void BM_Mac16_tlm4ml_int16(benchmark::State& state) {
+void BM_Mac16_requantizer_int16(benchmark::State& state) {
     const MacOperands& ops = operands();
     const Requantizer product_cast(2 * accum_t().frac(), accum_t()), accumulate(accum_t().frac(), accum_t());
     for (auto _ : state) {
@@ -108,9 +97,9 @@ void BM_Mac16_tlm4ml_int16(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations() * kLength);
 }
-BENCHMARK(BM_Mac16_tlm4ml_int16);
+BENCHMARK(BM_Mac16_requantizer_int16);
 
-void BM_Mac16_tlm4ml_int64(benchmark::State& state) {
+void BM_Mac16_requantizer_int64(benchmark::State& state) {
     const MacOperands& ops = operands();
     const Requantizer product_cast(2 * accum_t().frac(), accum_t()), accumulate(accum_t().frac(), accum_t());
     for (auto _ : state) {
@@ -119,7 +108,7 @@ void BM_Mac16_tlm4ml_int64(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations() * kLength);
 }
-BENCHMARK(BM_Mac16_tlm4ml_int64);
+BENCHMARK(BM_Mac16_requantizer_int64);
 
 void BM_Mac16_sc_fixed(benchmark::State& state) {
     const MacOperands& ops = operands();
@@ -137,25 +126,16 @@ void BM_Mac16_sc_fixed(benchmark::State& state) {
 }
 BENCHMARK(BM_Mac16_sc_fixed);
 
-void BM_Mac16_modular_int32(benchmark::State& state) {
+void BM_Mac16_tlm4ml_kernel(benchmark::State& state) {
     const MacOperands& ops = operands();
     for (auto _ : state) {
-        int64_t acc = mac_modular(ops.x16.data(), ops.w16.data(), ops.bias, accum_t().frac());
+        int64_t acc = mac_tlm4ml_kernel(ops.x32.data(), ops.w32.data(), ops.bias, accum_t().frac());
         benchmark::DoNotOptimize(acc);
     }
     state.SetItemsProcessed(state.iterations() * kLength);
 }
-BENCHMARK(BM_Mac16_modular_int32);
+BENCHMARK(BM_Mac16_tlm4ml_kernel);
 
-void BM_Mac16_modular_int16_lanes(benchmark::State& state) {
-    const MacOperands& ops = operands();
-    for (auto _ : state) {
-        int64_t acc = mac_int16_lanes(ops.x16.data(), ops.w16.data(), ops.bias);
-        benchmark::DoNotOptimize(acc);
-    }
-    state.SetItemsProcessed(state.iterations() * kLength);
-}
-BENCHMARK(BM_Mac16_modular_int16_lanes);
 
 void BM_Mac_int32(benchmark::State& state) {
     const MacOperands& ops = operands();
@@ -199,12 +179,11 @@ bool kernels_agree() {
     const int64_t a = mac_requantizer(ops.x16.data(), ops.w16.data(), ops.bias, product_cast, accumulate);
     const int64_t b = mac_requantizer(ops.x64.data(), ops.w64.data(), ops.bias, product_cast, accumulate);
     const int64_t c = mac_sc_fixed(x, w, fixed16_6(ops.bias / 1024.0));
-    const int64_t d = mac_modular(ops.x16.data(), ops.w16.data(), ops.bias, accum_t().frac());
-    const int64_t e = mac_int16_lanes(ops.x16.data(), ops.w16.data(), ops.bias);
-    if (a == b && a == c && a == d && a == e) return true;
-    std::fprintf(stderr, "MAC kernels disagree: requantizer %lld / %lld, sc_fixed %lld, modular %lld / %lld\n",
+    const int64_t d = mac_tlm4ml_kernel(ops.x32.data(), ops.w32.data(), ops.bias, accum_t().frac());
+    if (a == b && a == c && a == d) return true;
+    std::fprintf(stderr, "MAC kernels disagree: requantizer %lld / %lld, sc_fixed %lld, kernel %lld\n",
                  static_cast<long long>(a), static_cast<long long>(b), static_cast<long long>(c),
-                 static_cast<long long>(d), static_cast<long long>(e));
+                 static_cast<long long>(d));
     return false;
 }
 

@@ -1,5 +1,6 @@
 #include "vcd_writer.h"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
@@ -35,7 +36,7 @@ std::vector<std::string> split_dots(const std::string& s) {
 VcdWriter::VcdWriter(const std::string& path) {
     f_ = std::fopen(path.c_str(), "w");
     if (!f_) throw std::runtime_error(fmt::format("{}: cannot create the VCD file", path));
-    buf_.reserve(1 << 16);
+    buf_.resize(kBufferSize);
 }
 
 VcdWriter::~VcdWriter() { close(); }
@@ -94,13 +95,30 @@ void VcdWriter::time(uint64_t t) {
     time_written_ = false;
 }
 
+void VcdWriter::reserve(size_t n) {
+    if (used_ + n > buf_.size()) flush();
+}
+
+void VcdWriter::flush() {
+    if (used_) std::fwrite(buf_.data(), 1, used_, f_);
+    used_ = 0;
+}
+
+void VcdWriter::put_code(const std::string& code) {
+    char* p = buf_.data() + used_;
+    std::memcpy(p, code.data(), code.size());
+    p[code.size()] = '\n';
+    used_ += code.size() + 1;
+}
+
 void VcdWriter::emit_time() {
     if (time_written_) return;
-    buf_ += '#';
-    char tmp[24];
-    auto r = std::to_chars(tmp, tmp + sizeof tmp, now_);
-    buf_.append(tmp, r.ptr);
-    buf_ += '\n';
+    reserve(32);
+    char* p = buf_.data() + used_;
+    *p++ = '#';
+    p = std::to_chars(p, p + 24, now_).ptr;
+    *p++ = '\n';
+    used_ = static_cast<size_t>(p - buf_.data());
     time_written_ = true;
 }
 
@@ -110,13 +128,9 @@ void VcdWriter::bit(size_t id, bool b) {
     v.written = true;
     v.last_bits = b;
     emit_time();
-    buf_ += b ? '1' : '0';
-    buf_ += v.code;
-    buf_ += '\n';
-    if (buf_.size() > (1 << 16) - 256) {
-        std::fwrite(buf_.data(), 1, buf_.size(), f_);
-        buf_.clear();
-    }
+    reserve(v.code.size() + 2);
+    buf_[used_++] = b ? '1' : '0';
+    put_code(v.code);
 }
 
 void VcdWriter::vec(size_t id, uint64_t x) {
@@ -126,17 +140,24 @@ void VcdWriter::vec(size_t id, uint64_t x) {
     v.written = true;
     v.last_bits = x;
     emit_time();
-    char tmp[72];
-    tmp[0] = 'b';
-    for (int i = 0; i < v.width; ++i) tmp[1 + i] = ((x >> (v.width - 1 - i)) & 1) ? '1' : '0';
-    buf_.append(tmp, 1 + v.width);
-    buf_ += ' ';
-    buf_ += v.code;
-    buf_ += '\n';
-    if (buf_.size() > (1 << 16) - 256) {
-        std::fwrite(buf_.data(), 1, buf_.size(), f_);
-        buf_.clear();
-    }
+    // Eight bits at a time from a table of their '0'/'1' spellings.
+    static const auto kBits = [] {
+        std::array<std::array<char, 8>, 256> t{};
+        for (int b = 0; b < 256; ++b)
+            for (int i = 0; i < 8; ++i) t[b][i] = ((b >> (7 - i)) & 1) ? '1' : '0';
+        return t;
+    }();
+    reserve(static_cast<size_t>(v.width) + v.code.size() + 3);
+    const int bytes = (v.width + 7) / 8;
+    char wide[64];
+    for (int k = 0; k < bytes; ++k) std::memcpy(wide + 8 * k, kBits[(x >> (8 * (bytes - 1 - k))) & 0xff].data(), 8);
+    char* p = buf_.data() + used_;
+    *p++ = 'b';
+    std::memcpy(p, wide + (8 * bytes - v.width), static_cast<size_t>(v.width));
+    p += v.width;
+    *p++ = ' ';
+    used_ = static_cast<size_t>(p - buf_.data());
+    put_code(v.code);
 }
 
 void VcdWriter::real(size_t id, double d) {
@@ -145,23 +166,18 @@ void VcdWriter::real(size_t id, double d) {
     v.written = true;
     v.last_real = d;
     emit_time();
-    char tmp[40];
-    tmp[0] = 'r';
-    auto r = std::to_chars(tmp + 1, tmp + sizeof tmp, d);
-    buf_.append(tmp, r.ptr);
-    buf_ += ' ';
-    buf_ += v.code;
-    buf_ += '\n';
-    if (buf_.size() > (1 << 16) - 256) {
-        std::fwrite(buf_.data(), 1, buf_.size(), f_);
-        buf_.clear();
-    }
+    reserve(48 + v.code.size());
+    char* p = buf_.data() + used_;
+    *p++ = 'r';
+    p = std::to_chars(p, p + 40, d).ptr;
+    *p++ = ' ';
+    used_ = static_cast<size_t>(p - buf_.data());
+    put_code(v.code);
 }
 
 void VcdWriter::close() {
     if (!f_) return;
-    if (!buf_.empty()) std::fwrite(buf_.data(), 1, buf_.size(), f_);
-    buf_.clear();
+    flush();
     std::fclose(f_);
     f_ = nullptr;
 }

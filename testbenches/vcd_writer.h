@@ -44,12 +44,18 @@ private:
         double last_real = 0;
     };
     void emit_time();
+    void reserve(size_t n);  // room for n more bytes in the buffer (flushes when needed)
+    void flush();
+    void put_code(const std::string& code);  // identifier code and newline
+
+    static constexpr size_t kBufferSize = 1 << 18;
 
     std::FILE* f_ = nullptr;
     std::vector<Var> vars_;
     uint64_t now_ = 0;
     bool time_written_ = true;
-    std::string buf_;
+    std::vector<char> buf_;
+    size_t used_ = 0;
 };
 
 }  // namespace tlm4ml
