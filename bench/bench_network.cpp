@@ -49,16 +49,20 @@ int sc_main(int argc, char* argv[]) {
         return 0;
     }
     Network net("tlm4ml", model, DeviceProfile::vitis_default());
-    Source source("source", net.input(), samples, SourceSchedule{}, net.period());
-    Sink sink("sink", net.output(), n, 0.0, 1, net.period());
+    ClockDomain domain("clock", net.period());
+    Source source("source", net.input(), samples, SourceSchedule{});
+    Sink sink("sink", net.output(), n, 0.0, 1);
+    domain.add(source);
+    net.attach(domain);
+    domain.add(sink);
     std::unique_ptr<WaveformTracer> tracer;
     if (mode == "timed-vcd") {
         TraceOptions to;
         to.vcd_path = "/tmp/tlm4ml_bench.vcd";
-        tracer = std::make_unique<WaveformTracer>("waves", net, to);
+        tracer = std::make_unique<WaveformTracer>(net, domain, to);
     }
     const auto t0 = clock::now();
-    while (!sink.done()) sc_core::sc_start(net.period() * 100000.0);
+    sc_core::sc_start();
     const double sec = std::chrono::duration<double>(clock::now() - t0).count();
     const uint64_t cycles = sink.pop_cycles().back() + 1;
     if (tracer) tracer->finish();

@@ -5,57 +5,65 @@
 namespace tlm4ml {
 
 LayerModule::LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
-                         const sc_core::sc_time& period, StreamChannel& in, StreamChannel& out)
-    : sc_core::sc_module(name), layer_(layer), timing_(timing), period_(period), in_(in), out_(out) {
+                         StreamChannel& in, StreamChannel& out)
+    : sc_core::sc_module(name), layer_(layer), timing_(timing), in_(in), out_(out) {
     // A pipeline of `latency` cycles at one input per II holds ceil(latency/II) inferences, plus the
     // result waiting in the output register when the next layer is not ready.
     const int ii = std::max(1, timing_.ii);
     capacity_ = static_cast<size_t>((timing_.latency + ii - 1) / ii) + 1;
-    wake_ = in_.written_event() | out_.read_event();
-    SC_METHOD(step);
-    sensitive << in_.written_event();
-    dont_initialize();
 }
 
-void LayerModule::emit_due(uint64_t cycle) {
-    while (!pipeline_.empty() && pipeline_.front().due_cycle <= cycle && out_.can_push()) {
-        events_[pipeline_.front().event_index].emit_cycle = cycle;
-        out_.push(std::move(pipeline_.front().token), cycle);
+void LayerModule::emit(uint64_t cycle) {
+    if (!pipeline_.empty() && pipeline_.front().due_cycle <= cycle && out_.can_push(cycle)) {
+        InFlight& f = pipeline_.front();
+        if (f.event_index != SIZE_MAX) events_[f.event_index].emit_cycle = cycle;
+        const int latency = static_cast<int>(cycle - f.accept_cycle);
+        stats_.latency_min = stats_.latency_min ? std::min(*stats_.latency_min, latency) : latency;
+        stats_.latency_max = stats_.latency_max ? std::max(*stats_.latency_max, latency) : latency;
+        ++stats_.emitted;
+        out_.push(std::move(f.token), cycle);
         pipeline_.pop_front();
     }
 }
 
-void LayerModule::step() {
-    const uint64_t cycle = cycle_of(sc_core::sc_time_stamp(), period_);
-    emit_due(cycle);
-
-    const bool accepted_this_cycle = accepted_any_ && last_accept_ == cycle;
-    if (!accepted_this_cycle && cycle >= next_accept_ && pipeline_.size() < capacity_ && in_.can_pop(cycle)) {
-        Token in = in_.pop();
+void LayerModule::tick(uint64_t cycle) {
+    emit(cycle);
+    if (cycle >= next_accept_ && pipeline_.size() < capacity_ && in_.can_pop(cycle)) {
+        Token in = in_.pop(cycle);
         Token out;
         out.sample = in.sample;
-        out.data.resize(layer_.n_out());
+        out.data = out_.take_buffer();
         layer_.compute(in.data.data(), out.data.data());
-        events_.push_back({in.sample, in.visible_cycle, cycle, 0});
-        pipeline_.push_back({std::move(out), cycle + static_cast<uint64_t>(timing_.latency), events_.size() - 1});
-        accepted_any_ = true;
+        in_.recycle(std::move(in.data));
+        // Back-to-back: the input was waiting no later than one cycle after the previous accept, so the
+        // gap between the two accepts is the layer's own doing.
+        if (stats_.inferences > 0 && in.visible_cycle <= last_accept_ + 1) {
+            const int gap = static_cast<int>(cycle - last_accept_);
+            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
+        }
+        ++stats_.inferences;
         last_accept_ = cycle;
+        size_t index = SIZE_MAX;
+        if (events_.size() < event_log_limit_) {
+            events_.push_back({in.sample, in.visible_cycle, cycle, kNever});
+            index = events_.size() - 1;
+        }
+        pipeline_.push_back({std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency), index});
         next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));
-        emit_due(cycle);  // a zero-latency layer passes the result on in the same cycle
+        emit(cycle);  // a zero-latency layer passes the result on in the same cycle
     }
+}
 
-    // Sleep until something can change: a result falls due, the next II slot opens for a waiting
-    // input, or (events) new input / freed output space.
-    uint64_t wake = UINT64_MAX;
-    if (!pipeline_.empty() && pipeline_.front().due_cycle > cycle) wake = pipeline_.front().due_cycle;
+uint64_t LayerModule::next_wake(uint64_t cycle) const {
+    uint64_t wake = kNever;
+    // A result falls due (or, blocked by a full output, retries next cycle).
+    if (!pipeline_.empty()) wake = std::max(pipeline_.front().due_cycle, cycle + 1);
+    // A waiting input can be taken once it is visible, the II has passed and the pipeline has room;
+    // a full pipeline frees up only through an emission, which the line above already schedules.
     const uint64_t visible = in_.front_visible_cycle();
-    if (visible != UINT64_MAX && pipeline_.size() < capacity_) {
-        const uint64_t earliest = std::max({visible, next_accept_, accepted_this_cycle || last_accept_ == cycle
-                                                                         ? cycle + 1 : cycle});
-        if (earliest > cycle) wake = std::min(wake, earliest);
-    }
-    if (wake != UINT64_MAX) next_trigger(cycles_of(wake - cycle, period_), wake_);
-    else next_trigger(wake_);
+    if (visible != UINT64_MAX && pipeline_.size() < capacity_)
+        wake = std::min(wake, std::max({visible, next_accept_, cycle + 1}));
+    return wake;
 }
 
 }  // namespace tlm4ml

@@ -1,16 +1,18 @@
 // A layer as a clocked, pipelined SystemC module: it accepts an input no sooner than II cycles after the
 // previous one, presents each result `latency` cycles after accepting it, keeps several inferences in
-// flight, and stalls when its output channel is full. One SC_METHOD; it sleeps (no activation at all)
-// until an input arrives, the output frees up, or a result falls due.
+// flight, and stalls when its output channel is full (a finished result waits in the output register and
+// the pipeline stops taking inputs once it is full). Driven by its ClockDomain at rising edges.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include <systemc>
 
 #include "layer.h"
+#include "rtl_models/clock_domain.h"
 #include "rtl_models/cost_model.h"
 #include "rtl_models/stream_channel.h"
 
@@ -21,48 +23,65 @@ struct LayerEvent {
     uint64_t sample;
     uint64_t available_cycle;  // input visible in the input channel
     uint64_t accept_cycle;
-    uint64_t emit_cycle;       // result pushed into the output channel
+    uint64_t emit_cycle;       // result pushed into the output channel (kNever while in flight)
 };
 
-class LayerModule : public sc_core::sc_module {
+// What the monitors measured at the layer's boundaries, kept as running figures so that long runs do not
+// grow with the number of inferences.
+struct LayerStats {
+    uint64_t inferences = 0;           // accepted
+    uint64_t emitted = 0;
+    std::optional<int> measured_ii;    // smallest accept gap over back-to-back inputs (the next input was
+                                       // waiting one cycle after the previous accept); empty if never seen
+    std::optional<int> latency_min;    // emit - accept
+    std::optional<int> latency_max;
+};
+
+class LayerModule : public sc_core::sc_module, public Clocked {
 public:
-    SC_HAS_PROCESS(LayerModule);
-    LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
-                const sc_core::sc_time& period, StreamChannel& in, StreamChannel& out);
+    LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
+                StreamChannel& out);
+
+    void tick(uint64_t cycle) override;
+    uint64_t next_wake(uint64_t cycle) const override;
 
     const Layer& layer() const { return layer_; }
     const LayerTiming& timing() const { return timing_; }
+    const LayerStats& stats() const { return stats_; }
+    // The first `event_log_limit()` inferences, one record each (for tests and diagnostics).
     const std::vector<LayerEvent>& events() const { return events_; }
+    void set_event_log_limit(size_t n) { event_log_limit_ = n; }
+    size_t event_log_limit() const { return event_log_limit_; }
     size_t in_flight() const { return pipeline_.size(); }
+    const StreamChannel& input() const { return in_; }
+    const StreamChannel& output() const { return out_; }
 
     // For waveforms: an inference is in the pipeline / a finished result waits for a full output.
     bool busy() const { return !pipeline_.empty(); }
     bool stalled(uint64_t cycle) const {
-        return !pipeline_.empty() && pipeline_.front().due_cycle <= cycle && !out_.can_push();
+        return !pipeline_.empty() && pipeline_.front().due_cycle <= cycle;  // sampled after the cycle's tick
     }
 
 private:
     struct InFlight {
         Token token;
+        uint64_t accept_cycle;
         uint64_t due_cycle;
-        size_t event_index;
+        size_t event_index;  // into events_, or SIZE_MAX beyond the log limit
     };
-
-    void step();
-    void emit_due(uint64_t cycle);
+    void emit(uint64_t cycle);
 
     const Layer& layer_;
     LayerTiming timing_;
-    sc_core::sc_time period_;
     StreamChannel& in_;
     StreamChannel& out_;
-    sc_core::sc_event_or_list wake_;
     std::deque<InFlight> pipeline_;
     size_t capacity_;
     uint64_t next_accept_ = 0;
-    bool accepted_any_ = false;
-    uint64_t last_accept_ = 0;
     std::vector<LayerEvent> events_;
+    size_t event_log_limit_ = 10000;
+    LayerStats stats_;
+    uint64_t last_accept_ = 0;
 };
 
 }  // namespace tlm4ml

@@ -24,11 +24,15 @@ Network::Network(sc_core::sc_module_name name, const Model& model, const DeviceP
             width = model.layers[i - 1]->n_out();
         }
         if (i == n) latency += profile.output_register_cycles;
-        channels_.push_back(std::make_unique<StreamChannel>(cname.c_str(), 2, latency, period_, width));
+        channels_.push_back(std::make_unique<StreamChannel>(cname, 2, latency, width));
     }
     for (size_t i = 0; i < n; ++i)
         modules_.push_back(std::make_unique<LayerModule>(model.layers[i]->name().c_str(), *model.layers[i],
-                                                         timings_[i], period_, *channels_[i], *channels_[i + 1]));
+                                                         timings_[i], *channels_[i], *channels_[i + 1]));
+}
+
+void Network::attach(ClockDomain& domain) {
+    for (auto& m : modules_) domain.add(*m);
 }
 
 int Network::expected_ii() const {

@@ -12,6 +12,7 @@
 
 #include "layer_module.h"
 #include "model.h"
+#include "rtl_models/clock_domain.h"
 #include "rtl_models/cost_model.h"
 #include "rtl_models/stream_channel.h"
 
@@ -23,6 +24,9 @@ public:
 
     const Model& model() const { return model_; }
     const sc_core::sc_time& period() const { return period_; }
+    // Adds the layer modules to a clock domain, in network order (after the source, before the sink).
+    void attach(ClockDomain& domain);
+
     StreamChannel& input() { return *channels_.front(); }
     StreamChannel& output() { return *channels_.back(); }
     const std::vector<std::unique_ptr<StreamChannel>>& channels() const { return channels_; }

@@ -1,16 +1,15 @@
-// A valid/ready channel between two layers: a FIFO of `depth` entries whose items become visible to the
-// consumer `latency` cycles after they were pushed. Both sides see the state at the start of the delta
-// (two-phase: pushes are committed in update()), so a full channel accepts no push in the cycle it is
-// popped; the producer retries when the read event fires. Statistics live in the channel (as in
-// Accellera's simple_perf example): transfers, cycles full / empty, maximum occupancy.
+// A valid/ready channel between two parts of a clock domain: a FIFO of `depth` entries whose items
+// become visible to the consumer `latency` cycles after they were pushed. At most one transfer per side
+// per cycle. The producer is evaluated before the consumer, so it sees the occupancy at the rising edge:
+// a full channel accepts no push in the cycle it is popped (a registered full flag). Statistics live in
+// the channel (as in Accellera's simple_perf example): transfers, maximum occupancy, cycles full / empty,
+// all counted on the occupancy held across clock edges.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <string>
 #include <vector>
-
-#include <systemc>
 
 namespace tlm4ml {
 
@@ -21,16 +20,6 @@ struct Token {
     std::vector<int64_t> data;
 };
 
-// Cycle of the current simulation time for a clock period (rising edges at k * period).
-inline uint64_t cycle_of(const sc_core::sc_time& now, const sc_core::sc_time& period) {
-    return static_cast<uint64_t>(now.value() / period.value());
-}
-
-// `cycles` clock periods as an sc_time, without floating point.
-inline sc_core::sc_time cycles_of(uint64_t cycles, const sc_core::sc_time& period) {
-    return sc_core::sc_time::from_value(period.value() * cycles);
-}
-
 struct ChannelStats {
     uint64_t transfers = 0;      // items pushed
     uint64_t cycles_full = 0;
@@ -38,72 +27,70 @@ struct ChannelStats {
     size_t max_occupancy = 0;
 };
 
-class StreamChannel : public sc_core::sc_prim_channel {
+class StreamChannel {
 public:
-    StreamChannel(const char* name, size_t depth, int latency, const sc_core::sc_time& period, size_t width);
+    StreamChannel(std::string name, size_t depth, int latency, size_t width);
 
+    const std::string& name() const { return name_; }
     size_t depth() const { return depth_; }
     int latency() const { return latency_; }
     size_t width() const { return width_; }
     void set_depth(size_t d) { depth_ = d; }
 
     // Producer side.
-    bool can_push() const { return items_.size() + pops_this_cycle() + staged_.size() < depth_; }
+    bool can_push(uint64_t cycle) const { return push_cycle_ != cycle && items_.size() < depth_; }
     void push(Token&& t, uint64_t cycle);
 
     // Consumer side.
-    bool can_pop(uint64_t cycle) const { return !items_.empty() && items_.front().visible_cycle <= cycle; }
-    // The cycle at which the front item becomes visible (UINT64_MAX when empty).
-    uint64_t front_visible_cycle() const {
-        return items_.empty() ? UINT64_MAX : items_.front().visible_cycle;
+    bool can_pop(uint64_t cycle) const {
+        return pop_cycle_ != cycle && !items_.empty() && items_.front().visible_cycle <= cycle;
     }
-    Token pop();
+    Token pop(uint64_t cycle);
+    // When the front item becomes (or became) visible; kNever-like UINT64_MAX when empty.
+    uint64_t front_visible_cycle() const { return items_.empty() ? UINT64_MAX : items_.front().visible_cycle; }
 
-    const sc_core::sc_event& written_event() const { return written_; }
-    const sc_core::sc_event& read_event() const { return read_; }
+    size_t size() const { return items_.size(); }
+    bool pushed_in(uint64_t cycle) const { return push_cycle_ == cycle; }
+    bool popped_in(uint64_t cycle) const { return pop_cycle_ == cycle; }
+    // Occupancy at the rising edge of the current cycle (before its push and pop).
+    size_t occupancy_at_edge(uint64_t cycle) const {
+        return items_.size() + (popped_in(cycle) ? 1 : 0) - (pushed_in(cycle) ? 1 : 0);
+    }
+    const Token* front() const { return items_.empty() ? nullptr : &items_.front(); }
 
-    size_t size() const { return items_.size() + staged_.size(); }
-    bool full() const { return size() >= depth_; }
+    // Payload buffers of this channel's width, recycled by the consumer and reused by the producer so that
+    // a running network allocates nothing per inference.
+    std::vector<int64_t> take_buffer() {
+        if (spare_.empty()) return std::vector<int64_t>(width_);
+        std::vector<int64_t> v = std::move(spare_.back());
+        spare_.pop_back();
+        return v;
+    }
+    void recycle(std::vector<int64_t>&& v) {
+        if (spare_.size() < 16 && v.size() == width_) spare_.push_back(std::move(v));
+    }
+
+    // Waveforms show the item taken in a cycle; the channel keeps a copy only when asked.
+    void keep_last_popped(bool on) { keep_last_ = on; }
+    const std::vector<int64_t>& last_popped() const { return last_popped_; }
 
     // Closes the statistics at the end of the run.
     void finish(uint64_t end_cycle);
     const ChannelStats& stats() const { return stats_; }
 
-    // What a waveform shows: ready as the producer sees it this cycle, and the item on offer.
-    bool ready() const { return occupancy_at_edge(cycle_of(sc_core::sc_time_stamp(), period_)) < depth_; }
-    // Occupancy at the rising edge of cycle c (before its pushes and pops); c must be the current cycle.
-    size_t occupancy_at_edge(uint64_t c) const {
-        return items_.size() + (pop_cycle_ == c ? pops_in_cycle_ : 0) - (push_cycle_ == c ? pushes_in_cycle_ : 0);
-    }
-    bool popped_in(uint64_t c) const { return pop_cycle_ == c && pops_in_cycle_ > 0; }
-    void keep_last_popped(bool on) { keep_last_ = on; }
-    const std::vector<int64_t>& last_popped() const { return last_popped_; }
-    const Token* front() const { return items_.empty() ? nullptr : &items_.front(); }
-
-protected:
-    void update() override;
-
 private:
     void account(uint64_t cycle);
-    size_t pops_this_cycle() const {
-        return pop_cycle_ == cycle_of(sc_core::sc_time_stamp(), period_) ? pops_in_cycle_ : 0;
-    }
 
+    std::string name_;
     size_t depth_;
     int latency_;
-    sc_core::sc_time period_;
     size_t width_;
     std::deque<Token> items_;
-    std::vector<Token> staged_;
-    size_t start_size_ = 0;
-    bool popped_ = false;
-    uint64_t pop_cycle_ = UINT64_MAX, push_cycle_ = UINT64_MAX;
-    size_t pops_in_cycle_ = 0, pushes_in_cycle_ = 0;
+    uint64_t push_cycle_ = UINT64_MAX;
+    uint64_t pop_cycle_ = UINT64_MAX;
     bool keep_last_ = false;
     std::vector<int64_t> last_popped_;
-    sc_core::sc_event written_;
-    sc_core::sc_event read_;
-
+    std::vector<std::vector<int64_t>> spare_;
     ChannelStats stats_;
     uint64_t last_cycle_ = 0;
 };

@@ -8,19 +8,6 @@
 
 namespace tlm4ml {
 
-std::optional<int> measure_ii(const std::vector<LayerEvent>& ev) {
-    std::optional<int> ii;
-    for (size_t k = 1; k < ev.size(); ++k) {
-        // Back-to-back: the next input was waiting no later than one cycle after the previous accept,
-        // so the gap between the two accepts is the layer's own doing.
-        if (ev[k].available_cycle <= ev[k - 1].accept_cycle + 1) {
-            const int gap = static_cast<int>(ev[k].accept_cycle - ev[k - 1].accept_cycle);
-            ii = ii ? std::min(*ii, gap) : gap;
-        }
-    }
-    return ii;
-}
-
 IsolatedIiHarness::IsolatedIiHarness(const Network& net, const std::vector<std::vector<int64_t>>& samples) {
     const Model& m = net.model();
     const size_t n = std::min<size_t>(samples.size(), 16);
@@ -36,12 +23,11 @@ IsolatedIiHarness::IsolatedIiHarness(const Network& net, const std::vector<std::
         const auto& layer = *m.layers[i];
         const auto& mod = *net.modules()[i];
         const std::string base = "ii_check_" + layer.name();
-        b->in = std::make_unique<StreamChannel>((base + "_in").c_str(), 2, 0, net.period(), layer.n_in());
-        b->out = std::make_unique<StreamChannel>((base + "_out").c_str(), 2, 0, net.period(), layer.n_out());
-        b->module = std::make_unique<LayerModule>(base.c_str(), layer, mod.timing(), net.period(), *b->in, *b->out);
-        b->source = std::make_unique<Source>((base + "_source").c_str(), *b->in, b->inputs, SourceSchedule{},
-                                             net.period());
-        b->sink = std::make_unique<Sink>((base + "_sink").c_str(), *b->out, b->inputs.size(), 0.0, 1, net.period());
+        b->in = std::make_unique<StreamChannel>(base + "_in", 2, 0, layer.n_in());
+        b->out = std::make_unique<StreamChannel>(base + "_out", 2, 0, layer.n_out());
+        b->module = std::make_unique<LayerModule>(base.c_str(), layer, mod.timing(), *b->in, *b->out);
+        b->source = std::make_unique<Source>((base + "_source").c_str(), *b->in, b->inputs, SourceSchedule{});
+        b->sink = std::make_unique<Sink>((base + "_sink").c_str(), *b->out, b->inputs.size(), 0.0, 1);
         benches_.push_back(std::move(b));
     }
 }
@@ -50,10 +36,14 @@ bool IsolatedIiHarness::done() const {
     return std::all_of(benches_.begin(), benches_.end(), [](const auto& b) { return b->sink->done(); });
 }
 
-void IsolatedIiHarness::on_sink_done(const std::function<void()>& f) {
-    for (auto& b : benches_) b->sink->on_done(f);
+void IsolatedIiHarness::attach(ClockDomain& domain) {
+    for (auto& b : benches_) {
+        domain.add(*b->source);
+        domain.add(*b->module);
+        domain.add(*b->sink);
+    }
 }
 
-std::optional<int> IsolatedIiHarness::measured_ii(size_t i) const { return measure_ii(benches_[i]->module->events()); }
+std::optional<int> IsolatedIiHarness::measured_ii(size_t i) const { return benches_[i]->module->stats().measured_ii; }
 
 }  // namespace tlm4ml

@@ -19,9 +19,9 @@ public:
     // Elaborates one harness per layer of `net`, fed with `samples` (network inputs, at most 16 used).
     IsolatedIiHarness(const Network& net, const std::vector<std::vector<int64_t>>& samples);
 
+    // Adds every private bench (source, layer copy, sink) to the clock domain.
+    void attach(ClockDomain& domain);
     bool done() const;
-    // Calls f each time one of the harness sinks completes.
-    void on_sink_done(const std::function<void()>& f);
     // Measured II of layer i: the smallest gap between consecutive accepts of back-to-back inputs.
     std::optional<int> measured_ii(size_t i) const;
 
@@ -35,8 +35,5 @@ private:
     };
     std::vector<std::unique_ptr<Bench>> benches_;
 };
-
-// The II measurement shared by the network report and the harness.
-std::optional<int> measure_ii(const std::vector<LayerEvent>& events);
 
 }  // namespace tlm4ml

@@ -1,6 +1,5 @@
 #include "report.h"
 
-#include "testbenches/ii_harness.h"
 
 #include <algorithm>
 
@@ -48,7 +47,7 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     const auto& channels = net.channels();
     for (size_t i = 0; i < net.modules().size(); ++i) {
         const LayerModule& mod = *net.modules()[i];
-        const auto& ev = mod.events();
+        const LayerStats& st = mod.stats();
         LayerReport lr;
         lr.name = mod.layer().name();
         lr.class_name = mod.layer().class_name();
@@ -57,14 +56,10 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         lr.cost = mod.timing();
         lr.expected_ii = mod.timing().ii;
         lr.expected_latency = mod.timing().latency;
-        lr.inferences = ev.size();
-        lr.measured_ii = measure_ii(ev);
-        for (const auto& e : ev) {
-            if (e.emit_cycle < e.accept_cycle) continue;  // still in flight
-            const int l = static_cast<int>(e.emit_cycle - e.accept_cycle);
-            lr.latency_min = lr.latency_min ? std::min(*lr.latency_min, l) : l;
-            lr.latency_max = lr.latency_max ? std::max(*lr.latency_max, l) : l;
-        }
+        lr.inferences = st.inferences;
+        lr.measured_ii = st.measured_ii;
+        lr.latency_min = st.latency_min;
+        lr.latency_max = st.latency_max;
         const StreamChannel& out = *channels[i + 1];
         lr.out_depth = out.depth();
         lr.out_max_occupancy = out.stats().max_occupancy;
@@ -109,6 +104,7 @@ nlohmann::json RunReport::to_json() const {
               {"samples", samples},
               {"received", received},
               {"total_cycles", total_cycles},
+              {"evaluated_cycles", evaluated_cycles},
               {"latency",
                {{"expected_cycles", expected_latency},
                 {"first_output_cycles", first_output_latency ? json(*first_output_latency) : json(nullptr)},

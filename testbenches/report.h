@@ -47,6 +47,7 @@ struct RunReport {
     size_t samples = 0;
     size_t received = 0;
     uint64_t total_cycles = 0;
+    uint64_t evaluated_cycles = 0;  // cycles the clock domain evaluated (idle ones are skipped)
     int expected_latency = 0;
     std::optional<uint64_t> first_output_latency;
     uint64_t latency_min = 0, latency_max = 0;

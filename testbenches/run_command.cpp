@@ -50,7 +50,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--samples", o.samples, "Use only the first K samples (random inputs: how many, default 100)")
         ->check(CLI::NonNegativeNumber);
     run->add_option("--deadlock-cycles", o.deadlock_cycles,
-                    "Report a deadlock after this many cycles without any transfer (default 100000)");
+                    "Stop and report after this many evaluated cycles without any transfer (default 100000)");
     run->add_flag("--quiet", o.quiet, "Print only the summary lines, not the per-layer table");
     return run;
 }
@@ -74,13 +74,13 @@ size_t argmax(const std::vector<double>& v) {
 }
 
 std::string describe_stall(const Network& net, uint64_t cycle) {
-    std::string s = fmt::format("no transfer for a while at cycle {}:", cycle);
+    std::string s = fmt::format("nothing can move at cycle {}:", cycle);
     for (size_t i = 0; i < net.modules().size(); ++i) {
         const auto& m = *net.modules()[i];
         const auto& in = *net.channels()[i];
         const auto& out = *net.channels()[i + 1];
-        s += fmt::format(" {} [in {} {}/{}, out {} {}/{}, {} in flight];", m.layer().name(), in.basename(), in.size(),
-                         in.depth(), out.basename(), out.size(), out.depth(), m.in_flight());
+        s += fmt::format(" {} [in {} {}/{}, out {} {}/{}, {} in flight];", m.layer().name(), in.name(), in.size(),
+                         in.depth(), out.name(), out.size(), out.depth(), m.in_flight());
     }
     return s;
 }
@@ -116,61 +116,51 @@ int run_command(const RunOptions& o) {
     if (!o.vcd.empty() && std::filesystem::is_directory(o.vcd))
         throw std::runtime_error(fmt::format("{}: --vcd names a directory, expected a file name", o.vcd));
 
-    // Elaboration.
+    // Elaboration: one clock domain evaluates the source, the layers in network order and the sink.
     Network net("tlm4ml", model, profile);
+    ClockDomain clock("clock", net.period());
     SourceSchedule sched;
     sched.every_n_cycles = o.rate;
     sched.poisson_mean = o.poisson_mean;
     sched.seed = o.seed;
-    Source source("source", net.input(), samples, sched, net.period());
-    Sink sink("sink", net.output(), samples.size(), o.backpressure, o.seed, net.period());
+    Source source("source", net.input(), samples, sched);
+    Sink sink("sink", net.output(), samples.size(), o.backpressure, o.seed);
+    clock.add(source);
+    net.attach(clock);
+    clock.add(sink);
+    std::unique_ptr<IsolatedIiHarness> ii_harness;
+    if (o.check_ii) {
+        ii_harness = std::make_unique<IsolatedIiHarness>(net, samples);
+        ii_harness->attach(clock);
+    }
     std::unique_ptr<WaveformTracer> tracer;
     if (!o.vcd.empty()) {
         TraceOptions to;
         to.vcd_path = o.vcd;
         to.filter = o.trace_filter;
         to.max_elements = o.trace_elements;
-        tracer = std::make_unique<WaveformTracer>("waves", net, to);
+        tracer = std::make_unique<WaveformTracer>(net, clock, to);
     }
-    std::unique_ptr<IsolatedIiHarness> ii_harness;
-    if (o.check_ii) ii_harness = std::make_unique<IsolatedIiHarness>(net, samples);
-
-    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    // Stop the moment every sink has what it expects (with --vcd the clock would otherwise run on).
-    auto all_done = [&] {
-        if (sink.done() && (!ii_harness || ii_harness->done())) sc_core::sc_stop();
-    };
-    sink.on_done(all_done);
-    if (ii_harness) ii_harness->on_sink_done(all_done);
-
-    // Simulation, in slices so that a stalled network is caught instead of hanging.
-    const uint64_t slice = 20000;
-    uint64_t idle = 0, last_progress = 0;
-    bool deadlock = false;
-    const auto wall_start = std::chrono::steady_clock::now();
-    while (!sink.done() || (ii_harness && !ii_harness->done())) {
-        sc_core::sc_start(net.period() * static_cast<double>(slice));
+    // A network that keeps evaluating cycles without a single transfer is stopped, not waited on.
+    clock.set_stall_limit(o.deadlock_cycles, [&] {
         uint64_t progress = sink.received();
         for (const auto& ch : net.channels()) progress += ch->stats().transfers;
-        const bool finished = sink.done() && (!ii_harness || ii_harness->done());
-        if (!sc_core::sc_pending_activity() || finished || sc_core::sc_get_status() == sc_core::SC_STOPPED) {
-            deadlock = !finished;
-            break;
-        }
-        idle = progress == last_progress ? idle + slice : 0;
-        last_progress = progress;
-        if (idle >= o.deadlock_cycles) {
-            deadlock = true;
-            break;
-        }
-    }
+        return progress;
+    });
+
+    // The simulation ends when no part has anything left to do: finished, or stuck.
+    const auto wall_start = std::chrono::steady_clock::now();
+    sc_core::sc_start();
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    const uint64_t end_cycle = cycle_of(sc_core::sc_time_stamp(), net.period());
+    const bool finished = sink.done() && (!ii_harness || ii_harness->done());
+    const bool deadlock = !finished;
+    const uint64_t end_cycle = clock.last_cycle() + 1;
     for (const auto& ch : net.channels()) ch->finish(end_cycle);
 
     RunReport report = make_report(net, source, sink, o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0,
                                    profile.name);
     report.total_cycles = sink.pop_cycles().empty() ? end_cycle : sink.pop_cycles().back() + 1;
+    report.evaluated_cycles = clock.evaluated_cycles();
     report.sim_wall_seconds = wall;
     if (ii_harness)
         for (size_t i = 0; i < report.layers.size(); ++i) report.layers[i].isolated_ii = ii_harness->measured_ii(i);

@@ -1,12 +1,13 @@
 #include "stimulus.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tlm4ml {
 
 Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vector<std::vector<int64_t>>& samples,
-               const SourceSchedule& s, const sc_core::sc_time& period)
-    : sc_core::sc_module(name), out_(out), samples_(samples), period_(period) {
+               const SourceSchedule& s)
+    : sc_core::sc_module(name), out_(out), samples_(samples) {
     std::mt19937_64 rng(s.seed);
     std::exponential_distribution<double> gap(s.poisson_mean > 0 ? 1.0 / s.poisson_mean : 1.0);
     uint64_t t = 0;
@@ -18,61 +19,45 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vect
             t += static_cast<uint64_t>(std::max(1, s.every_n_cycles));
     }
     pushed_.resize(samples.size(), 0);
-    SC_METHOD(step);  // runs once at time 0, then on its own schedule
 }
 
-void Source::step() {
-    const uint64_t cycle = cycle_of(sc_core::sc_time_stamp(), period_);
-    if (next_ < samples_.size() && offer_[next_] <= cycle && last_push_ != cycle && out_.can_push()) {
+void Source::tick(uint64_t cycle) {
+    if (next_ < samples_.size() && offer_[next_] <= cycle && out_.can_push(cycle)) {
         Token t;
         t.sample = next_;
-        t.data = samples_[next_];
+        t.data = out_.take_buffer();
+        t.data.assign(samples_[next_].begin(), samples_[next_].end());
         out_.push(std::move(t), cycle);
         pushed_[next_] = cycle;
-        last_push_ = cycle;
         ++next_;
     }
-    if (next_ >= samples_.size()) return;  // no trigger: the process sleeps for good
-    uint64_t wake = std::max(offer_[next_], last_push_ == cycle ? cycle + 1 : cycle);
-    if (wake > cycle && out_.can_push())
-        next_trigger(cycles_of(wake - cycle, period_));
-    else if (wake > cycle)
-        next_trigger(cycles_of(wake - cycle, period_), out_.read_event());
-    else
-        next_trigger(out_.read_event());
 }
 
-Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed,
-           const sc_core::sc_time& period)
-    : sc_core::sc_module(name), in_(in), expected_(expected), backpressure_(backpressure), rng_(seed ^ 0x5eedULL),
-      period_(period) {
+uint64_t Source::next_wake(uint64_t cycle) const {
+    if (next_ >= samples_.size()) return kNever;
+    return std::max(offer_[next_], cycle + 1);  // a refused offer retries next cycle
+}
+
+Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed)
+    : sc_core::sc_module(name), in_(in), expected_(expected), backpressure_(backpressure), rng_(seed ^ 0x5eedULL) {
     results_.reserve(expected);
-    SC_METHOD(step);
-    sensitive << in_.written_event();
-    dont_initialize();
+    popped_.reserve(expected);
 }
 
-void Sink::step() {
-    const uint64_t cycle = cycle_of(sc_core::sc_time_stamp(), period_);
-    if (in_.can_pop(cycle) && (popped_.empty() || popped_.back() != cycle)) {
-        if (last_decision_cycle_ != cycle) {
-            last_decision_cycle_ = cycle;
-            ready_this_cycle_ = backpressure_ <= 0 || coin_(rng_) >= backpressure_;
-            if (!ready_this_cycle_) ++refused_;
-        }
-        if (ready_this_cycle_) {
-            results_.push_back(in_.pop());
-            popped_.push_back(cycle);
-            if (done() && on_done_) on_done_();
-        }
-    }
-    const uint64_t visible = in_.front_visible_cycle();
-    if (visible == UINT64_MAX) {
-        next_trigger(in_.written_event());
+void Sink::tick(uint64_t cycle) {
+    if (!in_.can_pop(cycle)) return;
+    // One coin per cycle in which an output is on offer: the same seed gives the same run.
+    if (backpressure_ > 0 && coin_(rng_) < backpressure_) {
+        ++refused_;
         return;
     }
-    const uint64_t wake = std::max(visible, cycle + 1);
-    next_trigger(cycles_of(wake - cycle, period_), in_.written_event());
+    results_.push_back(in_.pop(cycle));
+    popped_.push_back(cycle);
+}
+
+uint64_t Sink::next_wake(uint64_t cycle) const {
+    const uint64_t visible = in_.front_visible_cycle();
+    return visible == UINT64_MAX ? kNever : std::max(visible, cycle + 1);
 }
 
 }  // namespace tlm4ml

@@ -4,12 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <random>
 #include <vector>
 
 #include <systemc>
 
+#include "rtl_models/clock_domain.h"
 #include "rtl_models/stream_channel.h"
 
 namespace tlm4ml {
@@ -20,58 +20,49 @@ struct SourceSchedule {
     unsigned seed = 1;
 };
 
-class Source : public sc_core::sc_module {
+class Source : public sc_core::sc_module, public Clocked {
 public:
-    SC_HAS_PROCESS(Source);
     Source(sc_core::sc_module_name name, StreamChannel& out, const std::vector<std::vector<int64_t>>& samples,
-           const SourceSchedule& schedule, const sc_core::sc_time& period);
+           const SourceSchedule& schedule);
+
+    void tick(uint64_t cycle) override;
+    uint64_t next_wake(uint64_t cycle) const override;
 
     const std::vector<uint64_t>& offer_cycles() const { return offer_; }
     const std::vector<uint64_t>& push_cycles() const { return pushed_; }
     size_t sent() const { return next_; }
 
 private:
-    void step();
-
     StreamChannel& out_;
     const std::vector<std::vector<int64_t>>& samples_;
-    sc_core::sc_time period_;
     std::vector<uint64_t> offer_;
     std::vector<uint64_t> pushed_;
     size_t next_ = 0;
-    uint64_t last_push_ = UINT64_MAX;
 };
 
-class Sink : public sc_core::sc_module {
+class Sink : public sc_core::sc_module, public Clocked {
 public:
-    SC_HAS_PROCESS(Sink);
     // backpressure: probability that the sink is not ready in a given cycle.
-    Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed,
-         const sc_core::sc_time& period);
+    Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed);
+
+    void tick(uint64_t cycle) override;
+    uint64_t next_wake(uint64_t cycle) const override;
 
     size_t received() const { return results_.size(); }
     bool done() const { return results_.size() >= expected_; }
     const std::vector<Token>& results() const { return results_; }
     const std::vector<uint64_t>& pop_cycles() const { return popped_; }
     uint64_t refused_cycles() const { return refused_; }
-    // Called once, when the last expected result has arrived.
-    void on_done(std::function<void()> f) { on_done_ = std::move(f); }
 
 private:
-    void step();
-
     StreamChannel& in_;
     size_t expected_;
     double backpressure_;
     std::mt19937_64 rng_;
     std::uniform_real_distribution<double> coin_{0.0, 1.0};
-    sc_core::sc_time period_;
     std::vector<Token> results_;
     std::vector<uint64_t> popped_;
-    uint64_t last_decision_cycle_ = UINT64_MAX;
-    bool ready_this_cycle_ = true;
     uint64_t refused_ = 0;
-    std::function<void()> on_done_;
 };
 
 }  // namespace tlm4ml

@@ -91,6 +91,7 @@ void VcdWriter::header(const std::string& timescale) {
 }
 
 void VcdWriter::time(uint64_t t) {
+    if (t == now_) return;
     now_ = t;
     time_written_ = false;
 }

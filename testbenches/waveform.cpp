@@ -32,8 +32,8 @@ constexpr const char* kGroupBegin = "@800200";
 constexpr const char* kGroupEnd = "@1000200";
 }  // namespace
 
-WaveformTracer::WaveformTracer(sc_core::sc_module_name name, Network& net, const TraceOptions& opts)
-    : sc_core::sc_module(name), net_(net), opts_(opts), clock_("clk", net.period()) {
+WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOptions& opts)
+    : net_(net), opts_(opts) {
     const auto parent = std::filesystem::path(opts_.vcd_path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     tmp_path_ = opts_.vcd_path + ".partial";
@@ -47,18 +47,18 @@ WaveformTracer::WaveformTracer(sc_core::sc_module_name name, Network& net, const
 
     const auto& channels = net.channels();
     const auto& modules = net.modules();
-    if (selected(channels[0]->basename())) {
+    if (selected(channels[0]->name())) {
         gtkw_lines_.push_back(kGroupBegin);
-        gtkw_lines_.push_back(std::string("-") + channels[0]->basename());
+        gtkw_lines_.push_back(std::string("-") + channels[0]->name());
         add_channel(*channels[0], net.model().input_precision, top);
         gtkw_lines_.push_back(kGroupEnd);
-        gtkw_lines_.push_back(std::string("-") + channels[0]->basename());
+        gtkw_lines_.push_back(std::string("-") + channels[0]->name());
     }
     for (size_t i = 0; i < modules.size(); ++i) {
         const LayerModule& m = *modules[i];
         const std::string lname = m.layer().name();
         const bool layer_on = selected(lname);
-        const bool ch_on = layer_on || selected(channels[i + 1]->basename());
+        const bool ch_on = layer_on || selected(channels[i + 1]->name());
         if (!ch_on) continue;
         gtkw_lines_.push_back(kGroupBegin);
         gtkw_lines_.push_back("-" + lname);
@@ -83,14 +83,11 @@ WaveformTracer::WaveformTracer(sc_core::sc_module_name name, Network& net, const
             vcd_->vec(cv.raw[i], 0);
             vcd_->real(cv.real[i], 0.0);
         }
-
-    SC_METHOD(falling_edge);
-    sensitive << clock_.negedge_event();
-    dont_initialize();
+    domain.set_observer([this](uint64_t cycle) { sample(cycle); });
 }
 
 void WaveformTracer::add_channel(const StreamChannel& ch, const Precision& p, const std::string& top) {
-    const std::string prefix = top + "." + ch.basename();
+    const std::string prefix = top + "." + ch.name();
     ChannelVars cv{&ch, p.frac(), vcd_->add(prefix + ".valid", VcdWriter::Kind::Bit),
                    vcd_->add(prefix + ".ready", VcdWriter::Kind::Bit),
                    vcd_->add(prefix + ".occupancy", VcdWriter::Kind::Vector, 16), {}, {}};
@@ -127,9 +124,19 @@ bool WaveformTracer::selected(const std::string& name) const {
     return false;
 }
 
+void WaveformTracer::clock_edges(uint64_t cycle) {
+    const uint64_t period_ps = static_cast<uint64_t>(net_.period().to_seconds() * 1e12 + 0.5);
+    vcd_->time(cycle * period_ps);
+    vcd_->bit(clk_id_, true);
+    vcd_->time(cycle * period_ps + period_ps / 2);
+    vcd_->bit(clk_id_, false);
+}
+
 void WaveformTracer::sample(uint64_t cycle) {
-    const uint64_t edge_ps = static_cast<uint64_t>(cycles_of(cycle, net_.period()).to_seconds() * 1e12 + 0.5);
-    vcd_->time(edge_ps);
+    // Cycles the domain skipped changed nothing but the clock.
+    for (uint64_t k = next_unsampled_; k < cycle; ++k) clock_edges(k);
+    const uint64_t period_ps = static_cast<uint64_t>(net_.period().to_seconds() * 1e12 + 0.5);
+    vcd_->time(cycle * period_ps);
     vcd_->bit(clk_id_, true);
     for (const auto& cv : channels_) {
         const bool popped = cv.channel->popped_in(cycle);
@@ -149,14 +156,9 @@ void WaveformTracer::sample(uint64_t cycle) {
         vcd_->bit(lv.busy, lv.module->busy());
         vcd_->bit(lv.stall, lv.module->stalled(cycle));
     }
-    last_sampled_ = cycle;
-}
-
-void WaveformTracer::falling_edge() {
-    // Mid-cycle: every transfer of this cycle's rising edge has settled (all its delta cycles ran).
-    sample(cycle_of(sc_core::sc_time_stamp(), net_.period()));
-    vcd_->time(static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5));
+    vcd_->time(cycle * period_ps + period_ps / 2);
     vcd_->bit(clk_id_, false);
+    next_unsampled_ = cycle + 1;
 }
 
 std::string WaveformTracer::gtkw_path() const {
@@ -168,8 +170,6 @@ std::string WaveformTracer::gtkw_path() const {
 void WaveformTracer::finish() {
     if (finished_) return;
     finished_ = true;
-    const uint64_t now = cycle_of(sc_core::sc_time_stamp(), net_.period());
-    if (last_sampled_ != now) sample(now);  // the run stopped before this cycle's falling edge
     vcd_->close();
     std::filesystem::rename(tmp_path_, opts_.vcd_path);
     std::string g;

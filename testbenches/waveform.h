@@ -1,7 +1,7 @@
 // Opt-in waveforms of a network run: the clock, every (filtered) channel's valid / ready / occupancy /
 // data (raw integer and real value per element) and every layer's busy and stall state, plus a GTKWave
-// save file (.gtkw) grouping the signals per layer in network order. One process samples the state at
-// each rising edge; it exists only when tracing is on.
+// save file (.gtkw) grouping the signals per layer in network order. The clock domain hands every
+// evaluated cycle to sample(); cycles it skipped (nothing happened) appear as clock edges only.
 #pragma once
 
 #include <memory>
@@ -21,11 +21,13 @@ struct TraceOptions {
     size_t max_elements = 0;     // per channel; 0 = every element
 };
 
-class WaveformTracer : public sc_core::sc_module {
+class WaveformTracer {
 public:
-    SC_HAS_PROCESS(WaveformTracer);
-    WaveformTracer(sc_core::sc_module_name name, Network& net, const TraceOptions& opts);
-    ~WaveformTracer() override;
+    // Registers itself as the domain's observer.
+    WaveformTracer(Network& net, ClockDomain& domain, const TraceOptions& opts);
+    ~WaveformTracer();
+    WaveformTracer(const WaveformTracer&) = delete;
+    WaveformTracer& operator=(const WaveformTracer&) = delete;
 
     // Closes the VCD, moves it to its final name and writes the .gtkw next to it.
     void finish();
@@ -45,14 +47,13 @@ private:
     };
 
     void sample(uint64_t cycle);
-    void falling_edge();
+    void clock_edges(uint64_t cycle);  // the rising and falling edge of one cycle
     bool selected(const std::string& name) const;
     void add_channel(const StreamChannel& ch, const Precision& p, const std::string& top);
 
     Network& net_;
     TraceOptions opts_;
     std::string tmp_path_;
-    sc_core::sc_clock clock_;
     std::unique_ptr<VcdWriter> vcd_;
     size_t clk_id_ = 0;
     std::vector<ChannelVars> channels_;
@@ -60,7 +61,7 @@ private:
     std::vector<std::string> gtkw_lines_;
     size_t signals_ = 0;
     bool finished_ = false;
-    uint64_t last_sampled_ = UINT64_MAX;
+    uint64_t next_unsampled_ = 0;  // first cycle not yet written
 };
 
 }  // namespace tlm4ml

@@ -1,0 +1,70 @@
+// One clock and the parts it drives. At every rising edge where something can happen, the domain's single
+// SystemC process evaluates each part once, in dataflow order (source, layers, sink): a producer therefore
+// acts before its consumer in the same cycle, which gives zero-latency hand-offs (a ReLU chained into the
+// next Dense) and registered full flags (a slot freed by a pop is seen by the producer one cycle later)
+// without delta cycles. Cycles in which no part can do anything are skipped, so idle layers cost nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <systemc>
+
+namespace tlm4ml {
+
+constexpr uint64_t kNever = UINT64_MAX;
+
+// A part of the design that works at rising clock edges.
+class Clocked {
+public:
+    virtual ~Clocked() = default;
+    // This cycle's work (accept, compute, emit). Called once per evaluated cycle.
+    virtual void tick(uint64_t cycle) = 0;
+    // After every part ticked: the earliest later cycle at which this part could act on its own state
+    // (a result falling due, an input becoming visible, a retry), or kNever when it waits on others.
+    virtual uint64_t next_wake(uint64_t cycle) const = 0;
+};
+
+class ClockDomain : public sc_core::sc_module {
+public:
+    SC_HAS_PROCESS(ClockDomain);
+    ClockDomain(sc_core::sc_module_name name, const sc_core::sc_time& period);
+
+    // Parts are evaluated in the order they are added: add producers before their consumers.
+    void add(Clocked& part) { parts_.push_back(&part); }
+    // Called at the end of every evaluated cycle (waveform sampling).
+    void set_observer(std::function<void(uint64_t)> f) { observer_ = std::move(f); }
+    // Stops the clock after `cycles` evaluated cycles without any progress reported by `progress`.
+    void set_stall_limit(uint64_t cycles, std::function<uint64_t()> progress) {
+        stall_limit_ = cycles;
+        progress_ = std::move(progress);
+    }
+
+    const sc_core::sc_time& period() const { return period_; }
+    uint64_t cycle() const;
+    uint64_t last_cycle() const { return last_cycle_; }
+    uint64_t evaluated_cycles() const { return evaluated_; }
+    bool stalled() const { return stalled_; }  // stopped by the stall limit
+
+private:
+    void step();
+
+    sc_core::sc_time period_;
+    std::vector<Clocked*> parts_;
+    std::function<void(uint64_t)> observer_;
+    std::function<uint64_t()> progress_;
+    uint64_t stall_limit_ = 0;
+    uint64_t last_progress_ = 0;
+    uint64_t idle_cycles_ = 0;
+    uint64_t last_cycle_ = 0;
+    uint64_t evaluated_ = 0;
+    bool stalled_ = false;
+};
+
+// `cycles` clock periods as an sc_time, without floating point.
+inline sc_core::sc_time cycles_of(uint64_t cycles, const sc_core::sc_time& period) {
+    return sc_core::sc_time::from_value(period.value() * cycles);
+}
+
+}  // namespace tlm4ml
