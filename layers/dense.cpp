@@ -2,6 +2,7 @@
 
 #include "rtl_models/mac_kernels.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -197,9 +198,18 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
     for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j];
 
     if (!xnor_columns_.empty()) {
-        BitVector x(cfg_.n_in);
-        for (size_t i = 0; i < cfg_.n_in; ++i) x.set(i, in[i] != 0);
-        for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(x, xnor_columns_[j]);
+        // Pack the input bits (on the stack for up to 4096 inputs).
+        const size_t words = (cfg_.n_in + 63) / 64;
+        uint64_t stack_bits[64];
+        std::vector<uint64_t> heap_bits;
+        uint64_t* bits = stack_bits;
+        if (words > 64) {
+            heap_bits.resize(words);
+            bits = heap_bits.data();
+        }
+        std::fill(bits, bits + words, 0);
+        for (size_t i = 0; i < cfg_.n_in; ++i) bits[i >> 6] |= static_cast<uint64_t>(in[i] != 0) << (i & 63);
+        for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(bits, xnor_columns_[j].data(), cfg_.n_in);
     } else if (int32_path_) {
         compute_mult32(in, acc);
     } else if (kind_ == ProductKind::Mult && narrow_mult_ && product_to_accum_.fast() && accumulate_.fast()) {

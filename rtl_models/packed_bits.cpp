@@ -13,15 +13,17 @@ void require_same_size(size_t a, size_t b, const char* what) {
 }
 }  // namespace
 
+int64_t xnor_matches(const uint64_t* pa, const uint64_t* pb, size_t n_bits) {
+    const size_t full = n_bits / 64, tail = n_bits % 64;
+    int64_t matches = 0;
+    for (size_t k = 0; k < full; ++k) matches += popcount64(~(pa[k] ^ pb[k]));
+    if (tail) matches += popcount64(~(pa[full] ^ pb[full]) & ((uint64_t{1} << tail) - 1));
+    return matches;
+}
+
 int64_t xnor_matches(const BitVector& a, const BitVector& b) {
     require_same_size(a.size(), b.size(), "xnor_matches");
-    const uint64_t* pa = a.data();
-    const uint64_t* pb = b.data();
-    const size_t words = a.word_count();
-    int64_t matches = 0;
-    for (size_t k = 0; k + 1 < words; ++k) matches += popcount64(~(pa[k] ^ pb[k]));
-    if (words > 0) matches += popcount64(~(pa[words - 1] ^ pb[words - 1]) & a.word_mask(words - 1));
-    return matches;
+    return xnor_matches(a.data(), b.data(), a.size());
 }
 
 int64_t ternary_dot(const TernaryVector& a, const TernaryVector& b) {

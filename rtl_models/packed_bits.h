@@ -54,6 +54,8 @@ struct TernaryVector {
 
 // Number of positions where a and b agree (XNOR), over the first n bits.
 int64_t xnor_matches(const BitVector& a, const BitVector& b);
+// The same on raw words (bits beyond n_bits are ignored).
+int64_t xnor_matches(const uint64_t* a, const uint64_t* b, size_t n_bits);
 
 // Binary x binary dot product: 2*matches - n (what hls4ml's XNOR layer computes after its final cast).
 inline int64_t xnor_dot(const BitVector& a, const BitVector& b) {
