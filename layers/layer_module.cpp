@@ -1,12 +1,16 @@
 #include "layer_module.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace tlm4ml {
 
 LayerModule::LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                          StreamChannel& in, StreamChannel& out)
     : sc_core::sc_module(name), layer_(layer), timing_(timing), in_(in), out_(out) {
+    if (in_.width() != layer_.n_in() || out_.width() != layer_.n_out())
+        throw std::invalid_argument(std::string(basename()) + ": channel widths do not match the layer");
     // A pipeline of `latency` cycles at one input per II holds ceil(latency/II) inferences, plus the
     // result waiting in the output register when the next layer is not ready.
     const int ii = std::max(1, timing_.ii);
@@ -56,8 +60,10 @@ void LayerModule::tick(uint64_t cycle) {
 
 uint64_t LayerModule::next_wake(uint64_t cycle) const {
     uint64_t wake = kNever;
-    // A result falls due (or, blocked by a full output, retries next cycle).
-    if (!pipeline_.empty()) wake = std::max(pipeline_.front().due_cycle, cycle + 1);
+    // A result falls due. Blocked by a full output it waits for the consumer: a pop in this cycle
+    // (asked after every part ticked) shows as room now, and then it retries next cycle.
+    if (!pipeline_.empty() && !(pipeline_.front().due_cycle <= cycle && out_.full()))
+        wake = std::max(pipeline_.front().due_cycle, cycle + 1);
     // A waiting input can be taken once it is visible, the II has passed and the pipeline has room;
     // a full pipeline frees up only through an emission, which the line above already schedules.
     const uint64_t visible = in_.front_visible_cycle();

@@ -38,7 +38,12 @@ public:
     void set_depth(size_t d) { depth_ = d; }
 
     // Producer side.
-    bool can_push(uint64_t cycle) const { return push_cycle_ != cycle && items_.size() < depth_; }
+    bool can_push(uint64_t cycle) const {
+        // The occupancy at the edge counts an item popped earlier in this same cycle.
+        return push_cycle_ != cycle && items_.size() + (pop_cycle_ == cycle ? 1 : 0) < depth_;
+    }
+    // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
+    bool full() const { return items_.size() >= depth_; }
     void push(Token&& t, uint64_t cycle);
 
     // Consumer side.

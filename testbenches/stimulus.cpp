@@ -35,7 +35,8 @@ void Source::tick(uint64_t cycle) {
 
 uint64_t Source::next_wake(uint64_t cycle) const {
     if (next_ >= samples_.size()) return kNever;
-    return std::max(offer_[next_], cycle + 1);  // a refused offer retries next cycle
+    if (offer_[next_] <= cycle && out_.full()) return kNever;  // waits for the consumer's pop
+    return std::max(offer_[next_], cycle + 1);
 }
 
 Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed)
