@@ -25,12 +25,15 @@
 #include "layers/dense.h"
 #include "layers/model.h"
 #include "layers/reference.h"
+#include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using tlm4ml::Model;
 using tlm4ml::ModelError;
 
+
+using namespace tlm4ml_test;
 namespace {
 
 // 4 -> Dense 3 -> relu -> Dense 2 -> softmax. layers[0] spells out every precision, layers[2] takes the defaults.
@@ -50,32 +53,9 @@ json small_model() {
     })");
 }
 
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-}
 
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        if (ch == '\'') out += "'\\''";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
 
-int run_shell(const std::string& cmd) {
-    const int status = std::system(cmd.c_str());
-    if (status == -1 || !WIFEXITED(status)) return -1;
-    return WEXITSTATUS(status);
-}
 
 // numpy's .npy format 1.0: magic, version, little-endian header length, a dict padded with spaces and ended
 // by '\n' so that the data starts at a multiple of 64 bytes, then the C-ordered little-endian data.
@@ -747,11 +727,6 @@ TEST_F(ModelErrors, LayerNameMustBeUsableAsFileName) {
 }
 
 // ---- the same errors through `tlm4ml predict` ----
-
-struct RunResult {
-    int code = -1;
-    std::string out, err;
-};
 
 class PredictRunner {
 public:

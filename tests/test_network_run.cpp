@@ -17,10 +17,13 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+
+using namespace tlm4ml_test;
 namespace {
 
 const fs::path kModels = fs::path(TLM4ML_SOURCE_DIR) / "testbenches" / "models";
@@ -41,16 +44,10 @@ std::string quote(const std::string& s) {
     return q + "'";
 }
 
-std::string slurp(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 std::vector<std::vector<double>> read_rows(const fs::path& p) {
     std::vector<std::vector<double>> rows;
-    std::istringstream in(slurp(p));
+    std::istringstream in(read_text(p));
     std::string line;
     while (std::getline(in, line)) {
         if (line.empty()) continue;
@@ -99,8 +96,8 @@ protected:
         const int status = std::system(cmd.c_str());
         Result r;
         r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
+        r.out = read_text(out);
+        r.err = read_text(err);
         fs::remove(out);
         fs::remove(err);
         return r;
@@ -119,12 +116,12 @@ protected:
             ADD_FAILURE() << "no report written";
             return json::object();
         }
-        return json::parse(slurp(report));
+        return json::parse(read_text(report));
     }
 
     // A copy of the jet tagger with another default reuse factor.
     std::string jet_with_reuse(int rf) {
-        json j = json::parse(slurp(kJet));
+        json j = json::parse(read_text(kJet));
         j["default_reuse_factor"] = rf;
         return write("jet_tagger_r" + std::to_string(rf) + ".json", j.dump()).string();
     }
@@ -239,7 +236,7 @@ TEST_F(NetworkRun, RunOutputsEqualPredictOutputsForEveryExampleModel) {
         ASSERT_EQ(r.code, 0) << r.out << r.err;
         r = tlm4ml({"predict", m, "--inputs", in, "--outputs", pred_out.string()});
         ASSERT_EQ(r.code, 0) << r.out << r.err;
-        const std::string a = slurp(run_out), b = slurp(pred_out);
+        const std::string a = read_text(run_out), b = read_text(pred_out);
         EXPECT_FALSE(a.empty());
         EXPECT_EQ(a, b);
         const size_t lines = static_cast<size_t>(std::count(b.begin(), b.end(), '\n'));
@@ -554,7 +551,7 @@ TEST_F(NetworkRun, VcdAndGtkwDescribeTheRun) {
     ASSERT_TRUE(fs::exists(vcd));
     ASSERT_TRUE(fs::exists(gtkw));
     EXPECT_FALSE(fs::exists(vcd.string() + ".partial"));
-    const std::string text = slurp(vcd);
+    const std::string text = read_text(vcd);
     const Vcd v = parse_vcd(text);
 
     // Every layer of the report is a scope under the network, and a .gtkw group, in network order
@@ -563,7 +560,7 @@ TEST_F(NetworkRun, VcdAndGtkwDescribeTheRun) {
     for (const auto& l : r["layers"]) layer_names.push_back(l["name"]);
     for (const auto& n : layer_names)
         EXPECT_NE(std::find(v.scopes.begin(), v.scopes.end(), "tlm4ml." + n), v.scopes.end()) << n;
-    const std::string g = slurp(gtkw);
+    const std::string g = read_text(gtkw);
     std::vector<std::string> groups = gtkw_groups(g);
     ASSERT_FALSE(groups.empty());
     EXPECT_EQ(groups.front(), "input1");
@@ -607,7 +604,7 @@ TEST_F(NetworkRun, VcdShowsEveryTransferAsValid) {
     // cycle it becomes visible, so each channel must show valid (with ready) at exactly 10 rising edges.
     const fs::path vcd = path("t.vcd");
     json r = run_report(kJet, kJetInputs, {"--samples", "10", "--vcd", vcd.string()});
-    const Vcd v = parse_vcd(slurp(vcd));
+    const Vcd v = parse_vcd(read_text(vcd));
     const auto edges = at_rising_edges(v, id_of(v, "tlm4ml.clk"));
     std::vector<std::string> channels = {"input1"};
     for (const auto& l : r["layers"]) channels.push_back(l["name"].get<std::string>() + "_out");
@@ -634,7 +631,7 @@ TEST_F(NetworkRun, VcdShowsTheOutputFifoFillingUnderBackpressure) {
     json r = run_report(kJet, kJetInputs,
                               {"--samples", "30", "--backpressure", "0.5", "--seed", seed, "--vcd", vcd.string(),
                                "--trace-filter", "output_softmax", "--trace-elements", "1"});
-    const Vcd v = parse_vcd(slurp(vcd));
+    const Vcd v = parse_vcd(read_text(vcd));
     const auto edges = at_rising_edges(v, id_of(v, "tlm4ml.clk"));
     const std::string occ = id_of(v, "tlm4ml.output_softmax_out.occupancy"),
                       ready = id_of(v, "tlm4ml.output_softmax_out.ready");
@@ -662,7 +659,7 @@ TEST_F(NetworkRun, VcdIsAcceptedByGtkwaveTools) {
     // vcd2fst exits 0 even on garbage: read the FST back and compare the variables and the clock.
     const fs::path back = path("back.vcd");
     ASSERT_EQ(std::system(("fst2vcd " + quote(fst.string()) + " >" + quote(back.string()) + " 2>/dev/null").c_str()), 0);
-    const Vcd a = parse_vcd(slurp(vcd)), b = parse_vcd(slurp(back));
+    const Vcd a = parse_vcd(read_text(vcd)), b = parse_vcd(read_text(back));
     EXPECT_EQ(a.vars.size(), b.vars.size());
     std::set<std::string> pa, pb;
     for (const auto& [c, var] : a.vars) pa.insert(var.path);
@@ -674,24 +671,24 @@ TEST_F(NetworkRun, VcdIsAcceptedByGtkwaveTools) {
 TEST_F(NetworkRun, TraceFilterAndTraceElementsLimitTheSignals) {
     const fs::path vcd = path("f.vcd");
     run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-filter", "fc1*"});
-    Vcd v = parse_vcd(slurp(vcd));
+    Vcd v = parse_vcd(read_text(vcd));
     std::set<std::string> scopes(v.scopes.begin(), v.scopes.end());
     EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.fc1", "tlm4ml.fc1_out", "tlm4ml.fc1_relu",
                                              "tlm4ml.fc1_relu_out"}));
     for (const auto& [c, var] : v.vars)
         EXPECT_TRUE(var.path == "tlm4ml.clk" || var.path.rfind("tlm4ml.fc1", 0) == 0) << var.path;
-    EXPECT_EQ(gtkw_groups(slurp(path("f.gtkw"))), (std::vector<std::string>{"fc1", "fc1_relu"}));
+    EXPECT_EQ(gtkw_groups(read_text(path("f.gtkw"))), (std::vector<std::string>{"fc1", "fc1_relu"}));
 
     // Two patterns, spaces allowed; a channel may be selected on its own.
     run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-filter", "input1, output_softmax"});
-    v = parse_vcd(slurp(vcd));
+    v = parse_vcd(read_text(vcd));
     scopes = std::set<std::string>(v.scopes.begin(), v.scopes.end());
     EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.input1", "tlm4ml.output_softmax",
                                              "tlm4ml.output_softmax_out"}));
 
     // --trace-elements 2: two raw_ and two real_ signals per channel, whatever its width.
     run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-elements", "2"});
-    v = parse_vcd(slurp(vcd));
+    v = parse_vcd(read_text(vcd));
     std::map<std::string, std::set<std::string>> per_channel;
     for (const auto& [c, var] : v.vars) {
         const size_t dot = var.path.rfind('.');

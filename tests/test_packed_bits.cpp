@@ -15,9 +15,12 @@
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/precision.h"
 #include "rtl_models/quantize.h"
+#include "tests/support/test_support.h"
 
 using namespace tlm4ml;
 
+
+using namespace tlm4ml_test;
 namespace {
 
 constexpr size_t kMaxLength = 300;
@@ -209,28 +212,6 @@ TEST(XnorResultPrecision, IsApIntOfCeilLog2NPlus2) {
 
 namespace {
 
-sc_dt::sc_q_mode sc_q(QuantMode q) {
-    switch (q) {
-        case QuantMode::TRN: return sc_dt::SC_TRN;
-        case QuantMode::TRN_ZERO: return sc_dt::SC_TRN_ZERO;
-        case QuantMode::RND: return sc_dt::SC_RND;
-        case QuantMode::RND_ZERO: return sc_dt::SC_RND_ZERO;
-        case QuantMode::RND_INF: return sc_dt::SC_RND_INF;
-        case QuantMode::RND_MIN_INF: return sc_dt::SC_RND_MIN_INF;
-        case QuantMode::RND_CONV: return sc_dt::SC_RND_CONV;
-    }
-    return sc_dt::SC_TRN;
-}
-sc_dt::sc_o_mode sc_o(OverflowMode o) {
-    switch (o) {
-        case OverflowMode::WRAP: return sc_dt::SC_WRAP;
-        case OverflowMode::SAT: return sc_dt::SC_SAT;
-        case OverflowMode::SAT_ZERO: return sc_dt::SC_SAT_ZERO;
-        case OverflowMode::SAT_SYM: return sc_dt::SC_SAT_SYM;
-        case OverflowMode::WRAP_SM: return sc_dt::SC_WRAP_SM;
-    }
-    return sc_dt::SC_WRAP;
-}
 
 // The naive kernel: per-product cast to accum_t, then acc = accum_t(acc + product), all in sc_fix.
 // weights[i] is +1, 0 or -1 (0 only for ternary).

@@ -15,10 +15,13 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+
+using namespace tlm4ml_test;
 namespace {
 
 // 4 -> Dense 3 -> relu -> Dense 2, every type ap_fixed<16,6> (AP_TRN, AP_WRAP):
@@ -71,26 +74,8 @@ const char* kTraceRelu1 =
     "1.9990234375 2.5 1\n"
     "0 31.5 30\n";
 
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-}
 
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        if (ch == '\'') out += "'\\''";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
 
 // The first n lines of text.
 std::string first_lines(const std::string& text, size_t n) {
@@ -101,11 +86,6 @@ std::string first_lines(const std::string& text, size_t n) {
     }
     return pos == std::string::npos ? text : text.substr(0, pos);
 }
-
-struct RunResult {
-    int code = -1;
-    std::string out, err;
-};
 
 class PredictCli : public ::testing::Test {
 protected:

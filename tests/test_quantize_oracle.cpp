@@ -38,9 +38,12 @@
 #include "rtl_models/fixed_math.h"
 #include "rtl_models/precision.h"
 #include "rtl_models/quantize.h"
+#include "tests/support/test_support.h"
 
 using namespace tlm4ml;
 
+
+using namespace tlm4ml_test;
 namespace {
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -66,29 +69,7 @@ uint64_t base_seed() {
 // ---------------------------------------------------------------------------------------------------------
 // SystemC side
 
-sc_dt::sc_q_mode sc_q(QuantMode q) {
-    switch (q) {
-        case QuantMode::TRN: return sc_dt::SC_TRN;
-        case QuantMode::TRN_ZERO: return sc_dt::SC_TRN_ZERO;
-        case QuantMode::RND: return sc_dt::SC_RND;
-        case QuantMode::RND_ZERO: return sc_dt::SC_RND_ZERO;
-        case QuantMode::RND_INF: return sc_dt::SC_RND_INF;
-        case QuantMode::RND_MIN_INF: return sc_dt::SC_RND_MIN_INF;
-        case QuantMode::RND_CONV: return sc_dt::SC_RND_CONV;
-    }
-    return sc_dt::SC_TRN;
-}
 
-sc_dt::sc_o_mode sc_o(OverflowMode o) {
-    switch (o) {
-        case OverflowMode::WRAP: return sc_dt::SC_WRAP;
-        case OverflowMode::SAT: return sc_dt::SC_SAT;
-        case OverflowMode::SAT_ZERO: return sc_dt::SC_SAT_ZERO;
-        case OverflowMode::SAT_SYM: return sc_dt::SC_SAT_SYM;
-        case OverflowMode::WRAP_SM: return sc_dt::SC_WRAP_SM;
-    }
-    return sc_dt::SC_WRAP;
-}
 
 // The exact value raw * 2^-frac.
 sc_dt::sc_fxval sc_value(int64_t raw, int frac) {

@@ -23,44 +23,23 @@
 #include "layers/model.h"
 #include "layers/reference.h"
 #include "testbenches/sample_io.h"
+#include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+
+using namespace tlm4ml_test;
 namespace {
 
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 json read_json(const fs::path& p) {
     std::ifstream f(p);
     return json::parse(f);
 }
 
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-}
 
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        if (ch == '\'') out += "'\\''";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
 
-// Exit code of a shell command, -1 when it did not exit normally.
-int run_shell(const std::string& cmd) {
-    const int status = std::system(cmd.c_str());
-    if (status == -1 || !WIFEXITED(status)) return -1;
-    return WEXITSTATUS(status);
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
