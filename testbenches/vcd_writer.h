@@ -27,6 +27,9 @@ public:
     void bit(size_t id, bool v);
     void vec(size_t id, uint64_t v);  // low `width` bits
     void real(size_t id, double v);
+    // A real variable holding the fixed-point value raw * 2^-frac, printed exactly (and fast: integer
+    // arithmetic only when the digits fit 64 bits).
+    void fixed(size_t id, int64_t raw, int frac);
     void close();
 
     // The name GTKWave shows for a variable ("top.fc1.raw_0[15:0]" for vectors).

@@ -148,7 +148,7 @@ void WaveformTracer::sample(uint64_t cycle) {
         if (d) {
             for (size_t i = 0; i < cv.raw.size() && i < d->size(); ++i) {
                 vcd_->vec(cv.raw[i], static_cast<uint64_t>((*d)[i]));
-                vcd_->real(cv.real[i], std::ldexp(static_cast<double>((*d)[i]), -cv.frac));
+                vcd_->fixed(cv.real[i], (*d)[i], cv.frac);
             }
         }
     }
