@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "layer.h"
 
 namespace tlm4ml {
@@ -39,6 +41,9 @@ struct Model {
 
 // Reads and validates a model file. Throws ModelError.
 Model load_model_file(const std::string& path);
+// The same from an already parsed document (e.g. one an importer built); `path` names it in messages and
+// relative .npy paths resolve against base_dir.
+Model load_model_json(const nlohmann::json& j, const std::string& path, const std::string& base_dir);
 
 // hls4ml's rule for a Dense reuse factor (Vivado backend _validate_reuse_factor).
 bool is_valid_reuse_factor(size_t n_in, size_t n_out, int rf);

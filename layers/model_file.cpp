@@ -536,7 +536,11 @@ Model load_model_file(const std::string& path) {
     } catch (const json::exception& e) {
         throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
     }
-    const Ctx top{path, "", std::filesystem::path(path).parent_path().string()};
+    return load_model_json(j, path, std::filesystem::path(path).parent_path().string());
+}
+
+Model load_model_json(const nlohmann::json& j, const std::string& path, const std::string& base_dir) {
+    const Ctx top{path, "", base_dir};
     if (!j.is_object()) top.fail("expected a JSON object with \"input\" and \"layers\"");
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
                         "input", "layers", "source", "license", "description"});

@@ -1,6 +1,8 @@
 // The tlm4ml command line.
 //   tlm4ml predict MODEL --inputs F [--outputs F] [--trace DIR]   untimed bit-true reference
 //   tlm4ml run MODEL ...                                            the clocked SystemC network
+//   tlm4ml import CONFIG.yml -o MODEL.json                          Keras + hls4ml config -> model file
+// MODEL is tlm4ml's JSON model file or an hls4ml YAML configuration (.yml / .yaml).
 // Exit codes: 0 success; 1 bad input (model, sample file, option value); 2 command-line usage error;
 // 3 a check failed (--check-ii, --expected, deadlock).
 #include <cstdlib>
@@ -13,6 +15,7 @@
 
 #include "layers/model.h"
 #include "layers/reference.h"
+#include "models/load_model.h"
 #include "testbenches/run_command.h"
 #include "testbenches/sample_io.h"
 
@@ -25,7 +28,7 @@ const bool kQuietBanner = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
 
 int predict(const std::string& model_path, const std::string& inputs, const std::string& outputs,
             const std::string& trace_dir, size_t samples) {
-    const Model model = load_model_file(model_path);
+    const Model model = load_model(model_path);
     for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
     const auto in = read_samples(inputs, model.input_size(), model.input_precision, samples);
 
@@ -64,12 +67,19 @@ int sc_main(int argc, char* argv[]) {
     std::string model, inputs, outputs, trace_dir;
     size_t samples = 0;
     auto* pred = app.add_subcommand("predict", "Untimed bit-true reference: outputs of every sample, exactly");
-    pred->add_option("model", model, "Model file (tlm4ml JSON)")->required();
+    pred->add_option("model", model, "Model file (tlm4ml JSON) or hls4ml configuration (.yml)")->required();
     pred->add_option("--inputs", inputs, "Input samples: one per line, values separated by spaces or commas")
         ->required();
     pred->add_option("--outputs", outputs, "Write outputs here (default: standard output)");
     pred->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.dat");
     pred->add_option("--samples", samples, "Use only the first K samples")->check(CLI::NonNegativeNumber);
+
+    std::string import_config, import_out;
+    auto* imp = app.add_subcommand("import", "Import a Keras model through its hls4ml YAML configuration and write "
+                                             "tlm4ml's JSON model file");
+    imp->add_option("config", import_config, "hls4ml configuration (.yml / .yaml: KerasJson + KerasH5 or KerasModel)")
+        ->required();
+    imp->add_option("-o,--output", import_out, "The tlm4ml model file to write")->required();
 
     RunOptions run_opts;
     auto* run = add_run_command(app, run_opts);
@@ -82,6 +92,10 @@ int sc_main(int argc, char* argv[]) {
     try {
         if (*pred) return predict(model, inputs, outputs, trace_dir, samples);
         if (*run) return run_command(run_opts);
+        if (*imp) {
+            for (const auto& w : import_to_model_file(import_config, import_out)) std::cerr << "warning: " << w << "\n";
+            return 0;
+        }
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

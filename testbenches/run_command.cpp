@@ -12,6 +12,7 @@
 
 #include "layers/network.h"
 #include "layers/reference.h"
+#include "models/load_model.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/ii_harness.h"
 #include "testbenches/report.h"
@@ -23,7 +24,7 @@ namespace tlm4ml {
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     auto* run = app.add_subcommand("run", "Simulate the clocked network: latency, II per layer, FIFO occupancy");
-    run->add_option("model", o.model, "Model file (tlm4ml JSON)")->required();
+    run->add_option("model", o.model, "Model file (tlm4ml JSON) or hls4ml configuration (.yml)")->required();
     run->add_option("--inputs", o.inputs,
                     "Input samples, one per line (default: --samples seeded random samples in [-4, 4))");
     run->add_option("--outputs", o.outputs, "Write the timed network's outputs here (predict's format)");
@@ -88,7 +89,7 @@ std::string describe_stall(const Network& net, uint64_t cycle) {
 }  // namespace
 
 int run_command(const RunOptions& o) {
-    const Model model = load_model_file(o.model);
+    const Model model = load_model(o.model);
     for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
 
     DeviceProfile profile;

@@ -1,0 +1,609 @@
+#include "keras_importer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "layers/model.h"
+#include "models/hdf5_reader.h"
+#include "models/hls4ml_config.h"
+#include "rtl_models/packed_bits.h"
+#include "rtl_models/precision.h"
+#include "rtl_models/quantize.h"
+
+namespace tlm4ml {
+
+using nlohmann::json;
+
+namespace {
+
+const std::set<std::string> kSupported = {"InputLayer", "Dense", "BinaryDense", "TernaryDense", "Activation",
+                                          "ReLU", "LeakyReLU", "Softmax", "BatchNormalization", "Dropout",
+                                          "Flatten"};
+
+std::string supported_list() {
+    std::string s;
+    for (const auto& c : kSupported) s += (s.empty() ? "" : ", ") + c;
+    return s;
+}
+
+struct KerasLayer {
+    std::string cls;
+    std::string name;
+    json config;
+};
+
+// Everything the conversion needs, and where messages point.
+struct Source {
+    const Hls4mlConfig& cfg;
+    std::string arch_file;  // where the architecture came from
+    const H5Reader* h5 = nullptr;
+    std::string weights_base;  // "" (root) or "/model_weights"
+};
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+    throw ModelError(fmt::format("{}: {}", where, what));
+}
+
+std::string layer_where(const Source& s, const KerasLayer& l) {
+    return fmt::format("{}: layer \"{}\" (class {})", s.arch_file, l.name, l.cls);
+}
+
+// ---- architecture --------------------------------------------------------------------------------------
+
+std::vector<KerasLayer> parse_architecture(const json& arch, const std::string& file) {
+    if (!arch.is_object() || !arch.contains("class_name") || !arch.contains("config"))
+        fail(file, "not a Keras model description (expected \"class_name\" and \"config\")");
+    const std::string model_cls = arch["class_name"].is_string() ? arch["class_name"].get<std::string>() : "";
+    const json& config = arch["config"];
+    const json* layers = nullptr;
+    if (config.is_array()) layers = &config;  // Keras 2.0 Sequential
+    else if (config.is_object() && config.contains("layers") && config["layers"].is_array()) layers = &config["layers"];
+    if (!layers) fail(file, fmt::format("{}: no layer list in \"config\"", model_cls));
+    if (model_cls != "Sequential" && model_cls != "Model" && model_cls != "Functional")
+        fail(file, fmt::format("model class \"{}\" is not supported (expected Sequential, Model or Functional)", model_cls));
+
+    std::vector<KerasLayer> out;
+    for (size_t i = 0; i < layers->size(); ++i) {
+        const json& l = (*layers)[i];
+        if (!l.is_object() || !l.contains("class_name") || !l["class_name"].is_string() || !l.contains("config") ||
+            !l["config"].is_object())
+            fail(file, fmt::format("config.layers[{}]: expected an object with \"class_name\" and \"config\"", i));
+        KerasLayer k;
+        k.cls = l["class_name"].get<std::string>();
+        k.config = l["config"];
+        if (k.config.contains("name") && k.config["name"].is_string()) k.name = k.config["name"].get<std::string>();
+        else if (l.contains("name") && l["name"].is_string()) k.name = l["name"].get<std::string>();
+        else fail(file, fmt::format("config.layers[{}] ({}): no layer name", i, k.cls));
+        // A functional model must be a single chain: every layer fed by the one before it.
+        if (model_cls != "Sequential" && !out.empty() && l.contains("inbound_nodes")) {
+            const json& nodes = l["inbound_nodes"];
+            bool chain = false;
+            if (nodes.is_array() && nodes.size() == 1 && nodes[0].is_array() && nodes[0].size() == 1 &&
+                nodes[0][0].is_array() && !nodes[0][0].empty() && nodes[0][0][0].is_string())
+                chain = nodes[0][0][0].get<std::string>() == out.back().name;
+            if (!chain)
+                fail(file, fmt::format("layer \"{}\" (class {}) is not fed by the layer before it (\"{}\"): only "
+                                       "single-chain models are supported",
+                                       k.name, k.cls, out.back().name));
+        }
+        out.push_back(std::move(k));
+    }
+    if (out.empty()) fail(file, "the model has no layers");
+    for (const auto& k : out)
+        if (!kSupported.count(k.cls))
+            fail(file, fmt::format("layer \"{}\" (class {}) is not supported by the importer (supported: {})", k.name,
+                                   k.cls, supported_list()));
+    return out;
+}
+
+// ---- weights -------------------------------------------------------------------------------------------
+
+// The weights of one Keras layer by short name (kernel, bias, gamma, beta, moving_mean, moving_variance).
+std::map<std::string, H5Array> layer_weights(const Source& s, const KerasLayer& l) {
+    const std::string group = s.weights_base + "/" + l.name;
+    if (!s.h5->exists(group))
+        fail(s.h5->path(), fmt::format("no weights for layer \"{}\" (class {}): group {} is missing", l.name, l.cls, group));
+    if (!s.h5->has_attribute(group, "weight_names"))
+        fail(s.h5->path(), fmt::format("group {} (layer \"{}\") has no weight_names attribute", group, l.name));
+    std::map<std::string, H5Array> out;
+    for (const std::string& wname : s.h5->string_list_attribute(group, "weight_names")) {
+        std::string key = wname.substr(wname.rfind('/') == std::string::npos ? 0 : wname.rfind('/') + 1);
+        key = key.substr(0, key.find(':'));
+        const std::string ds = group + "/" + wname;
+        if (!s.h5->exists(ds))
+            fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): dataset {} (listed in weight_names) is missing",
+                                           l.name, l.cls, ds));
+        H5Array a = s.h5->dataset(ds);
+        for (size_t i = 0; i < a.values.size(); ++i)
+            if (!std::isfinite(a.values[i]))
+                fail(s.h5->path(), fmt::format("dataset {}: element {} is not finite", ds, i));
+        out[key] = std::move(a);
+    }
+    return out;
+}
+
+const H5Array& need(const Source& s, const KerasLayer& l, const std::map<std::string, H5Array>& w,
+                    const std::string& key, const std::vector<size_t>& shape) {
+    const auto it = w.find(key);
+    if (it == w.end())
+        fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): no \"{}\" weights in weight_names", l.name, l.cls, key));
+    if (it->second.shape != shape) {
+        std::string got, want;
+        for (size_t d : it->second.shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
+        for (size_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+        fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): \"{}\" has shape [{}], expected [{}]", l.name, l.cls,
+                                       key, got, want));
+    }
+    return it->second;
+}
+
+// ---- precisions and hls4ml's weights route -------------------------------------------------------------
+
+Precision parse_precision(const std::string& where, const std::string& text) {
+    if (text == "auto")
+        fail(where, "\"auto\" precisions (hls4ml's type inference, granularity name/type) are not supported: give "
+                    "explicit types");
+    try {
+        return Precision::parse(text);
+    } catch (const PrecisionError& e) {
+        fail(where, e.what());
+    }
+}
+
+// hls4ml writes each value as decimal text with F decimals (F = fractional bits of the type, 0 for integer
+// types); the firmware reads it as a double and converts it with the type's modes. The result is the exact
+// value the firmware holds.
+double firmware_value(double v, const Precision& p) {
+    const int f = std::clamp(p.frac(), 0, 64);
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%.*f", f, v);
+    const double text_value = std::strtod(buf, nullptr);
+    return p.to_double(quantize_double(text_value, p));
+}
+
+json values_json(const std::vector<double>& v, const Precision& p) {
+    json a = json::array();
+    for (double x : v) a.push_back(firmware_value(x, p));
+    return a;
+}
+
+json matrix_json(const std::vector<double>& v, size_t rows, size_t cols) {
+    json m = json::array();
+    for (size_t i = 0; i < rows; ++i) {
+        json r = json::array();
+        for (size_t j = 0; j < cols; ++j) r.push_back(v[i * cols + j]);
+        m.push_back(std::move(r));
+    }
+    return m;
+}
+
+size_t product(const std::vector<size_t>& s) {
+    size_t n = 1;
+    for (size_t d : s) n *= d;
+    return n;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// ---- the converter -------------------------------------------------------------------------------------
+
+class Converter {
+public:
+    Converter(const Source& s, std::vector<std::string>& warnings) : s_(s), cfg_(s.cfg), warnings_(warnings) {}
+
+    json convert(const std::vector<KerasLayer>& layers) {
+        json m;
+        const std::string model_prec = cfg_.precision("", {}, "default", "ap_fixed<16,6>");
+        parse_precision(cfg_.path + ": HLSConfig.Model.Precision", model_prec);
+        m["name"] = cfg_.project_name.empty() ? std::filesystem::path(cfg_.path).stem().string() : cfg_.project_name;
+        m["source"] = fmt::format("imported by tlm4ml from {} ({}{})", cfg_.path, s_.arch_file,
+                                  cfg_.keras_h5.empty() ? "" : " + " + cfg_.keras_h5);
+        m["description"] = fmt::format("hls4ml configuration {}; Part: {}", cfg_.path, cfg_.part.empty() ? "(none)" : cfg_.part);
+        m["clock_period_ns"] = cfg_.clock_period_ns;
+        m["io_type"] = cfg_.io_type;
+        m["strategy"] = cfg_.model.strategy.value_or("Latency");
+        m["default_precision"] = model_prec;
+        m["default_reuse_factor"] = cfg_.model.reuse_factor.value_or(1);
+
+        // Input: an InputLayer, or (Sequential) the first layer's batch_input_shape; hls4ml names the latter
+        // "<first layer>_input".
+        size_t first = 0;
+        std::string input_name;
+        json shape_src;
+        if (layers[0].cls == "InputLayer") {
+            input_name = layers[0].name;
+            shape_src = layers[0].config;
+            first = 1;
+        } else {
+            input_name = layers[0].name + "_input";
+            shape_src = layers[0].config;
+        }
+        const json* bis = nullptr;
+        for (const char* key : {"batch_input_shape", "batch_shape"})
+            if (shape_src.contains(key) && shape_src[key].is_array()) bis = &shape_src[key];
+        if (!bis || bis->size() < 2)
+            fail(s_.arch_file, fmt::format("layer \"{}\": no batch_input_shape: cannot tell the input shape", layers[0].name));
+        for (size_t i = 1; i < bis->size(); ++i) {
+            if (!(*bis)[i].is_number_integer() || (*bis)[i].get<int64_t>() < 1)
+                fail(s_.arch_file, fmt::format("layer \"{}\": input dimension {} is not a fixed positive size",
+                                               layers[0].name, i));
+            shape_.push_back((*bis)[i].get<size_t>());
+        }
+        known_names_.insert(lower(input_name));
+        const std::string in_prec = cfg_.precision(input_name, {"InputLayer", "Input"}, "result", model_prec);
+        parse_precision(cfg_.path + ": precision of the input " + input_name, in_prec);
+        m["input"] = {{"name", input_name}, {"shape", shape_}, {"precision", in_prec}};
+
+        out_ = json::array();
+        for (size_t i = first; i < layers.size(); ++i) i = add(layers, i);
+        m["layers"] = out_;
+
+        for (const auto& kv : cfg_.layer_name)
+            if (!known_names_.count(kv.first))
+                warnings_.push_back(fmt::format("{}: no layer is named \"{}\" (hls4ml names: the Keras layer names, "
+                                                "\"<layer>_<activation>\" for fused activations, \"bnbt_<bn>\" for "
+                                                "merged BatchNormalization + binary/ternary tanh)",
+                                                kv.second.where, kv.first));
+        return m;
+    }
+
+private:
+    std::string prec(const std::string& name, const std::vector<std::string>& classes, const std::string& var,
+                     const std::string& fallback, Precision* parsed = nullptr) {
+        const std::string p = cfg_.precision(name, classes, var, fallback);
+        const Precision pp = parse_precision(fmt::format("{}: precision {} of layer \"{}\"", cfg_.path, var, name), p);
+        if (parsed) *parsed = pp;
+        return p;
+    }
+
+    void common(json& l, const std::string& name, const std::vector<std::string>& classes) {
+        l["reuse_factor"] = cfg_.reuse_factor(name, classes);
+        known_names_.insert(lower(name));
+    }
+
+    // Returns the index of the last Keras layer consumed.
+    size_t add(const std::vector<KerasLayer>& layers, size_t i) {
+        const KerasLayer& l = layers[i];
+        const json& c = l.config;
+        if (l.cls == "InputLayer") fail(layer_where(s_, l), "an InputLayer in the middle of the model");
+        if (l.cls == "Dropout") {  // inference: identity; hls4ml removes it
+            known_names_.insert(lower(l.name));
+            return i;
+        }
+        if (l.cls == "Flatten") {
+            out_.push_back({{"name", l.name}, {"class", "Flatten"}});
+            known_names_.insert(lower(l.name));
+            shape_ = {product(shape_)};
+            return i;
+        }
+        if (l.cls == "Dense" || l.cls == "BinaryDense" || l.cls == "TernaryDense") {
+            add_dense(l);
+            prev_bnqt_ = false;
+            const std::string act = c.value("activation", std::string("linear"));
+            if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
+            return i;
+        }
+        if (l.cls == "BatchNormalization") {
+            // hls4ml's merge_batch_norm_quantized_tanh: BN followed by binary/ternary tanh.
+            size_t j = i + 1;
+            while (j < layers.size() && layers[j].cls == "Dropout") ++j;
+            std::string next_act;
+            if (j < layers.size() && layers[j].cls == "Activation") next_act = layers[j].config.value("activation", "");
+            const bool binary = next_act == "binary_tanh" || next_act == "binary";
+            const bool ternary = next_act == "ternary_tanh" || next_act == "ternary";
+            add_batchnorm(l, binary, ternary);
+            if (binary || ternary) {
+                for (size_t k = i + 1; k <= j; ++k) known_names_.insert(lower(layers[k].name));
+                prev_bnqt_ = true;
+                prev_bnqt_ternary_ = ternary;
+                return j;
+            }
+            prev_bnqt_ = false;
+            return i;
+        }
+        prev_bnqt_ = false;
+        if (l.cls == "Activation") {
+            const std::string act = c.value("activation", std::string("linear"));
+            if (act == "linear") {  // hls4ml removes linear activations
+                known_names_.insert(lower(l.name));
+                return i;
+            }
+            add_activation(l, l.name, act, json::object());
+            return i;
+        }
+        if (l.cls == "ReLU") {
+            json extra = json::object();
+            if (c.contains("max_value") && !c["max_value"].is_null()) extra["max_value"] = c["max_value"];
+            if (c.contains("negative_slope") && c["negative_slope"].is_number() && c["negative_slope"].get<double>() != 0)
+                fail(layer_where(s_, l), "ReLU with a negative_slope is not supported");
+            if (c.contains("threshold") && c["threshold"].is_number() && c["threshold"].get<double>() != 0)
+                fail(layer_where(s_, l), "ReLU with a threshold is not supported");
+            add_activation(l, l.name, "relu", extra);
+            return i;
+        }
+        if (l.cls == "LeakyReLU") {
+            json extra = json::object();
+            extra["alpha"] = c.contains("alpha") ? c["alpha"] : (c.contains("negative_slope") ? c["negative_slope"] : json(0.3));
+            add_activation(l, l.name, "leaky_relu", extra);
+            return i;
+        }
+        if (l.cls == "Softmax") {
+            if (c.contains("axis") && c["axis"].is_number_integer() && c["axis"].get<int>() != -1 &&
+                static_cast<size_t>(c["axis"].get<int>()) != shape_.size())
+                fail(layer_where(s_, l), "softmax over an axis other than the last is not supported");
+            add_activation(l, l.name, "softmax", json::object());
+            return i;
+        }
+        fail(layer_where(s_, l), fmt::format("not supported by the importer (supported: {})", supported_list()));
+    }
+
+    void add_dense(const KerasLayer& l) {
+        const std::vector<std::string> classes = {"Dense", l.cls};
+        if (shape_.size() != 1)
+            fail(layer_where(s_, l), fmt::format("Dense on a {}-dimensional input: add a Flatten layer", shape_.size()));
+        const size_t n_in = shape_[0];
+        if (!l.config.contains("units") || !l.config["units"].is_number_integer())
+            fail(layer_where(s_, l), "no \"units\"");
+        const size_t n_out = l.config["units"].get<size_t>();
+        const bool use_bias = l.config.value("use_bias", true);
+        const auto w = layer_weights(s_, l);
+        const H5Array& kernel = need(s_, l, w, "kernel", {n_in, n_out});
+
+        json d = {{"name", l.name}, {"class", l.cls}, {"units", n_out}};
+        common(d, l.name, classes);
+        d["strategy"] = cfg_.strategy(l.name, classes);
+        json p = json::object();
+        if (l.cls == "Dense") {
+            Precision wt, bt;
+            p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
+            p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
+            p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
+            p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+            std::vector<double> kv(kernel.values.size());
+            for (size_t k = 0; k < kv.size(); ++k) kv[k] = firmware_value(kernel.values[k], wt);
+            d["kernel"] = matrix_json(kv, n_in, n_out);
+            if (use_bias) d["bias"] = values_json(need(s_, l, w, "bias", {n_out}).values, bt);
+            else d["use_bias"] = false;
+        } else {
+            if (use_bias)
+                fail(layer_where(s_, l), "use_bias true is not supported for binary / ternary Dense layers");
+            const bool ternary = l.cls == "TernaryDense";
+            // hls4ml's BinaryQuantizer(bits=2): x >= 0 -> +1 else -1; TernaryQuantizer: x > 0.5 -> +1,
+            // x <= -0.5 -> -1, else 0.
+            std::vector<double> kv(kernel.values.size());
+            for (size_t k = 0; k < kv.size(); ++k) {
+                const double x = kernel.values[k];
+                kv[k] = ternary ? (x > 0.5 ? 1.0 : (x <= -0.5 ? -1.0 : 0.0)) : (x >= 0 ? 1.0 : -1.0);
+            }
+            d["kernel"] = matrix_json(kv, n_in, n_out);
+            d["use_bias"] = false;
+            if (prev_bnqt_) {
+                // hls4ml's quantize_dense_output: XNOR (binary) or ternary weights on the quantized
+                // activations, integer accumulator ap_int<ceil(log2 n_in)+2>.
+                const std::string it = xnor_result_precision(n_in).str();
+                p["weight"] = ternary ? "ap_int<2>" : "ap_uint<1>";
+                p["bias"] = ternary ? "ap_int<2>" : "ap_uint<1>";
+                p["accum"] = it;
+                p["result"] = it;
+            } else {
+                p["weight"] = "ap_int<2>";
+                p["bias"] = "ap_uint<1>";
+                p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
+                p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+            }
+        }
+        d["precision"] = p;
+        out_.push_back(std::move(d));
+        shape_ = {n_out};
+    }
+
+    void add_activation(const KerasLayer& l, const std::string& name, const std::string& act, const json& extra) {
+        json a = {{"name", name}};
+        if (act == "softmax") {
+            const std::vector<std::string> classes = {"Softmax", "Activation"};
+            a["class"] = "Softmax";
+            common(a, name, classes);
+            json p = json::object();
+            p["result"] = prec(name, classes, "result", "ap_fixed<16,6>");
+            p["accum"] = prec(name, classes, "accum", "ap_fixed<16,6>");
+            for (const char* t : {"exp_table", "inv_table", "inv_inp", "table"}) {
+                std::string v = cfg_.explicit_precision(name, classes, t);
+                if (v.empty()) v = cfg_.setting(name, classes, std::string(t) + "_t");
+                if (!v.empty()) {
+                    parse_precision(fmt::format("{}: {}_t of layer \"{}\"", cfg_.path, t, name), v);
+                    p[t] = v;
+                }
+            }
+            a["precision"] = p;
+            std::string impl = cfg_.setting(name, classes, "implementation");
+            if (impl.empty()) impl = cfg_.setting(name, classes, "Implementation");
+            if (impl.empty()) {
+                // Older configurations select the softmax variant with Strategy (e.g. "Stable").
+                const std::string st = lower(cfg_.strategy(name, classes));
+                if (st == "stable" || st == "legacy" || st == "argmax") impl = st;
+            }
+            if (!impl.empty()) a["implementation"] = lower(impl);
+            for (const char* k : {"table_size", "exp_table_size", "inv_table_size"})
+                if (const std::string v = cfg_.setting(name, classes, k); !v.empty()) a[k] = to_int(name, k, v);
+        } else {
+            const std::vector<std::string> classes = {"Activation", l.cls};
+            a["class"] = "Activation";
+            a["activation"] = act;
+            common(a, name, classes);
+            json p = json::object();
+            // A stand-alone binary/ternary tanh keeps its 1- / 2-bit result unless the configuration names one.
+            if (act == "binary_tanh" || act == "ternary_tanh" || act == "binary" || act == "ternary") {
+                const std::string r = cfg_.explicit_precision(name, classes, "result");
+                if (!r.empty()) p["result"] = prec(name, classes, "result", r);
+                if (act == "binary" || act == "ternary") a["activation"] = act + "_tanh";
+            } else {
+                p["result"] = prec(name, classes, "result", "ap_fixed<16,6>");
+            }
+            std::string table = cfg_.explicit_precision(name, classes, "table");
+            if (table.empty()) table = cfg_.setting(name, classes, "table_t");
+            if (!table.empty()) {
+                parse_precision(fmt::format("{}: table_t of layer \"{}\"", cfg_.path, name), table);
+                p["table"] = table;
+            }
+            a["precision"] = p;
+            if (const std::string v = cfg_.setting(name, classes, "table_size"); !v.empty())
+                a["table_size"] = to_int(name, "table_size", v);
+            for (auto it = extra.begin(); it != extra.end(); ++it) a[it.key()] = it.value();
+        }
+        out_.push_back(std::move(a));
+    }
+
+    void add_batchnorm(const KerasLayer& l, bool binary, bool ternary) {
+        const json& c = l.config;
+        const int axis = c.contains("axis") && c["axis"].is_number_integer() ? c["axis"].get<int>() : -1;
+        if (axis != -1 && static_cast<size_t>(axis) != shape_.size())
+            fail(layer_where(s_, l), fmt::format("normalization over axis {} (only the last axis is supported)", axis));
+        const size_t nf = shape_.back();
+        const auto w = layer_weights(s_, l);
+        const bool center = c.value("center", true), scale_on = c.value("scale", true);
+        const double eps_d = c.contains("epsilon") && c["epsilon"].is_number() ? c["epsilon"].get<double>() : 1e-3;
+        const H5Array& mean = need(s_, l, w, "moving_mean", {nf});
+        const H5Array& var = need(s_, l, w, "moving_variance", {nf});
+        const H5Array* gamma = scale_on ? &need(s_, l, w, "gamma", {nf}) : nullptr;
+        const H5Array* beta = center ? &need(s_, l, w, "beta", {nf}) : nullptr;
+        // numpy on float32 arrays: scale = gamma / sqrt(var + eps), bias = beta - scale * mean, each
+        // operation rounded to float32 (volatile keeps the compiler from fusing multiply and subtract).
+        const float eps = static_cast<float>(eps_d);
+        std::vector<float> scale(nf), bias(nf);
+        for (size_t k = 0; k < nf; ++k) {
+            const float g = gamma ? static_cast<float>(gamma->values[k]) : 1.0f;
+            const float b = beta ? static_cast<float>(beta->values[k]) : 0.0f;
+            const volatile float denom = std::sqrt(static_cast<float>(var.values[k]) + eps);
+            scale[k] = g / denom;
+            const volatile float sm = scale[k] * static_cast<float>(mean.values[k]);
+            bias[k] = b - sm;
+        }
+        if (binary || ternary) {
+            const std::string name = "bnbt_" + l.name;
+            known_names_.insert(lower(name));
+            known_names_.insert(lower(l.name));
+            json q = {{"name", name}, {"class", "BatchNormalizationQuantizedTanh"},
+                      {"activation", binary ? "binary_tanh" : "ternary_tanh"}};
+            // Thresholds in float32 as hls4ml's set_thresholds; tlm4ml floors them into the input's type.
+            json t = json::array(), hi = json::array(), lo = json::array();
+            for (size_t k = 0; k < nf; ++k) {
+                if (!(scale[k] > 0))
+                    fail(layer_where(s_, l), fmt::format("gamma/sqrt(var+eps) of feature {} is {}: the binary/ternary "
+                                                         "threshold merge needs a positive scale (hls4ml assumes it)",
+                                                         k, scale[k]));
+                const volatile float th = -bias[k] / scale[k];
+                t.push_back(static_cast<double>(th));
+                const volatile float h = 0.5f / scale[k];
+                const volatile float th_hi = h + th;
+                const volatile float th_lo = -h + th;
+                hi.push_back(static_cast<double>(th_hi));
+                lo.push_back(static_cast<double>(th_lo));
+            }
+            if (binary) q["threshold"] = t;
+            else {
+                q["threshold_hi"] = hi;
+                q["threshold_lo"] = lo;
+            }
+            out_.push_back(std::move(q));
+            return;
+        }
+        const std::vector<std::string> classes = {"BatchNormalization"};
+        json b = {{"name", l.name}, {"class", "BatchNormalization"}};
+        common(b, l.name, classes);
+        Precision st, bt;
+        json p = json::object();
+        p["scale"] = prec(l.name, classes, "scale", "ap_fixed<16,6>", &st);
+        p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
+        p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+        b["precision"] = p;
+        std::vector<double> sv(scale.begin(), scale.end()), bv(bias.begin(), bias.end());
+        b["scale"] = values_json(sv, st);
+        b["bias"] = values_json(bv, bt);
+        out_.push_back(std::move(b));
+    }
+
+    int to_int(const std::string& name, const char* key, const std::string& v) {
+        try {
+            size_t used = 0;
+            const int i = std::stoi(v, &used);
+            if (used == v.size()) return i;
+        } catch (const std::exception&) {
+        }
+        fail(cfg_.path, fmt::format("{} of layer \"{}\": expected an integer, got \"{}\"", key, name, v));
+    }
+
+    const Source& s_;
+    const Hls4mlConfig& cfg_;
+    std::vector<std::string>& warnings_;
+    std::vector<size_t> shape_;
+    json out_;
+    bool prev_bnqt_ = false;
+    bool prev_bnqt_ternary_ = false;
+    std::set<std::string> known_names_;
+};
+
+json read_json_file(const std::string& path) {
+    if (!std::filesystem::is_regular_file(path))
+        throw ModelError(fmt::format("{}: cannot open the Keras model JSON (missing or not a regular file)", path));
+    std::ifstream f(path);
+    try {
+        return json::parse(f);
+    } catch (const json::exception& e) {
+        throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
+    }
+}
+
+}  // namespace
+
+ImportedModel import_hls4ml_config(const std::string& config_path) {
+    const Hls4mlConfig cfg = read_hls4ml_config(config_path);
+    ImportedModel out;
+    std::vector<KerasLayer> layers;
+    std::string arch_file;
+    json arch;
+    if (!cfg.keras_model.empty()) {
+        const std::string ext = lower(std::filesystem::path(cfg.keras_model).extension().string());
+        if (ext == ".keras")
+            throw ModelError(fmt::format("{}: Keras 3 .keras archives are not supported yet (use KerasJson + KerasH5 or "
+                                         "a Keras 2 .h5)",
+                                         cfg.keras_model));
+        H5Reader h5(cfg.keras_model);
+        if (!h5.has_attribute("/", "model_config"))
+            throw ModelError(fmt::format("{}: no model_config attribute: a weights-only file? Use KerasJson + KerasH5",
+                                         cfg.keras_model));
+        arch_file = cfg.keras_model;
+        try {
+            arch = json::parse(h5.string_attribute("/", "model_config"));
+        } catch (const json::exception& e) {
+            throw ModelError(fmt::format("{}: model_config is not valid JSON: {}", cfg.keras_model, e.what()));
+        }
+        layers = parse_architecture(arch, arch_file);
+        const Source src{cfg, arch_file, &h5, h5.exists("/model_weights") ? "/model_weights" : ""};
+        Converter conv(src, out.warnings);
+        out.model = conv.convert(layers);
+        return out;
+    }
+    arch_file = cfg.keras_json;
+    arch = read_json_file(cfg.keras_json);
+    layers = parse_architecture(arch, arch_file);
+    H5Reader h5(cfg.keras_h5);
+    std::string base;
+    if (!h5.has_attribute("/", "layer_names") && h5.exists("/model_weights")) base = "/model_weights";
+    const Source src{cfg, arch_file, &h5, base};
+    Converter conv(src, out.warnings);
+    out.model = conv.convert(layers);
+    return out;
+}
+
+}  // namespace tlm4ml

@@ -1,0 +1,27 @@
+// Builds tlm4ml's JSON model description from a Keras model (architecture JSON + HDF5 weights, or one
+// all-in-one .h5 with a model_config attribute) and an hls4ml YAML configuration, applying what hls4ml's
+// converter and default optimizer flow do for the Dense family (HLS4ML_SEMANTICS.md §2, §4, §5):
+//   * Dense / BinaryDense / TernaryDense with the activation as a separate layer "<layer>_<activation>";
+//   * BatchNormalization: scale = gamma/sqrt(var+eps), bias = beta - scale*mean in float32;
+//   * BatchNormalization + binary_tanh / ternary_tanh merged into "bnbt_<bn>" thresholds;
+//   * BinaryDense / TernaryDense after such a layer re-typed to XNOR / ternary integer arithmetic with
+//     accum_t = result_t = ap_int<ceil(log2 n_in)+2>; the first binary layer uses int<2> weights;
+//   * weights through hls4ml's route: decimal text with F decimals, then the weight type's modes.
+// Layers it cannot model (Conv*, pooling, QKeras, ...) are refused by name and class. Throws ModelError.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tlm4ml {
+
+struct ImportedModel {
+    nlohmann::json model;               // tlm4ml's model file format (layers/model_file.cpp)
+    std::vector<std::string> warnings;  // e.g. LayerName entries that match no layer
+};
+
+ImportedModel import_hls4ml_config(const std::string& config_path);
+
+}  // namespace tlm4ml

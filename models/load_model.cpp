@@ -1,0 +1,63 @@
+#include "load_model.h"
+
+#include <filesystem>
+
+#include "models/hls4ml_config.h"
+#include "models/keras_importer.h"
+#include "testbenches/sample_io.h"
+
+namespace tlm4ml {
+
+namespace {
+
+// Readable and compact: one top-level key per line, one line per layer.
+std::string format_model_file(const nlohmann::json& m) {
+    std::string out = "{\n";
+    size_t k = 0;
+    for (auto it = m.begin(); it != m.end(); ++it, ++k) {
+        out += " " + nlohmann::json(it.key()).dump() + ": ";
+        if (it.key() == "layers" && it->is_array()) {
+            out += "[\n";
+            for (size_t i = 0; i < it->size(); ++i) {
+                const nlohmann::json& l = (*it)[i];
+                std::string line;
+                for (const char* first : {"name", "class"})  // name and class lead, for the reader
+                    if (l.contains(first)) line += (line.empty() ? "" : ",") + nlohmann::json(first).dump() + ":" + l[first].dump();
+                for (auto f = l.begin(); f != l.end(); ++f)
+                    if (f.key() != "name" && f.key() != "class")
+                        line += (line.empty() ? "" : ",") + nlohmann::json(f.key()).dump() + ":" + f->dump();
+                out += "  {" + line + (i + 1 < it->size() ? "},\n" : "}\n");
+            }
+            out += " ]";
+        } else {
+            out += it->dump();
+        }
+        out += k + 1 < m.size() ? ",\n" : "\n";
+    }
+    return out + "}\n";
+}
+
+}  // namespace
+
+Model load_model(const std::string& path) {
+    if (!is_hls4ml_config_path(path)) return load_model_file(path);
+    ImportedModel imported = import_hls4ml_config(path);
+    Model m = load_model_json(imported.model, path, std::filesystem::path(path).parent_path().string());
+    m.source_file = path;
+    m.warnings.insert(m.warnings.begin(), imported.warnings.begin(), imported.warnings.end());
+    return m;
+}
+
+std::vector<std::string> import_to_model_file(const std::string& config_path, const std::string& out_path) {
+    if (!is_hls4ml_config_path(config_path))
+        throw ModelError(config_path + ": expected an hls4ml YAML configuration (.yml or .yaml)");
+    ImportedModel imported = import_hls4ml_config(config_path);
+    // Build it once so that a model the loader would refuse is never written.
+    Model m = load_model_json(imported.model, config_path, std::filesystem::path(config_path).parent_path().string());
+    std::vector<std::string> warnings = imported.warnings;
+    warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
+    write_files_atomically({{out_path, format_model_file(imported.model)}});
+    return warnings;
+}
+
+}  // namespace tlm4ml

@@ -1,0 +1,18 @@
+// The one entry point the commands use to get a Model: tlm4ml's JSON model file, or an hls4ml YAML
+// configuration (.yml / .yaml) whose Keras model is imported on the fly.
+#pragma once
+
+#include <string>
+
+#include "layers/model.h"
+
+namespace tlm4ml {
+
+// Throws ModelError.
+Model load_model(const std::string& path);
+
+// `tlm4ml import`: writes the imported model as tlm4ml's JSON model file (under a temporary name, then
+// renamed). Returns the warnings.
+std::vector<std::string> import_to_model_file(const std::string& config_path, const std::string& out_path);
+
+}  // namespace tlm4ml
