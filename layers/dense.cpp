@@ -26,6 +26,7 @@ const char* to_string(ProductKind k) {
         case ProductKind::DataBinary: return "data_binary";
         case ProductKind::BothBinary: return "both_binary";
         case ProductKind::WeightTernary: return "weight_ternary";
+        case ProductKind::WeightExponential: return "weight_exponential";
     }
     return "?";
 }
@@ -41,6 +42,7 @@ int product_frac(ProductKind k, const Precision& d, const Precision& w) {
         case ProductKind::WeightTernary: return d.frac();
         case ProductKind::DataBinary: return w.frac();
         case ProductKind::BothBinary: return 0;
+        case ProductKind::WeightExponential: return d.frac();  // plus the exponent offset, see the constructor
     }
     return 0;
 }
@@ -53,6 +55,7 @@ inline int128 product(ProductKind k, int64_t a, int64_t w) {
         case ProductKind::DataBinary: return a == 0 ? -int128{w} : int128{w};
         case ProductKind::BothBinary: return a == w ? 1 : 0;
         case ProductKind::WeightTernary: return w == 0 ? 0 : (w == -1 ? -int128{a} : int128{a});
+        case ProductKind::WeightExponential: return int128{a} * w;  // w: the effective multiplier
     }
     return 0;
 }
@@ -63,19 +66,40 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
       cfg_(std::move(cfg)) {
     if (cfg_.weights.size() != cfg_.n_in * cfg_.n_out || cfg_.biases.size() != cfg_.n_out)
         throw std::invalid_argument(fmt::format("Dense {}: weight/bias sizes do not match n_in x n_out", name_));
-    kind_ = choose_product(cfg_.data_t, cfg_.weight_t);
+    kind_ = cfg_.weight_exponential ? ProductKind::WeightExponential : choose_product(cfg_.data_t, cfg_.weight_t);
     product_frac_ = product_frac(kind_, cfg_.data_t, cfg_.weight_t);
+    int po2_bits = 0;  // bits of the largest effective multiplier magnitude
+    if (kind_ == ProductKind::WeightExponential) {
+        if (cfg_.weight_negative.size() != cfg_.weights.size())
+            throw std::invalid_argument(fmt::format("Dense {}: weight_negative size does not match the weights", name_));
+        if (cfg_.weights.empty()) throw std::invalid_argument(fmt::format("Dense {}: no weights", name_));
+        const auto [lo, hi] = std::minmax_element(cfg_.weights.begin(), cfg_.weights.end());
+        const int64_t shift = *lo < 0 ? -*lo : 0;  // scale every product by 2^shift: exact right shifts
+        if (*hi + shift > 62 || cfg_.data_t.width > 64)
+            throw std::invalid_argument(fmt::format("Dense {}: po2 exponents span {}..{}: too wide to model", name_,
+                                                    *lo, *hi));
+        product_frac_ += static_cast<int>(shift);
+        po2_bits = static_cast<int>(*hi + shift) + 2;
+        po2_mult_.resize(cfg_.weights.size());
+        for (size_t k = 0; k < cfg_.weights.size(); ++k) {
+            const int64_t m = int64_t{1} << (cfg_.weights[k] + shift);
+            po2_mult_[k] = cfg_.weight_negative[k] ? -m : m;
+        }
+    }
     product_to_accum_ = Requantizer(product_frac_, cfg_.accum_t);
     accumulate_ = Requantizer(cfg_.accum_t.frac(), cfg_.accum_t);
     result_cast_ = Requantizer(cfg_.accum_t.frac(), cfg_.result_t);
     narrow_mult_ = cfg_.data_t.width + cfg_.weight_t.width <= 62;
+    if (kind_ == ProductKind::WeightExponential) narrow_mult_ = cfg_.data_t.width + po2_bits <= 62;
     // Every product kind except XNOR is a multiplication by an effective integer: a binary weight is
     // +-1, a ternary one -1/0/+1 (hls4ml's weight_ternary treats any other code as +1), binary data +-1.
     // Those run through one int32 kernel when the product and accum_t fit 32 bits.
     const int data_bits = kind_ == ProductKind::DataBinary ? 2 : cfg_.data_t.width + (cfg_.data_t.is_signed ? 0 : 1);
     const int weight_bits = (kind_ == ProductKind::WeightBinary || kind_ == ProductKind::WeightTernary)
                                 ? 2
-                                : cfg_.weight_t.width + (cfg_.weight_t.is_signed ? 0 : 1);
+                                : kind_ == ProductKind::WeightExponential
+                                      ? po2_bits
+                                      : cfg_.weight_t.width + (cfg_.weight_t.is_signed ? 0 : 1);
     data_xnor_ = kind_ == ProductKind::DataBinary;
     int32_path_ = kind_ != ProductKind::BothBinary && data_bits + weight_bits <= 32 &&
                   cfg_.accum_t.width <= (cfg_.accum_t.is_signed ? 32 : 31) && product_to_accum_.fast() &&
@@ -87,6 +111,7 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
             switch (kind_) {
                 case ProductKind::WeightBinary: weights32_[k] = w ? 1 : -1; break;
                 case ProductKind::WeightTernary: weights32_[k] = w == 0 ? 0 : (w == -1 ? -1 : 1); break;
+                case ProductKind::WeightExponential: weights32_[k] = static_cast<int32_t>(po2_mult_[k]); break;
                 default: weights32_[k] = static_cast<int32_t>(w); break;
             }
         }
@@ -129,7 +154,7 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
 
 void DenseLayer::compute_mult(const int64_t* in, int64_t* acc) const {
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
-    const int64_t* w = cfg_.weights.data();
+    const int64_t* w = po2_mult_.empty() ? cfg_.weights.data() : po2_mult_.data();
     const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
     const int aw = cfg_.accum_t.width;
     const bool as = cfg_.accum_t.is_signed;
@@ -177,7 +202,7 @@ void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
     const size_t n_out = cfg_.n_out;
     for (const size_t i : input_order_) {
         const int64_t x = in[i];
-        const int64_t* wrow = cfg_.weights.data() + i * n_out;
+        const int64_t* wrow = (po2_mult_.empty() ? cfg_.weights.data() : po2_mult_.data()) + i * n_out;
         for (size_t j = 0; j < n_out; ++j) {
             const int64_t p = product_to_accum_.wide(product(kind_, x, wrow[j]));
             acc[j] = accumulate_.wide(int128{acc[j]} + p);
@@ -212,7 +237,8 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
         for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(bits, xnor_columns_[j].data(), cfg_.n_in);
     } else if (int32_path_) {
         compute_mult32(in, acc);
-    } else if (kind_ == ProductKind::Mult && narrow_mult_ && product_to_accum_.fast() && accumulate_.fast()) {
+    } else if ((kind_ == ProductKind::Mult || kind_ == ProductKind::WeightExponential) && narrow_mult_ &&
+               product_to_accum_.fast() && accumulate_.fast()) {
         compute_mult(in, acc);
     } else {
         compute_generic(in, acc);
@@ -236,7 +262,8 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
 }
 
 std::string DenseLayer::precision_summary() const {
-    return fmt::format("weight={} bias={} accum={} result={}", cfg_.weight_t.str(), cfg_.bias_t.str(),
+    return fmt::format("weight={}{} bias={} accum={} result={}", cfg_.weight_t.str(),
+                       cfg_.weight_exponential ? " (po2 exponent)" : "", cfg_.bias_t.str(),
                        cfg_.accum_t.str(), cfg_.result_t.str());
 }
 

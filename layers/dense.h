@@ -12,7 +12,7 @@
 namespace tlm4ml {
 
 // Which nnet::product kernel hls4ml picks for a (data, weight) type pair.
-enum class ProductKind { Mult, WeightBinary, DataBinary, BothBinary, WeightTernary };
+enum class ProductKind { Mult, WeightBinary, DataBinary, BothBinary, WeightTernary, WeightExponential };
 ProductKind choose_product(const Precision& data, const Precision& weight);
 const char* to_string(ProductKind k);
 
@@ -31,6 +31,11 @@ struct DenseConfig {
     // Resource strategy hls4ml stores the transpose; the numbers are the same).
     std::vector<int64_t> weights;
     std::vector<int64_t> biases;
+    // QKeras quantized_po2 weights (hls4ml's ExponentPrecisionType, product weight_exponential): weight_t
+    // is the exponent's signed integer type, weights[k] the exponent e and weight_negative[k] the sign;
+    // the product is +-(a << e), exact (a right shift for e < 0 keeps every bit).
+    bool weight_exponential = false;
+    std::vector<uint8_t> weight_negative;
 };
 
 class DenseLayer : public Layer {
@@ -70,6 +75,8 @@ private:
     void compute_mult32(const int64_t* in, int64_t* acc) const;
     // Packed XNOR weights, one column (output j) per vector.
     std::vector<BitVector> xnor_columns_;
+    // weight_exponential: the effective multipliers +-2^(e + po2_shift_) (product scaled by 2^-product_frac_).
+    std::vector<int64_t> po2_mult_;
 };
 
 }  // namespace tlm4ml

@@ -358,7 +358,7 @@ private:
     void add_dense(const Ctx& c, const json& layer, const std::string& name, std::vector<size_t>& shape,
                    Precision& in_prec) {
         check_keys(c, layer, {"name", "class", "units", "precision", "reuse_factor", "strategy", "kernel", "bias",
-                              "use_bias", "activation"});
+                              "use_bias", "activation", "weight_encoding"});
         if (shape.size() != 1)
             c.fail(fmt::format("Dense needs a flat input, got shape {} (add a Flatten layer)", shape_str(shape)));
         DenseConfig cfg;
@@ -394,7 +394,39 @@ private:
         if (k.shape != std::vector<size_t>{cfg.n_in, cfg.n_out})
             c.at("kernel").fail(fmt::format("expected shape [{}, {}] (n_in x units), got {}", cfg.n_in, cfg.n_out,
                                             shape_str(k.shape)));
-        cfg.weights = quantize_tensor(c.at("kernel"), k, cfg.weight_t, true);
+        bool po2 = false;
+        if (layer.contains("weight_encoding")) {
+            const std::string enc = get_string(c.at("weight_encoding"), layer["weight_encoding"]);
+            if (enc == "po2") po2 = true;
+            else if (enc != "fixed")
+                c.at("weight_encoding").fail(fmt::format("\"{}\": expected \"fixed\" or \"po2\"", enc));
+        }
+        if (po2) {
+            // Power-of-two weights (QKeras quantized_po2, hls4ml's weight_exponential product): every value
+            // is +-2^e and precision.weight is the exponent's signed integer type.
+            if (!cfg.weight_t.is_signed || cfg.weight_t.frac() != 0 || cfg.weight_t.width > 8)
+                c.at("precision").fail(fmt::format("weight_encoding \"po2\" needs an ap_int<W> weight type (W <= 8) "
+                                                   "for the exponent, got {}",
+                                                   cfg.weight_t.str()));
+            cfg.weight_exponential = true;
+            cfg.weights.resize(k.values.size());
+            cfg.weight_negative.resize(k.values.size());
+            for (size_t i = 0; i < k.values.size(); ++i) {
+                const double v = k.values[i];
+                int e = 0;
+                const double mant = std::frexp(std::fabs(v), &e);
+                if (!(v != 0 && std::isfinite(v) && mant == 0.5))
+                    c.at("kernel").fail(fmt::format("element {} is {}: po2 weights must be +-2^e", i, v));
+                --e;
+                if (e < cfg.weight_t.min_raw() || e > cfg.weight_t.max_raw())
+                    c.at("kernel").fail(fmt::format("element {} is {}: exponent {} does not fit {}", i, v, e,
+                                                    cfg.weight_t.str()));
+                cfg.weights[i] = e;
+                cfg.weight_negative[i] = v < 0 ? 1 : 0;
+            }
+        } else {
+            cfg.weights = quantize_tensor(c.at("kernel"), k, cfg.weight_t, true);
+        }
         bool use_bias = true;
         if (layer.contains("use_bias")) {
             if (!layer["use_bias"].is_boolean()) c.at("use_bias").fail("expected true or false");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "layers/model.h"
 #include "models/hdf5_reader.h"
 #include "models/hls4ml_config.h"
+#include "models/qkeras.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/precision.h"
 #include "rtl_models/quantize.h"
@@ -26,7 +28,7 @@ namespace {
 
 const std::set<std::string> kSupported = {"InputLayer", "Dense", "BinaryDense", "TernaryDense", "Activation",
                                           "ReLU", "LeakyReLU", "Softmax", "BatchNormalization", "Dropout",
-                                          "Flatten"};
+                                          "Flatten", "QDense", "QActivation"};
 
 std::string supported_list() {
     std::string s;
@@ -294,6 +296,26 @@ private:
             if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
             return i;
         }
+        if (l.cls == "QDense") {
+            add_dense(l);
+            prev_bnqt_ = false;
+            if (c.contains("activation") && !c["activation"].is_null()) {
+                const QuantizerSpec q = parse_quantizer(c["activation"], layer_where(s_, l));
+                if (!(q.plain && q.cls == "linear")) add_qactivation(l, l.name + "_" + q.cls, q);
+            }
+            return i;
+        }
+        if (l.cls == "QActivation") {
+            prev_bnqt_ = false;
+            if (!c.contains("activation")) fail(layer_where(s_, l), "no \"activation\"");
+            const QuantizerSpec q = parse_quantizer(c["activation"], layer_where(s_, l));
+            if (q.plain && q.cls == "linear") {
+                known_names_.insert(lower(l.name));
+                return i;
+            }
+            add_qactivation(l, l.name, q);
+            return i;
+        }
         if (l.cls == "BatchNormalization") {
             // hls4ml's merge_batch_norm_quantized_tanh: BN followed by binary/ternary tanh.
             size_t j = i + 1;
@@ -364,7 +386,9 @@ private:
         common(d, l.name, classes);
         d["strategy"] = cfg_.strategy(l.name, classes);
         json p = json::object();
-        if (l.cls == "Dense") {
+        if (l.cls == "QDense") {
+            add_qdense_weights(l, classes, w, kernel, n_in, n_out, use_bias, d, p);
+        } else if (l.cls == "Dense") {
             Precision wt, bt;
             p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
             p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
@@ -406,6 +430,89 @@ private:
         d["precision"] = p;
         out_.push_back(std::move(d));
         shape_ = {n_out};
+    }
+
+    // QDense: hls4ml takes the weight and bias types from the quantizers (they override the configuration)
+    // and writes the values QKeras quantized; accum and result come from the configuration.
+    void add_qdense_weights(const KerasLayer& l, const std::vector<std::string>& classes,
+                            const std::map<std::string, H5Array>& w, const H5Array& kernel, size_t n_in, size_t n_out,
+                            bool use_bias, json& d, json& p) {
+        const std::string where = layer_where(s_, l);
+        auto quantizer = [&](const char* key) -> std::optional<QuantizerSpec> {
+            if (!l.config.contains(key) || l.config[key].is_null()) return std::nullopt;
+            return parse_quantizer(l.config[key], where + ": " + key);
+        };
+        const auto kq = quantizer("kernel_quantizer");
+        const auto bq = quantizer("bias_quantizer");
+        Precision wt, bt;
+        if (kq) {
+            p["weight"] = weight_precision(*kq, where + ": kernel_quantizer");
+            wt = parse_precision(where, p["weight"].get<std::string>());
+        } else {
+            p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
+        }
+        if (bq) {
+            if (bq->cls == "quantized_po2" || bq->cls == "binary" || bq->cls == "ternary")
+                fail(where, fmt::format("bias_quantizer {} is not supported (use quantized_bits)", bq->cls));
+            p["bias"] = weight_precision(*bq, where + ": bias_quantizer");
+            bt = parse_precision(where, p["bias"].get<std::string>());
+        } else {
+            p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
+        }
+        p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
+        p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+        std::vector<double> kv(kernel.values.size());
+        const bool po2 = kq && kq->cls == "quantized_po2";
+        for (size_t k = 0; k < kv.size(); ++k) {
+            if (!kq) kv[k] = firmware_value(kernel.values[k], wt);
+            else if (po2 || kq->cls == "binary" || kq->cls == "ternary") kv[k] = qkeras_quantize(*kq, kernel.values[k]);
+            else kv[k] = firmware_value(qkeras_quantize(*kq, kernel.values[k]), wt);
+        }
+        if (po2) d["weight_encoding"] = "po2";
+        d["kernel"] = matrix_json(kv, n_in, n_out);
+        if (use_bias) {
+            std::vector<double> bv = need(s_, l, w, "bias", {n_out}).values;
+            if (bq)
+                for (double& x : bv) x = qkeras_quantize(*bq, x);
+            d["bias"] = values_json(bv, bt);
+        } else {
+            d["use_bias"] = false;
+        }
+    }
+
+    // QActivation (or a QDense's quantized activation): the result type is the configuration's when it
+    // names one for this layer, else the type hls4ml derives from the quantizer (AP_RND_CONV, AP_SAT).
+    void add_qactivation(const KerasLayer& l, const std::string& name, const QuantizerSpec& q) {
+        const std::string where = layer_where(s_, l);
+        if (q.plain) {
+            add_activation(l, name, q.cls, json::object());
+            return;
+        }
+        if (q.cls == "binary" || q.cls == "ternary") {
+            add_activation(l, name, q.cls + "_tanh", json::object());
+            return;
+        }
+        const std::vector<std::string> classes = {"Activation", l.cls};
+        json a = {{"name", name}, {"class", "Activation"}};
+        a["activation"] = q.cls == "quantized_relu" ? "relu" : "linear";
+        common(a, name, classes);
+        std::string r = cfg_.explicit_precision(name, classes, "result");
+        if (r.empty()) {
+            const auto it = cfg_.layer_name.find(lower(name));
+            if (it != cfg_.layer_name.end() && it->second.precision.count("default"))
+                r = it->second.precision.at("default");
+        }
+        if (r.empty()) {
+            r = activation_precision(q, where);
+        } else if (r.find("AP_") == std::string::npos && r.find('<') != std::string::npos &&
+                   r.rfind("ap_", 0) == 0 && r.find("fixed") != std::string::npos) {
+            // A configured width without modes keeps the quantizer's AP_RND_CONV + AP_SAT (with TRN/WRAP
+            // a ReLU output of 1.0 in ap_fixed<3,1> would wrap to -1).
+            r.insert(r.rfind('>'), ",AP_RND_CONV,AP_SAT");
+        }
+        parse_precision(fmt::format("{}: result precision of layer \"{}\"", cfg_.path, name), r);
+        a["precision"] = {{"result", r}};
+        out_.push_back(std::move(a));
     }
 
     void add_activation(const KerasLayer& l, const std::string& name, const std::string& act, const json& extra) {

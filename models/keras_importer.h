@@ -7,7 +7,8 @@
 //   * BinaryDense / TernaryDense after such a layer re-typed to XNOR / ternary integer arithmetic with
 //     accum_t = result_t = ap_int<ceil(log2 n_in)+2>; the first binary layer uses int<2> weights;
 //   * weights through hls4ml's route: decimal text with F decimals, then the weight type's modes.
-// Layers it cannot model (Conv*, pooling, QKeras, ...) are refused by name and class. Throws ModelError.
+//   * QKeras QDense / QActivation (models/qkeras.h): quantizer values and types as hls4ml derives them.
+// Layers it cannot model (Conv*, pooling, QConv*, ...) are refused by name and class. Throws ModelError.
 #pragma once
 
 #include <string>

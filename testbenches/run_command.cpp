@@ -7,12 +7,15 @@
 #include <memory>
 #include <random>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <systemc>
 
 #include "layers/network.h"
 #include "layers/reference.h"
 #include "models/load_model.h"
+#include "models/mnist_idx.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/ii_harness.h"
 #include "testbenches/report.h"
@@ -33,6 +36,12 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
         ->check(CLI::NonNegativeNumber);
     run->add_option("--labels", o.labels,
                     "Labels: one class index per line, or one-hot / score rows (argmax); reports accuracy");
+    run->add_option("--mnist", o.mnist,
+                    "MNIST folder: feed the t10k test images (idx3/idx1, gzip'ed), report accuracy against their "
+                    "labels (with --samples K: the first K)");
+    run->add_option("--mnist-scale", o.mnist_scale,
+                    "MNIST input = pixel / this (default 256, as QKeras' MNIST examples train)")
+        ->check(CLI::PositiveNumber);
     run->add_option("--report", o.report, "Write the report as JSON");
     run->add_option("--vcd", o.vcd, "Write a VCD waveform (and a .gtkw save file next to it)");
     run->add_option("--trace-filter", o.trace_filter,
@@ -98,13 +107,31 @@ int run_command(const RunOptions& o) {
     else profile = DeviceProfile::load(o.profile);
 
     std::vector<std::vector<int64_t>> samples;
-    if (o.inputs.empty()) {
+    std::vector<std::vector<double>> expected, labels;
+    if (!o.mnist.empty()) {
+        if (!o.inputs.empty() || !o.labels.empty())
+            throw std::runtime_error("--mnist gives the inputs and the labels: drop --inputs / --labels");
+        const IdxImages im = read_idx_images(mnist_file(o.mnist, "t10k-images-idx3-ubyte"), o.samples);
+        const std::vector<uint8_t> lab = read_idx_labels(mnist_file(o.mnist, "t10k-labels-idx1-ubyte"), o.samples);
+        if (lab.size() != im.count)
+            throw std::runtime_error(fmt::format("{}: {} images but {} labels", o.mnist, im.count, lab.size()));
+        const size_t px = im.rows * im.cols;
+        if (px != model.input_size())
+            throw std::runtime_error(fmt::format("{}: images have {} pixels, the model takes {} inputs", o.mnist, px,
+                                                 model.input_size()));
+        samples.assign(im.count, std::vector<int64_t>(px));
+        labels.assign(im.count, std::vector<double>(1));
+        for (size_t k = 0; k < im.count; ++k) {
+            for (size_t i = 0; i < px; ++i)
+                samples[k][i] = quantize_double(im.pixels[k * px + i] / o.mnist_scale, model.input_precision);
+            labels[k][0] = lab[k];
+        }
+    } else if (o.inputs.empty()) {
         samples = random_samples(model, o.samples ? o.samples : 100, o.seed);
         std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", samples.size(), o.seed);
     } else {
         samples = read_samples(o.inputs, model.input_size(), model.input_precision, o.samples);
     }
-    std::vector<std::vector<double>> expected, labels;
     if (!o.expected.empty()) expected = read_real_rows(o.expected, model.output_size(), samples.size());
     if (!o.labels.empty()) {
         // One class index per line, or one row of n_out scores per line.
@@ -151,7 +178,25 @@ int run_command(const RunOptions& o) {
 
     // The simulation ends when no part has anything left to do: finished, or stuck.
     const auto wall_start = std::chrono::steady_clock::now();
-    sc_core::sc_start();
+    if (isatty(STDERR_FILENO) && samples.size() >= 100) {
+        // A progress bar on a terminal: run in slices of 1000 cycles until nothing is left to do.
+        const sc_core::sc_time slice = net.period() * 1000.0;
+        size_t last = SIZE_MAX;
+        while (sc_core::sc_pending_activity()) {
+            sc_core::sc_start(slice);
+            const size_t got = sink.received();
+            if (got != last) {
+                const size_t width = 40, filled = samples.empty() ? width : width * got / samples.size();
+                std::cerr << fmt::format("\r[{}{}] {}/{}", std::string(filled, '#'), std::string(width - filled, ' '),
+                                         got, samples.size())
+                          << std::flush;
+                last = got;
+            }
+        }
+        std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+    } else {
+        sc_core::sc_start();
+    }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     const bool finished = sink.done() && (!ii_harness || ii_harness->done());
     const bool deadlock = !finished;

@@ -15,6 +15,8 @@ struct RunOptions {
     std::string expected;
     double tolerance = 0.0;
     std::string labels;
+    std::string mnist;          // folder with t10k-images-idx3-ubyte.gz + t10k-labels-idx1-ubyte.gz
+    double mnist_scale = 256.0; // pixel / mnist_scale (QKeras' MNIST examples: x /= 256.0)
     std::string report;
     std::string vcd;
     std::string trace_filter;

@@ -1,0 +1,96 @@
+#include "mnist_idx.h"
+
+#include <zlib.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "layers/model.h"
+
+namespace tlm4ml {
+
+namespace {
+
+class GzFile {
+public:
+    explicit GzFile(const std::string& path) : path_(path) {
+        if (!std::filesystem::is_regular_file(path))
+            throw ModelError(fmt::format("{}: cannot open the MNIST idx file (missing or not a regular file)", path));
+        f_ = gzopen(path.c_str(), "rb");
+        if (!f_) throw ModelError(fmt::format("{}: cannot open the MNIST idx file", path));
+    }
+    ~GzFile() {
+        if (f_) gzclose(f_);
+    }
+    GzFile(const GzFile&) = delete;
+    GzFile& operator=(const GzFile&) = delete;
+
+    void read(void* dst, size_t n, const char* what) {
+        size_t done = 0;
+        while (done < n) {
+            const unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
+            const int got = gzread(f_, static_cast<char*>(dst) + done, chunk);
+            if (got < 0) {
+                int err = 0;
+                const char* msg = gzerror(f_, &err);
+                throw ModelError(fmt::format("{}: corrupt gzip data while reading {}: {}", path_, what, msg ? msg : "?"));
+            }
+            if (got == 0)
+                throw ModelError(fmt::format("{}: truncated: {} ends after {} of {} bytes", path_, what, done, n));
+            done += static_cast<size_t>(got);
+        }
+    }
+    uint32_t be32(const char* what) {
+        unsigned char b[4];
+        read(b, 4, what);
+        return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | uint32_t{b[3]};
+    }
+
+private:
+    std::string path_;
+    gzFile f_ = nullptr;
+};
+
+}  // namespace
+
+IdxImages read_idx_images(const std::string& path, size_t max_count) {
+    GzFile f(path);
+    const uint32_t magic = f.be32("the header");
+    if (magic != 2051)
+        throw ModelError(fmt::format("{}: magic number {} is not an idx3 image file's (2051)", path, magic));
+    IdxImages im;
+    im.count = f.be32("the header");
+    im.rows = f.be32("the header");
+    im.cols = f.be32("the header");
+    if (im.rows == 0 || im.cols == 0 || im.rows * im.cols > (1u << 24))
+        throw ModelError(fmt::format("{}: implausible image size {}x{}", path, im.rows, im.cols));
+    if (max_count && max_count < im.count) im.count = max_count;
+    im.pixels.resize(im.count * im.rows * im.cols);
+    f.read(im.pixels.data(), im.pixels.size(), "the pixels");
+    return im;
+}
+
+std::vector<uint8_t> read_idx_labels(const std::string& path, size_t max_count) {
+    GzFile f(path);
+    const uint32_t magic = f.be32("the header");
+    if (magic != 2049)
+        throw ModelError(fmt::format("{}: magic number {} is not an idx1 label file's (2049)", path, magic));
+    size_t n = f.be32("the header");
+    if (max_count && max_count < n) n = max_count;
+    std::vector<uint8_t> labels(n);
+    f.read(labels.data(), n, "the labels");
+    for (size_t i = 0; i < n; ++i)
+        if (labels[i] > 9) throw ModelError(fmt::format("{}: label {} is {} (expected 0 to 9)", path, i, labels[i]));
+    return labels;
+}
+
+std::string mnist_file(const std::string& dir, const std::string& stem) {
+    const std::filesystem::path d(dir);
+    const auto gz = d / (stem + ".gz");
+    if (std::filesystem::exists(gz)) return gz.string();
+    if (std::filesystem::exists(d / stem)) return (d / stem).string();
+    return gz.string();  // the error names the expected file
+}
+
+}  // namespace tlm4ml
