@@ -53,10 +53,6 @@ json small_model() {
     })");
 }
 
-
-
-
-
 // numpy's .npy format 1.0: magic, version, little-endian header length, a dict padded with spaces and ended
 // by '\n' so that the data starts at a multiple of 64 bytes, then the C-ordered little-endian data.
 std::string npy_bytes(const std::vector<size_t>& shape, const std::vector<double>& values, bool float32) {
@@ -390,6 +386,31 @@ TEST_F(ModelErrors, BinaryKernelMustBePlusMinusOne) {
     EXPECT_MODEL_ERROR(m, "layers[0].kernel", "binary values must be -1 or +1");
     m["layers"][0]["precision"]["weight"] = "uint<1>";  // hls4ml's spelling
     EXPECT_MODEL_ERROR(m, "layers[0].kernel", "binary values must be -1 or +1");
+}
+
+TEST_F(ModelErrors, Po2WeightEncodingIsChecked) {
+    json m = small_model();
+    m["layers"][0]["weight_encoding"] = "po2";
+    m["layers"][0]["precision"]["weight"] = "ap_int<4>";
+    m["layers"][0]["kernel"] = json::array({{1, -0.5, 2}, {-1, 0.25, 4}, {0.125, -2, 1}, {-4, 1, -0.0625}});
+    ASSERT_EQ(load_ok(m).layers.size(), 4u);
+
+    json bad = m;
+    bad["layers"][0]["weight_encoding"] = "log2";
+    EXPECT_MODEL_ERROR(bad, "layers[0].weight_encoding", "\"log2\"", "expected \"fixed\" or \"po2\"");
+    bad = m;
+    bad["layers"][0]["kernel"][1][1] = 0.3;
+    EXPECT_MODEL_ERROR(bad, "layers[0].kernel", "element 4 is 0.3", "po2 weights must be +-2^e");
+    bad["layers"][0]["kernel"][1][1] = 0;
+    EXPECT_MODEL_ERROR(bad, "layers[0].kernel", "po2 weights must be +-2^e");
+    bad = m;
+    bad["layers"][0]["kernel"][0][2] = 1024;  // exponent 10 does not fit ap_int<4> (-8..7)
+    EXPECT_MODEL_ERROR(bad, "layers[0].kernel", "exponent 10 does not fit");
+    bad = m;
+    bad["layers"][0]["precision"]["weight"] = "ap_fixed<8,3>";
+    EXPECT_MODEL_ERROR(bad, "layers[0].precision", "needs an ap_int<W> weight type");
+    bad["layers"][0]["precision"]["weight"] = "ap_uint<4>";
+    EXPECT_MODEL_ERROR(bad, "layers[0].precision", "needs an ap_int<W> weight type");
 }
 
 TEST_F(ModelErrors, TernaryKernelAcceptsOnlyMinusOneZeroPlusOne) {
