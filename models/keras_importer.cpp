@@ -26,9 +26,11 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kSupported = {"InputLayer", "Dense", "BinaryDense", "TernaryDense", "Activation",
-                                          "ReLU", "LeakyReLU", "Softmax", "BatchNormalization", "Dropout",
-                                          "Flatten", "QDense", "QActivation"};
+const std::set<std::string> kSupported = {
+    "InputLayer", "Dense", "BinaryDense", "TernaryDense", "Activation", "ReLU", "LeakyReLU", "Softmax",
+    "BatchNormalization", "Dropout", "Flatten", "Reshape", "QDense", "QActivation", "Conv1D", "Conv2D", "QConv1D",
+    "QConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "ZeroPadding1D", "ZeroPadding2D"};
 
 std::string supported_list() {
     std::string s;
@@ -177,6 +179,16 @@ json values_json(const std::vector<double>& v, const Precision& p) {
     return a;
 }
 
+// Nested arrays of a C-order tensor.
+json tensor_json(const double* v, const std::vector<size_t>& shape, size_t dim = 0) {
+    if (dim == shape.size()) return json(*v);
+    size_t stride = 1;
+    for (size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+    json a = json::array();
+    for (size_t i = 0; i < shape[dim]; ++i) a.push_back(tensor_json(v + i * stride, shape, dim + 1));
+    return a;
+}
+
 json matrix_json(const std::vector<double>& v, size_t rows, size_t cols) {
     json m = json::array();
     for (size_t i = 0; i < rows; ++i) {
@@ -287,6 +299,47 @@ private:
             out_.push_back({{"name", l.name}, {"class", "Flatten"}});
             known_names_.insert(lower(l.name));
             shape_ = {product(shape_)};
+            return i;
+        }
+        if (l.cls == "Reshape") {
+            const json& ts = c.contains("target_shape") ? c["target_shape"] : json();
+            if (!ts.is_array() || ts.empty()) fail(layer_where(s_, l), "no \"target_shape\"");
+            std::vector<size_t> t;
+            for (const auto& d : ts) {
+                if (!d.is_number_integer() || d.get<int64_t>() < 1)
+                    fail(layer_where(s_, l), fmt::format("target_shape {}: only fixed positive sizes are supported", ts.dump()));
+                t.push_back(d.get<size_t>());
+            }
+            if (product(t) != product(shape_))
+                fail(layer_where(s_, l), fmt::format("target_shape {} does not hold the {} input values", ts.dump(),
+                                                     product(shape_)));
+            out_.push_back({{"name", l.name}, {"class", "Reshape"}, {"target_shape", t}});
+            known_names_.insert(lower(l.name));
+            shape_ = t;
+            return i;
+        }
+        if (l.cls == "Conv1D" || l.cls == "Conv2D" || l.cls == "QConv1D" || l.cls == "QConv2D") {
+            add_conv(l);
+            prev_bnqt_ = false;
+            if (c.contains("activation") && !c["activation"].is_null()) {
+                if (l.cls[0] == 'Q') {
+                    const QuantizerSpec q = parse_quantizer(c["activation"], layer_where(s_, l));
+                    if (!(q.plain && q.cls == "linear")) add_qactivation(l, l.name + "_" + q.cls, q);
+                } else {
+                    const std::string act = c.value("activation", std::string("linear"));
+                    if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
+                }
+            }
+            return i;
+        }
+        if (l.cls.find("Pooling") != std::string::npos) {
+            add_pooling(l);
+            prev_bnqt_ = false;
+            return i;
+        }
+        if (l.cls == "ZeroPadding1D" || l.cls == "ZeroPadding2D") {
+            add_zero_padding(l);
+            prev_bnqt_ = false;
             return i;
         }
         if (l.cls == "Dense" || l.cls == "BinaryDense" || l.cls == "TernaryDense") {
@@ -432,11 +485,156 @@ private:
         shape_ = {n_out};
     }
 
+    // Keras tuples: an integer or a list with one entry per spatial axis.
+    std::vector<size_t> tuple(const KerasLayer& l, const char* key, size_t rank, std::optional<std::vector<size_t>> dflt) {
+        const json& c = l.config;
+        if (!c.contains(key) || c[key].is_null()) {
+            if (dflt) return *dflt;
+            fail(layer_where(s_, l), fmt::format("no \"{}\"", key));
+        }
+        const json& v = c[key];
+        std::vector<size_t> out;
+        if (v.is_number_integer() && v.get<int64_t>() >= 1) return std::vector<size_t>(rank, v.get<size_t>());
+        if (v.is_array() && v.size() == rank)
+            for (const auto& e : v)
+                if (e.is_number_integer() && e.get<int64_t>() >= 1) out.push_back(e.get<size_t>());
+        if (out.size() != rank)
+            fail(layer_where(s_, l), fmt::format("{} {}: expected {} positive integers", key, v.dump(), rank));
+        return out;
+    }
+
+    size_t spatial_rank(const KerasLayer& l) {
+        const size_t rank = l.cls.find("1D") != std::string::npos ? 1 : 2;
+        const std::string fmt_ = l.config.value("data_format", std::string("channels_last"));
+        if (fmt_ != "channels_last")
+            fail(layer_where(s_, l), fmt::format("data_format \"{}\" is not supported (channels_last only)", fmt_));
+        if (shape_.size() != rank + 1)
+            fail(layer_where(s_, l), fmt::format("expected a {}-dimensional input (channels last), got {} dimensions",
+                                                 rank + 1, shape_.size()));
+        return rank;
+    }
+
+    // The output size along one axis for Keras 'valid' / 'same'.
+    size_t keras_out(const KerasLayer& l, const std::string& padding, size_t in, size_t k, size_t s) {
+        if (padding == "same") return (in + s - 1) / s;
+        if (padding != "valid") fail(layer_where(s_, l), fmt::format("padding \"{}\" is not supported", padding));
+        if (in < k) fail(layer_where(s_, l), fmt::format("a window of {} does not fit an input of {}", k, in));
+        return (in - k) / s + 1;
+    }
+
+    void add_conv(const KerasLayer& l) {
+        const std::string where = layer_where(s_, l);
+        const std::vector<std::string> classes = {l.cls, l.cls[0] == 'Q' ? l.cls.substr(1) : l.cls};
+        const size_t rank = spatial_rank(l);
+        const std::vector<size_t> ones(rank, 1);
+        if (tuple(l, "dilation_rate", rank, ones) != ones) fail(where, "dilated convolutions are not supported");
+        if (l.config.contains("groups") && l.config["groups"] != 1) fail(where, "grouped convolutions are not supported");
+        if (!l.config.contains("filters") || !l.config["filters"].is_number_integer()) fail(where, "no \"filters\"");
+        const size_t nf = l.config["filters"].get<size_t>();
+        const size_t nc = shape_.back();
+        const auto ks = tuple(l, "kernel_size", rank, std::nullopt);
+        const auto st = tuple(l, "strides", rank, ones);
+        const std::string padding = l.config.value("padding", std::string("valid"));
+        std::vector<size_t> kshape = ks;
+        kshape.push_back(nc);
+        kshape.push_back(nf);
+        const bool use_bias = l.config.value("use_bias", true);
+        const auto w = layer_weights(s_, l);
+        const H5Array& kernel = need(s_, l, w, "kernel", kshape);
+        const size_t n_in = product(ks) * nc;
+
+        json d = {{"name", l.name}, {"class", rank == 1 ? "Conv1D" : "Conv2D"}, {"filters", nf}, {"kernel_size", ks},
+                  {"strides", st}, {"padding", padding}};
+        common(d, l.name, classes);
+        d["strategy"] = cfg_.strategy(l.name, classes);
+        if (const std::string pf = cfg_.setting(l.name, classes, "ParallelizationFactor"); !pf.empty())
+            d["parallelization_factor"] = to_int(l.name, "ParallelizationFactor", pf);
+        json p = json::object();
+        if (l.cls[0] == 'Q') {
+            add_qdense_weights(l, classes, w, kernel, n_in, nf, use_bias, d, p, kshape);
+        } else {
+            Precision wt, bt;
+            p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
+            p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
+            p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
+            p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+            std::vector<double> kv(kernel.values.size());
+            for (size_t k = 0; k < kv.size(); ++k) kv[k] = firmware_value(kernel.values[k], wt);
+            d["kernel"] = tensor_json(kv.data(), kshape);
+            if (use_bias) d["bias"] = values_json(need(s_, l, w, "bias", {nf}).values, bt);
+            else d["use_bias"] = false;
+        }
+        d["precision"] = p;
+        out_.push_back(std::move(d));
+        std::vector<size_t> out;
+        for (size_t a = 0; a < rank; ++a) out.push_back(keras_out(l, padding, shape_[a], ks[a], st[a]));
+        out.push_back(nf);
+        shape_ = out;
+    }
+
+    void add_pooling(const KerasLayer& l) {
+        const std::vector<std::string> classes = {l.cls, l.cls.find("Global") == 0 ? "GlobalPooling" : "Pooling"};
+        const size_t rank = spatial_rank(l);
+        json d = {{"name", l.name}, {"class", l.cls}};
+        common(d, l.name, classes);
+        json p = json::object();
+        p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+        p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
+        d["precision"] = p;
+        if (l.cls.find("Global") == 0) {
+            if (l.config.value("keepdims", false)) fail(layer_where(s_, l), "keepdims true is not supported");
+            shape_ = {shape_.back()};
+        } else {
+            const auto ps = tuple(l, "pool_size", rank, std::vector<size_t>(rank, 2));
+            const auto st = tuple(l, "strides", rank, ps);
+            const std::string padding = l.config.value("padding", std::string("valid"));
+            d["pool_size"] = ps;
+            d["strides"] = st;
+            d["padding"] = padding;
+            std::vector<size_t> out;
+            for (size_t a = 0; a < rank; ++a) out.push_back(keras_out(l, padding, shape_[a], ps[a], st[a]));
+            out.push_back(shape_.back());
+            shape_ = out;
+        }
+        out_.push_back(std::move(d));
+    }
+
+    void add_zero_padding(const KerasLayer& l) {
+        const size_t rank = spatial_rank(l);
+        const json& c = l.config;
+        json pad = c.contains("padding") ? c["padding"] : json(1);
+        // 1D: p or [l, r]; 2D: p, [h, w] or [[t, b], [l, r]] -- as the model file takes them.
+        std::vector<size_t> v;  // per axis: before, after
+        auto num = [&](const json& x) {
+            if (!x.is_number_integer() || x.get<int64_t>() < 0)
+                fail(layer_where(s_, l), fmt::format("padding {}: expected non-negative integers", pad.dump()));
+            return x.get<size_t>();
+        };
+        if (pad.is_number_integer()) {
+            for (size_t a = 0; a < rank; ++a) v.insert(v.end(), {num(pad), num(pad)});
+        } else if (rank == 1 && pad.is_array() && pad.size() == 2) {
+            v = {num(pad[0]), num(pad[1])};
+        } else if (rank == 2 && pad.is_array() && pad.size() == 2) {
+            for (size_t a = 0; a < 2; ++a) {
+                if (pad[a].is_array() && pad[a].size() == 2) v.insert(v.end(), {num(pad[a][0]), num(pad[a][1])});
+                else v.insert(v.end(), {num(pad[a]), num(pad[a])});
+            }
+        } else {
+            fail(layer_where(s_, l), fmt::format("padding {} is not understood", pad.dump()));
+        }
+        json d = {{"name", l.name}, {"class", l.cls}};
+        if (rank == 1) d["padding"] = {v[0], v[1]};
+        else d["padding"] = {{v[0], v[1]}, {v[2], v[3]}};
+        known_names_.insert(lower(l.name));
+        for (size_t a = 0; a < rank; ++a) shape_[a] += v[2 * a] + v[2 * a + 1];
+        out_.push_back(std::move(d));
+    }
+
     // QDense: hls4ml takes the weight and bias types from the quantizers (they override the configuration)
     // and writes the values QKeras quantized; accum and result come from the configuration.
     void add_qdense_weights(const KerasLayer& l, const std::vector<std::string>& classes,
                             const std::map<std::string, H5Array>& w, const H5Array& kernel, size_t n_in, size_t n_out,
-                            bool use_bias, json& d, json& p) {
+                            bool use_bias, json& d, json& p, const std::vector<size_t>& kernel_shape = {}) {
         const std::string where = layer_where(s_, l);
         auto quantizer = [&](const char* key) -> std::optional<QuantizerSpec> {
             if (!l.config.contains(key) || l.config[key].is_null()) return std::nullopt;
@@ -469,7 +667,9 @@ private:
             else kv[k] = firmware_value(qkeras_quantize(*kq, kernel.values[k]), wt);
         }
         if (po2) d["weight_encoding"] = "po2";
-        d["kernel"] = matrix_json(kv, n_in, n_out);
+        if (po2 && !kernel_shape.empty())
+            fail(where, "quantized_po2 kernels are not supported in convolutions (use quantized_bits)");
+        d["kernel"] = kernel_shape.empty() ? matrix_json(kv, n_in, n_out) : tensor_json(kv.data(), kernel_shape);
         if (use_bias) {
             std::vector<double> bv = need(s_, l, w, "bias", {n_out}).values;
             if (bq)

@@ -119,6 +119,46 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
                 t.bram18 = ceil_div(products * static_cast<size_t>(in.weight_width), static_cast<size_t>(p.bram_bits));
             break;
         }
+        case LayerCostInputs::Kind::Conv: {
+            // PartitionLoop: n_partitions iterations at II = RF, each one the Dense kernel
+            // (mult_n_in x mult_n_out) on PF output pixels. The next image starts when the loop is done;
+            // the last partition drains through the kernel's product and adder tree.
+            const size_t parts = in.n_partitions < 1 ? 1 : in.n_partitions;
+            const size_t pf = in.parallelization_factor < 1 ? 1 : static_cast<size_t>(in.parallelization_factor);
+            const double tree = ceil_log2(in.mult_n_in + 1) * p.t_add_ns;
+            const double mult = (in.xnor || in.no_dsp) ? p.t_add_ns : p.t_mult_ns;
+            t.ii = static_cast<int>(parts) * rf;
+            t.latency = static_cast<int>(parts - 1) * rf + std::max(1, stages(mult + tree, usable)) +
+                        (rf - 1) * p.dense_reuse_step_cycles + p.layer_output_register_cycles;
+            const size_t products = in.mult_n_in * in.mult_n_out * pf;
+            t.multipliers = ceil_div(products, rf);
+            const bool dsp = !in.xnor && !in.no_dsp && in.data_width >= p.dsp_min_operand_bits &&
+                             in.weight_width >= p.dsp_min_operand_bits;
+            t.dsp = dsp ? t.multipliers : 0;
+            const size_t lut_mult = dsp ? 0 : (in.no_dsp ? in.data_width : in.data_width * in.weight_width / 2);
+            t.lut = t.multipliers * (lut_mult + static_cast<size_t>(in.result_width)) +
+                    in.mult_n_in * pf * static_cast<size_t>(in.data_width);  // the im2col buffer muxes
+            t.ff = in.n_out * static_cast<size_t>(in.result_width);
+            if (in.strategy == Strategy::Resource && rf > 1)
+                t.bram18 = ceil_div(in.mult_n_in * in.mult_n_out * static_cast<size_t>(in.weight_width),
+                                    static_cast<size_t>(p.bram_bits));
+            break;
+        }
+        case LayerCostInputs::Kind::Pooling: {
+            // Every window in parallel (PIPELINE II=RF): a comparator (max) or adder (average) tree over
+            // the window, average pooling adds a constant divider (counted as one product).
+            const size_t area = in.mult_n_in < 1 ? 1 : in.mult_n_in;
+            const double tree = ceil_log2(area) * p.t_add_ns + (in.average ? p.t_mult_ns : 0.0);
+            t.ii = rf;
+            t.latency = std::max(1, stages(tree, usable));
+            t.lut = in.n_out * area * static_cast<size_t>(in.data_width);
+            t.ff = in.n_out * static_cast<size_t>(in.result_width);
+            break;
+        }
+        case LayerCostInputs::Kind::Wiring:
+            t.ii = 1;
+            t.latency = 0;
+            break;
         case LayerCostInputs::Kind::BatchNorm:
             t.ii = rf;
             t.latency = std::max(1, stages(p.t_mult_ns + p.t_add_ns, usable)) + p.layer_output_register_cycles;

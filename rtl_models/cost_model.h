@@ -13,7 +13,12 @@ const char* to_string(Strategy s);
 
 // What the cost model needs to know about a layer.
 struct LayerCostInputs {
-    enum class Kind { Dense, BatchNorm, Threshold, Activation, TableActivation, Softmax } kind = Kind::Activation;
+    enum class Kind {
+        Dense, BatchNorm, Threshold, Activation, TableActivation, Softmax,
+        Conv,     // im2col + the Dense kernel once per partition of output pixels
+        Pooling,  // comparator / adder trees over the pool window
+        Wiring    // zero padding: no logic
+    } kind = Kind::Activation;
     size_t n_in = 0;
     size_t n_out = 0;
     size_t n_zero_weights = 0;
@@ -24,6 +29,13 @@ struct LayerCostInputs {
     int result_width = 16;
     bool xnor = false;     // one-bit x one-bit products: LUTs, no DSP
     bool no_dsp = false;   // binary / ternary weights: sign selects, no multiplier
+    // Conv: the per-pixel Dense kernel is mult_n_in x mult_n_out; n_partitions = out_pixels / PF passes.
+    // Pooling: mult_n_in is the pool window area.
+    size_t mult_n_in = 0;
+    size_t mult_n_out = 0;
+    size_t n_partitions = 1;
+    int parallelization_factor = 1;
+    bool average = false;  // average pooling (adder tree and a divider) rather than max
 };
 
 // Operator delays and pipeline conventions of a tool + device at a clock.

@@ -1,0 +1,60 @@
+// Max / average pooling (1-D, 2-D, global) as hls4ml's io_parallel pooling{1,2}d_cl and
+// global_pooling{1,2}d_cl (nnet_pooling.h, HLS4ML_SEMANTICS.md §7):
+//   * max: the largest window value (a padded cell holds pad_val: the type's MSB set, i.e. the most
+//     negative code of a signed type), converted to accum_t and then to result_t;
+//   * average: accum_t y = 0; y += x for every cell (each sum re-stored in accum_t, padded cells add 0);
+//     y /= count, the quotient truncated toward zero at accum_t's LSB (ap_fixed division); count is the
+//     pool area with count_pad, else the number of real cells; then accum_t -> result_t.
+// Tensors are channels-last. hls4ml's loops step the window by the stride and size it by the stride as
+// well, so tlm4ml matches it bit for bit when pool size == stride (Keras' default); other strides use the
+// pool size (Keras' meaning).
+#pragma once
+
+#include "layer.h"
+
+namespace tlm4ml {
+
+enum class PoolOp { Max, Average };
+
+// Names as in hls4ml's pooling2d_config; 1-D pooling has in_height = pool_height = stride_height = 1;
+// global pooling pools the whole image (pool = stride = input size, output one value per channel).
+struct PoolingConfig {
+    PoolOp pool_op = PoolOp::Max;
+    bool one_d = false;
+    bool global = false;
+    size_t in_height = 1;
+    size_t in_width = 0;
+    size_t n_filt = 0;  // channels
+    size_t pool_height = 1;
+    size_t pool_width = 0;
+    size_t stride_height = 1;
+    size_t stride_width = 0;
+    size_t pad_top = 0;
+    size_t pad_bottom = 0;
+    size_t pad_left = 0;
+    size_t pad_right = 0;
+    bool count_pad = false;
+    int reuse_factor = 1;
+    Precision data_t;
+    Precision accum_t;
+    Precision result_t;
+
+    size_t out_height() const { return (in_height + pad_top + pad_bottom - pool_height) / stride_height + 1; }
+    size_t out_width() const { return (in_width + pad_left + pad_right - pool_width) / stride_width + 1; }
+};
+
+class PoolingLayer : public Layer {
+public:
+    PoolingLayer(std::string name, PoolingConfig cfg);
+    using Layer::compute;
+    void compute(const int64_t* in, int64_t* out) const override;
+    std::string precision_summary() const override;
+    LayerCostInputs cost_inputs() const override;
+    const PoolingConfig& config() const { return cfg_; }
+
+private:
+    PoolingConfig cfg_;
+    int64_t pad_max_ = 0;  // pad_val<data_T, Max>()
+};
+
+}  // namespace tlm4ml
