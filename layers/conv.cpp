@@ -61,8 +61,14 @@ ConvLayer::ConvLayer(std::string name, ConvConfig cfg)
 }
 
 void ConvLayer::compute(const int64_t* in, int64_t* out) const {
+    const size_t oh = cfg_.out_height(), ow = cfg_.out_width();
+    for (size_t y = 0; y < oh; ++y)
+        for (size_t x = 0; x < ow; ++x) compute_pixel(in, y, x, out + (y * ow + x) * cfg_.n_filt);
+}
+
+void ConvLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const {
     const ConvConfig& c = cfg_;
-    const size_t oh = c.out_height(), ow = c.out_width(), row_n = c.mult_n_in();
+    const size_t row_n = c.mult_n_in();
     int64_t stack_row[1024];
     std::vector<int64_t> heap_row;
     int64_t* row = stack_row;
@@ -70,26 +76,22 @@ void ConvLayer::compute(const int64_t* in, int64_t* out) const {
         heap_row.resize(row_n);
         row = heap_row.data();
     }
-    for (size_t y = 0; y < oh; ++y) {
-        for (size_t x = 0; x < ow; ++x) {
-            // fill_buffer: the window of this output pixel, zeros where it covers padding.
-            size_t k = 0;
-            for (size_t fy = 0; fy < c.filt_height; ++fy) {
-                const size_t iy = y * c.stride_height + fy;  // in padded coordinates
-                const bool row_pad = iy < c.pad_top || iy >= c.pad_top + c.in_height;
-                for (size_t fx = 0; fx < c.filt_width; ++fx) {
-                    const size_t ix = x * c.stride_width + fx;
-                    if (row_pad || ix < c.pad_left || ix >= c.pad_left + c.in_width) {
-                        for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = 0;
-                    } else {
-                        const int64_t* src = in + ((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * c.n_chan;
-                        for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = src[ch];
-                    }
-                }
+    // fill_buffer: the window of this output pixel, zeros where it covers padding.
+    size_t k = 0;
+    for (size_t fy = 0; fy < c.filt_height; ++fy) {
+        const size_t iy = y * c.stride_height + fy;  // in padded coordinates
+        const bool row_pad = iy < c.pad_top || iy >= c.pad_top + c.in_height;
+        for (size_t fx = 0; fx < c.filt_width; ++fx) {
+            const size_t ix = x * c.stride_width + fx;
+            if (row_pad || ix < c.pad_left || ix >= c.pad_left + c.in_width) {
+                for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = 0;
+            } else {
+                const int64_t* src = in + ((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * c.n_chan;
+                for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = src[ch];
             }
-            kernel_->compute(row, out + (y * ow + x) * c.n_filt);
         }
     }
+    kernel_->compute(row, out);
 }
 
 std::string ConvLayer::precision_summary() const { return kernel_->precision_summary(); }

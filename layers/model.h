@@ -2,6 +2,7 @@
 // Built from tlm4ml's JSON model file (model_file.cpp); everything is checked before anything runs.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct Model {
     std::vector<size_t> input_shape;
     Precision input_precision = Precision::fixed(16, 6);
     std::vector<LayerPtr> layers;
+    // io_stream FIFO depths (words): a layer's "fifo_depth" for its output FIFO, else the top-level
+    // "default_fifo_depth", else 0 = hls4ml's conservative default, one slot per word of the tensor.
+    size_t default_fifo_depth = 0;
+    std::map<std::string, size_t> fifo_depths;
     std::vector<std::string> warnings;  // e.g. reuse factors replaced by the closest valid one
 
     size_t input_size() const;

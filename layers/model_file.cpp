@@ -792,7 +792,7 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     const Ctx top{path, "", base_dir};
     if (!j.is_object()) top.fail("expected a JSON object with \"input\" and \"layers\"");
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
-                        "input", "layers", "source", "license", "description"});
+                        "default_fifo_depth", "input", "layers", "source", "license", "description"});
 
     Model m;
     m.source_file = path;
@@ -807,6 +807,9 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
         else if (io == "io_stream") m.io_type = IoType::Stream;
         else top.at("io_type").fail(fmt::format("\"{}\": expected io_parallel or io_stream", io));
     }
+    if (j.contains("default_fifo_depth"))
+        m.default_fifo_depth =
+            static_cast<size_t>(get_int(top.at("default_fifo_depth"), j["default_fifo_depth"], 1, 1 << 24));
     if (j.contains("strategy")) m.strategy = parse_strategy(top.at("strategy"), j["strategy"]);
     if (j.contains("default_precision"))
         m.default_precision = get_precision(top.at("default_precision"), j["default_precision"]);
@@ -833,7 +836,16 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     for (size_t i = 0; i < layers.size(); ++i) {
         const Ctx cl = top.at("layers").at(i);
         if (!layers[i].is_object()) cl.fail("expected a layer object with \"name\" and \"class\"");
-        b.add(cl, layers[i], cur, cur_prec);
+        if (!layers[i].contains("fifo_depth")) {
+            b.add(cl, layers[i], cur, cur_prec);
+            continue;
+        }
+        // io_stream: the depth of this layer's output FIFO, in words; the layer itself never sees the key.
+        const size_t depth = static_cast<size_t>(get_int(cl.at("fifo_depth"), layers[i]["fifo_depth"], 1, 1 << 24));
+        json l = layers[i];
+        l.erase("fifo_depth");
+        b.add(cl, l, cur, cur_prec);
+        m.fifo_depths[get_string(cl.at("name"), l["name"])] = depth;
     }
     if (m.layers.empty()) top.at("layers").fail("the model has no computing layer");
     return m;

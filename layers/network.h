@@ -3,14 +3,23 @@
 // In io_parallel the whole net is one pipeline: the channels between layers are combinational hand-offs
 // (latency 0, depth 2), the input channel carries the top-level input register (only when the net's II
 // is 1) and the output channel the top-level output register, as the device profile says.
+// In io_stream (HLS4ML_SEMANTICS.md §7-8) every layer is a dataflow process (layers/stream_*_module.h) and
+// every channel a FIFO of words (a pixel of n_chan values; a flat tensor is one word):
+//   channel[0] (tensors) -> splitter -> channel[1] (input words) -> layer 0 -> ... -> channel[n+1]
+//   [-> collector -> channel[n+2] (tensors), when the last word is not the whole output]
+// A layer's output FIFO depth is its "fifo_depth", else the model's "default_fifo_depth", else the number
+// of words of that tensor (hls4ml's conservative default).
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <systemc>
 
 #include "layer_module.h"
+#include "stream_adapter_module.h"
+#include "stream_module.h"
 #include "model.h"
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/cost_model.h"
@@ -26,11 +35,19 @@ public:
     const sc_core::sc_time& period() const { return period_; }
     // Adds the layer modules to a clock domain, in network order (after the source, before the sink).
     void attach(ClockDomain& domain);
+    // The parts attach() adds, in that order (tests tick them by hand).
+    std::vector<Clocked*> parts() const;
 
     StreamChannel& input() { return *channels_.front(); }
     StreamChannel& output() { return *channels_.back(); }
     const std::vector<std::unique_ptr<StreamChannel>>& channels() const { return channels_; }
+    // io_parallel layers (empty in io_stream) and io_stream layers (empty in io_parallel).
     const std::vector<std::unique_ptr<LayerModule>>& modules() const { return modules_; }
+    const std::vector<std::unique_ptr<StreamModule>>& stream_modules() const { return stream_modules_; }
+    bool streaming() const { return !stream_modules_.empty(); }
+
+    // Why nothing moves at `cycle`: every layer with the FIFOs it waits on (full outputs, empty inputs).
+    std::string describe_stall(uint64_t cycle) const;
 
     // Expected figures from the cost model.
     int expected_ii() const;        // largest layer II (io_parallel: one pipeline)
@@ -42,6 +59,10 @@ private:
     std::vector<LayerTiming> timings_;
     std::vector<std::unique_ptr<StreamChannel>> channels_;
     std::vector<std::unique_ptr<LayerModule>> modules_;
+    std::vector<std::unique_ptr<StreamModule>> stream_modules_;
+    std::unique_ptr<StreamSplitter> splitter_;
+    std::unique_ptr<StreamCollector> collector_;
+    void build_stream(const DeviceProfile& profile);
 };
 
 }  // namespace tlm4ml

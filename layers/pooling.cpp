@@ -42,46 +42,50 @@ PoolingLayer::PoolingLayer(std::string name, PoolingConfig cfg)
 }
 
 void PoolingLayer::compute(const int64_t* in, int64_t* out) const {
+    const size_t oh = cfg_.out_height(), ow = cfg_.out_width();
+    for (size_t y = 0; y < oh; ++y)
+        for (size_t x = 0; x < ow; ++x) compute_pixel(in, y, x, out + (y * ow + x) * cfg_.n_filt);
+}
+
+void PoolingLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const {
     const PoolingConfig& c = cfg_;
-    const size_t oh = c.out_height(), ow = c.out_width(), nf = c.n_filt;
+    const size_t nf = c.n_filt;
     const int df = c.data_t.frac(), af = c.accum_t.frac();
     const int sum_frac = std::max(df, af);
-    for (size_t y = 0; y < oh; ++y)
-        for (size_t x = 0; x < ow; ++x)
-            for (size_t f = 0; f < nf; ++f) {
-                int64_t best = 0;
-                bool have = false;
-                int64_t acc = 0;  // accum_t
-                uint64_t real = 0;
-                for (size_t py = 0; py < c.pool_height; ++py) {
-                    const size_t iy = y * c.stride_height + py;
-                    const bool row_pad = iy < c.pad_top || iy >= c.pad_top + c.in_height;
-                    for (size_t px = 0; px < c.pool_width; ++px) {
-                        const size_t ix = x * c.stride_width + px;
-                        const bool pad = row_pad || ix < c.pad_left || ix >= c.pad_left + c.in_width;
-                        if (!pad) ++real;
-                        if (c.pool_op == PoolOp::Max) {
-                            const int64_t v =
-                                pad ? pad_max_ : in[((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf + f];
-                            if (!have || v > best) best = v;
-                            have = true;
-                        } else if (!pad) {
-                            const int64_t v = in[((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf + f];
-                            const int128 s = int128{acc} * (int128{1} << (sum_frac - af)) +
-                                             int128{v} * (int128{1} << (sum_frac - df));
-                            acc = quantize(s, sum_frac, c.accum_t);
-                        }
-                    }
-                }
-                int64_t a;
+    for (size_t f = 0; f < nf; ++f) {
+        int64_t best = 0;
+        bool have = false;
+        int64_t acc = 0;  // accum_t
+        uint64_t real = 0;
+        for (size_t py = 0; py < c.pool_height; ++py) {
+            const size_t iy = y * c.stride_height + py;
+            const bool row_pad = iy < c.pad_top || iy >= c.pad_top + c.in_height;
+            for (size_t px = 0; px < c.pool_width; ++px) {
+                const size_t ix = x * c.stride_width + px;
+                const bool pad = row_pad || ix < c.pad_left || ix >= c.pad_left + c.in_width;
+                if (!pad) ++real;
                 if (c.pool_op == PoolOp::Max) {
-                    a = quantize(int128{best}, df, c.accum_t);
-                } else {
-                    const uint64_t count = c.count_pad ? c.pool_height * c.pool_width : real;
-                    a = div_trunc(acc, count == 0 ? 1 : count);
+                    const int64_t v =
+                        pad ? pad_max_ : in[((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf + f];
+                    if (!have || v > best) best = v;
+                    have = true;
+                } else if (!pad) {
+                    const int64_t v = in[((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf + f];
+                    const int128 s = int128{acc} * (int128{1} << (sum_frac - af)) +
+                                     int128{v} * (int128{1} << (sum_frac - df));
+                    acc = quantize(s, sum_frac, c.accum_t);
                 }
-                out[(y * ow + x) * nf + f] = quantize(int128{a}, af, c.result_t);
             }
+        }
+        int64_t a;
+        if (c.pool_op == PoolOp::Max) {
+            a = quantize(int128{best}, df, c.accum_t);
+        } else {
+            const uint64_t count = c.count_pad ? c.pool_height * c.pool_width : real;
+            a = div_trunc(acc, count == 0 ? 1 : count);
+        }
+        out[f] = quantize(int128{a}, af, c.result_t);
+    }
 }
 
 std::string PoolingLayer::precision_summary() const {

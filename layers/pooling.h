@@ -48,6 +48,9 @@ public:
     PoolingLayer(std::string name, PoolingConfig cfg);
     using Layer::compute;
     void compute(const int64_t* in, int64_t* out) const override;
+    // One output pixel (y, x) of the whole input image `in`: n_filt values into out. compute() is this for
+    // every pixel; the io_stream line buffer calls it per window.
+    void compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const;
     std::string precision_summary() const override;
     LayerCostInputs cost_inputs() const override;
     const PoolingConfig& config() const { return cfg_; }

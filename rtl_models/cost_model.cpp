@@ -199,4 +199,23 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
     return t;
 }
 
+LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DeviceProfile& p, double clock_period_ns) {
+    switch (in.kind) {
+        case LayerCostInputs::Kind::Conv:
+            // nnet_conv2d_stream.h: the input loop body is PIPELINE II=R; every complete window runs the Dense
+            // kernel (mult_n_in x n_filt) once: a single partition of one pixel.
+            in.n_partitions = 1;
+            in.parallelization_factor = 1;
+            return layer_cost(in, p, clock_period_ns);
+        case LayerCostInputs::Kind::Pooling:
+        case LayerCostInputs::Kind::Dense:
+        case LayerCostInputs::Kind::Wiring:
+            return layer_cost(in, p, clock_period_ns);
+        default:
+            // Element-wise layers (and softmax over one word) compute on one word at a time.
+            in.n_in = in.n_out = word_in;
+            return layer_cost(in, p, clock_period_ns);
+    }
+}
+
 }  // namespace tlm4ml

@@ -71,6 +71,15 @@ struct LayerTiming {
 
 LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double clock_period_ns);
 
+// io_stream (one word per FIFO transfer: a pixel of n_chan values, or the whole vector of a flat tensor).
+// `word_in` is the number of values in one input word. ii and latency are per word:
+//   Conv (line buffer) / Pooling: ii = cycles between input pixels (R); latency = cycles from the input
+//     pixel that completes a stride-aligned window to its output pixel (the per-pixel kernel);
+//   Dense (reads the whole input, one word per cycle): ii = cycles between two input vectors (R);
+//     latency = cycles from the last input word to the output word;
+//   element-wise layers: ii / latency of the layer on one word; zero padding: 1 / 0.
+LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DeviceProfile& p, double clock_period_ns);
+
 // ceil(log2(n)) for n >= 1.
 int ceil_log2(size_t n);
 

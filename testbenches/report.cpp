@@ -20,6 +20,7 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     r.received = sink.received();
     r.expected_latency = net.expected_latency();
     r.expected_ii = net.expected_ii();
+    r.streaming = net.streaming();
     r.warnings = m.warnings;
 
     const auto& pops = sink.pop_cycles();
@@ -41,26 +42,24 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         std::sort(gaps.begin(), gaps.end());
         r.steady_state_ii = static_cast<double>(gaps[gaps.size() / 2]);
     }
-    const double ii = r.steady_state_ii ? *r.steady_state_ii : r.expected_ii;
-    r.throughput_per_s = 1e9 / (ii * r.clock_period_ns);
+    if (r.steady_state_ii || !r.streaming) {
+        const double ii = r.steady_state_ii ? *r.steady_state_ii : r.expected_ii;
+        r.throughput_per_s = 1e9 / (ii * r.clock_period_ns);
+    }
 
-    const auto& channels = net.channels();
-    for (size_t i = 0; i < net.modules().size(); ++i) {
-        const LayerModule& mod = *net.modules()[i];
-        const LayerStats& st = mod.stats();
+    auto add = [&](const Layer& layer, const LayerTiming& timing, const LayerStats& st, const StreamChannel& out) {
         LayerReport lr;
-        lr.name = mod.layer().name();
-        lr.class_name = mod.layer().class_name();
-        lr.precision = mod.layer().precision_summary();
-        lr.reuse_factor = mod.layer().reuse_factor();
-        lr.cost = mod.timing();
-        lr.expected_ii = mod.timing().ii;
-        lr.expected_latency = mod.timing().latency;
+        lr.name = layer.name();
+        lr.class_name = layer.class_name();
+        lr.precision = layer.precision_summary();
+        lr.reuse_factor = layer.reuse_factor();
+        lr.cost = timing;
+        lr.expected_ii = timing.ii;
+        lr.expected_latency = timing.latency;
         lr.inferences = st.inferences;
         lr.measured_ii = st.measured_ii;
         lr.latency_min = st.latency_min;
         lr.latency_max = st.latency_max;
-        const StreamChannel& out = *channels[i + 1];
         lr.out_depth = out.depth();
         lr.out_max_occupancy = out.stats().max_occupancy;
         lr.out_cycles_full = out.stats().cycles_full;
@@ -70,7 +69,10 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         r.bram18 += lr.cost.bram18;
         r.multipliers += lr.cost.multipliers;
         r.layers.push_back(std::move(lr));
-    }
+    };
+    for (const auto& m : net.modules()) add(m->layer(), m->timing(), m->stats(), m->output());
+    // io_stream: per input word (pixel) II and latency, see rtl_models/cost_model.h.
+    for (const auto& m : net.stream_modules()) add(m->layer(), m->timing(), m->stats(), m->output());
     return r;
 }
 
@@ -106,16 +108,17 @@ nlohmann::json RunReport::to_json() const {
               {"total_cycles", total_cycles},
               {"evaluated_cycles", evaluated_cycles},
               {"latency",
-               {{"expected_cycles", expected_latency},
+               {{"expected_cycles", streaming ? json(nullptr) : json(expected_latency)},
+                {"lower_bound_cycles", expected_latency},
                 {"first_output_cycles", first_output_latency ? json(*first_output_latency) : json(nullptr)},
                 {"first_output_ns", first_output_latency ? json(*first_output_latency * clock_period_ns) : json(nullptr)},
                 {"min_cycles", latency_min},
                 {"max_cycles", latency_max},
                 {"mean_cycles", latency_mean}}},
               {"ii",
-               {{"expected", expected_ii},
+               {{"expected", streaming ? json(nullptr) : json(expected_ii)},
                 {"steady_state", steady_state_ii ? json(*steady_state_ii) : json(nullptr)}}},
-              {"throughput_inferences_per_s", throughput_per_s},
+              {"throughput_inferences_per_s", throughput_per_s > 0 ? json(throughput_per_s) : json(nullptr)},
               {"resources", {{"multipliers", multipliers}, {"dsp", dsp}, {"lut", lut}, {"ff", ff}, {"bram18", bram18}}},
               {"layers", layers_j},
               {"checks",
@@ -157,13 +160,19 @@ std::string RunReport::to_table() const {
                          l.out_max_occupancy, l.out_depth, l.cost.multipliers, l.cost.dsp, l.precision);
     }
     s += "\n";
+    // io_stream: line-buffer fill, FIFO depths and rate mismatches decide the network's figures; only the
+    // simulation knows them (the sum of layer latencies is a lower bound).
+    const std::string lat_expect = streaming ? fmt::format("io_stream: simulated; layer latencies sum to {}", expected_latency)
+                                             : fmt::format("expected {}", expected_latency);
     if (first_output_latency)
-        s += fmt::format("latency      first output {} cycles = {} ns (expected {}; min {}, max {}, mean {:.1f})\n",
-                         *first_output_latency, *first_output_latency * clock_period_ns, expected_latency, latency_min,
+        s += fmt::format("latency      first output {} cycles = {} ns ({}; min {}, max {}, mean {:.1f})\n",
+                         *first_output_latency, *first_output_latency * clock_period_ns, lat_expect, latency_min,
                          latency_max, latency_mean);
-    s += fmt::format("II           expected {}, steady state {}\n", expected_ii,
+    s += fmt::format("II           {}, steady state {}\n",
+                     streaming ? std::string("io_stream: simulated") : fmt::format("expected {}", expected_ii),
                      steady_state_ii ? fmt::format("{}", *steady_state_ii) : std::string("not measured (inputs not back-to-back)"));
-    s += fmt::format("throughput   {:.4g} inferences/s at {} MHz\n", throughput_per_s, 1000.0 / clock_period_ns);
+    if (throughput_per_s > 0)
+        s += fmt::format("throughput   {:.4g} inferences/s at {} MHz\n", throughput_per_s, 1000.0 / clock_period_ns);
     s += fmt::format("resources    {} multipliers, {} DSP, ~{} LUT, ~{} FF, {} BRAM18 (estimate)\n", multipliers, dsp,
                      lut, ff, bram18);
     s += fmt::format("reference    {} of {} outputs differ from the untimed reference\n", reference_mismatches, received);

@@ -48,7 +48,8 @@ struct RunReport {
     size_t received = 0;
     uint64_t total_cycles = 0;
     uint64_t evaluated_cycles = 0;  // cycles the clock domain evaluated (idle ones are skipped)
-    int expected_latency = 0;
+    int expected_latency = 0;       // io_parallel: the cost model's figure; io_stream: only a lower bound
+    bool streaming = false;         // io_stream: network latency and II come from the simulation alone
     std::optional<uint64_t> first_output_latency;
     uint64_t latency_min = 0, latency_max = 0;
     double latency_mean = 0;

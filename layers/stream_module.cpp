@@ -1,0 +1,62 @@
+#include "stream_module.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace tlm4ml {
+
+StreamModule::StreamModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
+                           StreamChannel& in, StreamChannel& out)
+    : sc_core::sc_module(name), layer_(layer), timing_(timing), in_(in), out_(out) {
+    if (in_.width() == 0 || out_.width() == 0)
+        throw std::invalid_argument(std::string(basename()) + ": empty stream words");
+    // The output queue: a pipeline of `latency` cycles at one word per II, plus the word waiting for a full
+    // output FIFO.
+    const int ii = std::max(1, timing_.ii);
+    capacity_ = static_cast<size_t>((timing_.latency + ii - 1) / ii) + 1;
+}
+
+void StreamModule::queue_output(Token&& t, uint64_t start_cycle, uint64_t due_cycle) {
+    pending_.push_back({std::move(t), start_cycle, due_cycle});
+}
+
+void StreamModule::emit(uint64_t cycle) {
+    if (!pending_.empty() && pending_.front().due_cycle <= cycle && out_.can_push(cycle)) {
+        Pending& p = pending_.front();
+        const int latency = static_cast<int>(cycle - p.start_cycle);
+        stats_.latency_min = stats_.latency_min ? std::min(*stats_.latency_min, latency) : latency;
+        stats_.latency_max = stats_.latency_max ? std::max(*stats_.latency_max, latency) : latency;
+        ++stats_.emitted;
+        out_.push(std::move(p.token), cycle);
+        pending_.pop_front();
+    }
+}
+
+void StreamModule::tick(uint64_t cycle) {
+    emit(cycle);
+    produce(cycle);
+    if (cycle >= next_accept_ && !queue_full() && may_take(cycle) && in_.can_pop(cycle)) {
+        Token in = in_.pop(cycle);
+        if (measure_word_ii_ && stats_.inferences > 0 && in.visible_cycle <= last_accept_ + 1) {
+            const int gap = static_cast<int>(cycle - last_accept_);
+            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
+        }
+        ++stats_.inferences;
+        last_accept_ = cycle;
+        next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));  // take() may change it
+        take(in, cycle);
+        in_.recycle(std::move(in.data));
+        emit(cycle);  // a zero-latency word passes on in the same cycle
+    }
+}
+
+uint64_t StreamModule::next_wake(uint64_t cycle) const {
+    uint64_t wake = produce_wake(cycle);
+    if (!pending_.empty() && !(pending_.front().due_cycle <= cycle && out_.full()))
+        wake = std::min(wake, std::max(pending_.front().due_cycle, cycle + 1));
+    const uint64_t visible = in_.front_visible_cycle();
+    if (visible != UINT64_MAX && !queue_full()) wake = std::min(wake, std::max({visible, next_accept_, cycle + 1}));
+    return wake;
+}
+
+}  // namespace tlm4ml

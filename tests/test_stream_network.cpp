@@ -1,0 +1,202 @@
+// io_stream networks (layers/stream_*_module, Network::build_stream): a small conv model
+//   8x8x1 -> ZeroPadding2D(1) -> Conv2D 3x3, 2 filters -> ReLU -> MaxPooling2D 2x2 -> Flatten -> Dense 10 -> Softmax
+// written as a JSON model in both io types. Through the tlm4ml program: io_stream outputs equal the
+// io_parallel ones and `predict`'s, the conv's measured per-pixel II and latency are the cost model's, and
+// every FIFO reports a max occupancy within its depth. By hand (parts ticked without sc_start, so the tests
+// may share a process): a chain of FIFOs cannot deadlock, so the stall case is a forced one -- an output
+// nobody drains -- and the network names the full and empty FIFOs each layer waits on, with the cycle.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "layers/model.h"
+#include "layers/network.h"
+#include "rtl_models/cost_model.h"
+#include "testbenches/stimulus.h"
+#include "tests/support/test_support.h"
+
+namespace {
+
+using nlohmann::json;
+using namespace tlm4ml;
+using namespace tlm4ml_test;
+
+// Deterministic weights in [-1, 1).
+double w(size_t i) { return std::fmod(static_cast<double>(i) * 0.618034, 2.0) - 1.0; }
+
+json model_json(const std::string& io_type, int conv_rf, int conv_fifo_depth = 0) {
+    json k = json::array();
+    size_t n = 0;
+    for (int a = 0; a < 3; ++a) {
+        json r = json::array();
+        for (int b = 0; b < 3; ++b) r.push_back(json::array({json::array({w(n++), w(n++)})}));
+        k.push_back(r);
+    }
+    json conv = {{"name", "conv"}, {"class", "Conv2D"}, {"filters", 2}, {"kernel_size", {3, 3}}, {"kernel", k},
+                 {"bias", {0.125, -0.25}}, {"reuse_factor", conv_rf}};
+    if (conv_fifo_depth) conv["fifo_depth"] = conv_fifo_depth;
+    json dk = json::array();
+    for (size_t i = 0; i < 32; ++i) {
+        json row = json::array();
+        for (size_t j = 0; j < 10; ++j) row.push_back(w(100 + i * 10 + j) * 0.5);
+        dk.push_back(row);
+    }
+    json bias = json::array();
+    for (size_t j = 0; j < 10; ++j) bias.push_back(w(500 + j) * 0.25);
+    return {{"name", "stream_conv"},
+            {"io_type", io_type},
+            {"input", {{"shape", {8, 8, 1}}}},
+            {"layers",
+             {{{"name", "pad"}, {"class", "ZeroPadding2D"}, {"padding", 1}},
+              conv,
+              {{"name", "relu"}, {"class", "Activation"}, {"activation", "relu"}},
+              {{"name", "pool"}, {"class", "MaxPooling2D"}, {"pool_size", 2}},
+              {{"name", "flat"}, {"class", "Flatten"}},
+              {{"name", "fc"}, {"class", "Dense"}, {"units", 10}, {"kernel", dk}, {"bias", bias}},
+              {{"name", "softmax"}, {"class", "Activation"}, {"activation", "softmax"}}}}};
+}
+
+class StreamNetwork : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("tlm4ml_stream_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        std::string text;
+        for (size_t s = 0; s < 12; ++s) {
+            for (size_t i = 0; i < 64; ++i) text += std::to_string(w(1000 + s * 64 + i) * 3.0) + (i + 1 < 64 ? " " : "\n");
+        }
+        inputs_ = dir_ / "inputs.txt";
+        write_text(inputs_, text);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    fs::path write_model(const std::string& name, const json& m) {
+        const fs::path p = dir_ / name;
+        write_text(p, m.dump(1));
+        return p;
+    }
+    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
+
+    fs::path dir_, inputs_;
+};
+
+TEST_F(StreamNetwork, OutputsEqualIoParallelAndPredict) {
+    for (int rf : {1, 3}) {
+        SCOPED_TRACE("conv reuse_factor " + std::to_string(rf));
+        const fs::path ms = write_model("stream.json", model_json("io_stream", rf));
+        const fs::path mp = write_model("parallel.json", model_json("io_parallel", rf));
+        const std::string in = " --inputs " + shell_quote(inputs_.string());
+        RunResult r = tlm4ml("run " + shell_quote(ms.string()) + in + " --quiet --outputs " +
+                             shell_quote((dir_ / "out_stream.txt").string()));
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+        r = tlm4ml("run " + shell_quote(mp.string()) + in + " --quiet --outputs " +
+                   shell_quote((dir_ / "out_parallel.txt").string()));
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+        r = tlm4ml("predict " + shell_quote(ms.string()) + in + " --outputs " +
+                   shell_quote((dir_ / "out_predict.txt").string()));
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+        const std::string s = read_text(dir_ / "out_stream.txt");
+        EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 12);
+        EXPECT_EQ(s, read_text(dir_ / "out_parallel.txt"));
+        EXPECT_EQ(s, read_text(dir_ / "out_predict.txt"));
+    }
+}
+
+TEST_F(StreamNetwork, ConvPerPixelTimingAndFifoOccupancy) {
+    for (int rf : {1, 3}) {
+        SCOPED_TRACE("conv reuse_factor " + std::to_string(rf));
+        const json mj = model_json("io_stream", rf);
+        const fs::path ms = write_model("stream.json", mj);
+        const fs::path rep = dir_ / "report.json";
+        const RunResult r = tlm4ml("run " + shell_quote(ms.string()) + " --inputs " + shell_quote(inputs_.string()) +
+                                   " --report " + shell_quote(rep.string()));
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+        EXPECT_NE(r.out.find("fifo max"), std::string::npos) << r.out;
+        const json j = json::parse(read_text(rep));
+        EXPECT_EQ(j["io_type"], "io_stream");
+        EXPECT_EQ(j["received"], 12);
+
+        // The cost model's per-pixel figures for the line-buffer conv.
+        const Model m = load_model_json(mj, "stream.json", ".");
+        EXPECT_TRUE(m.warnings.empty()) << m.warnings.front();
+        const LayerTiming t = stream_layer_cost(m.layers[1]->cost_inputs(), 1, DeviceProfile::vitis_default(), 5.0);
+        EXPECT_EQ(t.ii, rf);
+        EXPECT_EQ(t.latency, layer_cost([&] {
+                                 LayerCostInputs c = m.layers[1]->cost_inputs();
+                                 c.n_partitions = 1;
+                                 return c;
+                             }(), DeviceProfile::vitis_default(), 5.0).latency);
+
+        const json* conv = nullptr;
+        for (const auto& l : j["layers"]) {
+            if (l["name"] == "conv") conv = &l;
+            // Every FIFO is reported with a max occupancy within its depth.
+            const json& f = l["output_fifo"];
+            ASSERT_TRUE(f.contains("max_occupancy")) << l["name"];
+            EXPECT_LE(f["max_occupancy"].get<int>(), f["depth"].get<int>()) << l["name"];
+        }
+        ASSERT_NE(conv, nullptr);
+        EXPECT_EQ((*conv)["expected_ii"], t.ii);
+        EXPECT_EQ((*conv)["measured_ii"], t.ii);
+        EXPECT_EQ((*conv)["expected_latency"], t.latency);
+        EXPECT_EQ((*conv)["latency_min"], t.latency);
+        EXPECT_EQ((*conv)["latency_max"], t.latency);
+        EXPECT_EQ((*conv)["inferences"], 12 * 100);  // input pixels of the padded 10x10 image
+        // Default depths: one slot per word of the tensor (the conv's 8x8 output pixels).
+        EXPECT_EQ((*conv)["output_fifo"]["depth"], 64);
+    }
+}
+
+TEST_F(StreamNetwork, FifoDepthKeysSetTheDepths) {
+    json mj = model_json("io_stream", 1, 3);
+    mj["default_fifo_depth"] = 5;
+    const Model m = load_model_json(mj, "stream.json", ".");
+    EXPECT_EQ(m.default_fifo_depth, 5u);
+    EXPECT_EQ(m.fifo_depths.at("conv"), 3u);
+    Network net("net_depths", m, DeviceProfile::vitis_default());
+    ASSERT_TRUE(net.streaming());
+    for (const auto& sm : net.stream_modules())
+        EXPECT_EQ(sm->output().depth(), sm->layer().name() == "conv" ? 3u : 5u) << sm->layer().name();
+
+    mj["layers"][1]["fifo_depth"] = 0;
+    try {
+        load_model_json(mj, "stream.json", ".");
+        FAIL() << "fifo_depth 0 accepted";
+    } catch (const ModelError& e) {
+        EXPECT_NE(std::string(e.what()).find("layers[1].fifo_depth"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(StreamNetwork, ForcedStallNamesFullAndEmptyFifos) {
+    // The conv's output FIFO holds one pixel; nobody drains the network's output, so back-pressure fills
+    // every FIFO up to the conv and the input.
+    const Model m = load_model_json(model_json("io_stream", 1, 1), "stream.json", ".");
+    Network net("net_stall", m, DeviceProfile::vitis_default());
+    std::vector<std::vector<int64_t>> samples(20, std::vector<int64_t>(64, 64));
+    Source source("stall_source", net.input(), samples, SourceSchedule{});
+    std::vector<Clocked*> parts{&source};
+    for (Clocked* p : net.parts()) parts.push_back(p);
+    uint64_t cycle = 0, last_move = 0;
+    for (; cycle < 100000; ++cycle) {
+        for (Clocked* p : parts) p->tick(cycle);
+        uint64_t next = kNever;
+        for (Clocked* p : parts) next = std::min(next, p->next_wake(cycle));
+        if (next == kNever) break;  // nothing can move any more: the ClockDomain stops here
+        last_move = cycle;
+    }
+    ASSERT_LT(cycle, 100000u) << "the stalled network kept waking up";
+    const std::string why = net.describe_stall(cycle);
+    EXPECT_NE(why.find("nothing can move at cycle " + std::to_string(cycle)), std::string::npos) << why;
+    EXPECT_NE(why.find("conv_out 1/1 full"), std::string::npos) << why;
+    EXPECT_NE(why.find("conv [in pad_out"), std::string::npos) << why;
+    EXPECT_NE(why.find("waits on full output FIFO conv_out"), std::string::npos) << why;
+    EXPECT_NE(why.find("softmax_out 1/1 full"), std::string::npos) << why;
+    EXPECT_GT(last_move, 0u);
+}
+
+}  // namespace
