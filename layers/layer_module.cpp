@@ -21,10 +21,7 @@ void LayerModule::emit(uint64_t cycle) {
     if (!pipeline_.empty() && pipeline_.front().due_cycle <= cycle && out_.can_push(cycle)) {
         InFlight& f = pipeline_.front();
         if (f.event_index != SIZE_MAX) events_[f.event_index].emit_cycle = cycle;
-        const int latency = static_cast<int>(cycle - f.accept_cycle);
-        stats_.latency_min = stats_.latency_min ? std::min(*stats_.latency_min, latency) : latency;
-        stats_.latency_max = stats_.latency_max ? std::max(*stats_.latency_max, latency) : latency;
-        ++stats_.emitted;
+        stats_.record_emit(f.accept_cycle, cycle);
         out_.push(std::move(f.token), cycle);
         pipeline_.pop_front();
     }
@@ -39,14 +36,7 @@ void LayerModule::tick(uint64_t cycle) {
         out.data = out_.take_buffer();
         layer_.compute(in.data.data(), out.data.data());
         in_.recycle(std::move(in.data));
-        // Back-to-back: the input was waiting no later than one cycle after the previous accept, so the
-        // gap between the two accepts is the layer's own doing.
-        if (stats_.inferences > 0 && in.visible_cycle <= last_accept_ + 1) {
-            const int gap = static_cast<int>(cycle - last_accept_);
-            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
-        }
-        ++stats_.inferences;
-        last_accept_ = cycle;
+        stats_.record_accept(cycle, in.visible_cycle);
         size_t index = SIZE_MAX;
         if (events_.size() < event_log_limit_) {
             events_.push_back({in.sample, in.visible_cycle, cycle, kNever});

@@ -4,6 +4,7 @@
 // the pipeline stops taking inputs once it is full). Driven by its ClockDomain at rising edges.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -35,6 +36,24 @@ struct LayerStats {
                                        // waiting one cycle after the previous accept); empty if never seen
     std::optional<int> latency_min;    // emit - accept
     std::optional<int> latency_max;
+    uint64_t last_accept = 0;
+
+    // An input visible since `visible` accepted in `cycle`. Back-to-back (the input was waiting no later
+    // than one cycle after the previous accept) the gap is the layer's own doing and counts for the II.
+    void record_accept(uint64_t cycle, uint64_t visible, bool measure_ii = true) {
+        if (measure_ii && inferences > 0 && visible <= last_accept + 1) {
+            const int gap = static_cast<int>(cycle - last_accept);
+            measured_ii = measured_ii ? std::min(*measured_ii, gap) : gap;
+        }
+        ++inferences;
+        last_accept = cycle;
+    }
+    void record_emit(uint64_t accept_cycle, uint64_t cycle) {
+        const int latency = static_cast<int>(cycle - accept_cycle);
+        latency_min = latency_min ? std::min(*latency_min, latency) : latency;
+        latency_max = latency_max ? std::max(*latency_max, latency) : latency;
+        ++emitted;
+    }
 };
 
 class LayerModule : public sc_core::sc_module, public Clocked {
@@ -81,7 +100,6 @@ private:
     std::vector<LayerEvent> events_;
     size_t event_log_limit_ = 10000;
     LayerStats stats_;
-    uint64_t last_accept_ = 0;
 };
 
 }  // namespace tlm4ml

@@ -23,10 +23,7 @@ void StreamModule::queue_output(Token&& t, uint64_t start_cycle, uint64_t due_cy
 void StreamModule::emit(uint64_t cycle) {
     if (!pending_.empty() && pending_.front().due_cycle <= cycle && out_.can_push(cycle)) {
         Pending& p = pending_.front();
-        const int latency = static_cast<int>(cycle - p.start_cycle);
-        stats_.latency_min = stats_.latency_min ? std::min(*stats_.latency_min, latency) : latency;
-        stats_.latency_max = stats_.latency_max ? std::max(*stats_.latency_max, latency) : latency;
-        ++stats_.emitted;
+        stats_.record_emit(p.start_cycle, cycle);
         out_.push(std::move(p.token), cycle);
         pending_.pop_front();
     }
@@ -37,12 +34,7 @@ void StreamModule::tick(uint64_t cycle) {
     produce(cycle);
     if (cycle >= next_accept_ && !queue_full() && may_take(cycle) && in_.can_pop(cycle)) {
         Token in = in_.pop(cycle);
-        if (measure_word_ii_ && stats_.inferences > 0 && in.visible_cycle <= last_accept_ + 1) {
-            const int gap = static_cast<int>(cycle - last_accept_);
-            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
-        }
-        ++stats_.inferences;
-        last_accept_ = cycle;
+        stats_.record_accept(cycle, in.visible_cycle, measure_word_ii_);
         next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));  // take() may change it
         take(in, cycle);
         in_.recycle(std::move(in.data));

@@ -36,7 +36,6 @@ public:
     const StreamChannel& input() const { return in_; }
     const StreamChannel& output() const { return out_; }
     size_t in_flight() const { return pending_.size(); }
-    // Output words per image and input words per image.
 
 protected:
     // Called with a popped input word (cycle = accept cycle); queue_output() the words it completes.
@@ -66,7 +65,6 @@ private:
     };
     std::deque<Pending> pending_;
     LayerStats stats_;
-    uint64_t last_accept_ = 0;
 };
 
 }  // namespace tlm4ml
