@@ -137,8 +137,8 @@ const json& layer_named(const json& report, const std::string& name) {
     return none;
 }
 
-const char* const kJetLayers[] = {"fc1", "fc1_relu", "fc2", "fc2_relu", "fc3", "fc3_relu", "output",
-                                  "output_softmax"};
+const char* const kJetLayers[] = {"fc1_relu", "fc1_relu_relu", "fc2_relu", "fc2_relu_relu", "fc3_relu",
+                                  "fc3_relu_relu", "output_softmax", "output_softmax_softmax"};
 
 }  // namespace
 
@@ -169,9 +169,9 @@ TEST_F(NetworkRun, JetTaggerReportMatchesTheCostModel) {
         EXPECT_EQ(l["ii_check"], "pass");
     }
     // Each Dense 2 cycles (compute + output register), ReLU 0, softmax 5.
-    EXPECT_EQ(layer_named(r, "fc1")["expected_latency"], 2);
-    EXPECT_EQ(layer_named(r, "fc1_relu")["expected_latency"], 0);
-    EXPECT_EQ(layer_named(r, "output_softmax")["expected_latency"], 5);
+    EXPECT_EQ(layer_named(r, "fc1_relu")["expected_latency"], 2);
+    EXPECT_EQ(layer_named(r, "fc1_relu_relu")["expected_latency"], 0);
+    EXPECT_EQ(layer_named(r, "output_softmax_softmax")["expected_latency"], 5);
     // 100 back-to-back samples, 14 cycles deep: the last output leaves at cycle 113.
     EXPECT_EQ(r["total_cycles"], 114);
 }
@@ -197,7 +197,7 @@ TEST_F(NetworkRun, ReuseFactorTwoGivesThirteenCyclesAndIiTwo) {
         EXPECT_EQ(l["latency_min"], l["expected_latency"]);
     }
     // The first layer sees back-to-back inputs (the source offers one every cycle): measured in the net too.
-    EXPECT_EQ(layer_named(r, "fc1")["measured_ii"], 2);
+    EXPECT_EQ(layer_named(r, "fc1_relu")["measured_ii"], 2);
 }
 
 // (c) The Vivado HLS 2019.2 profile: 10 cycles; the same numbers from a profile file.
@@ -206,8 +206,8 @@ TEST_F(NetworkRun, Vivado2019ProfileGivesTenCycles) {
     EXPECT_EQ(r["latency"]["first_output_cycles"], 10);
     EXPECT_EQ(r["latency"]["expected_cycles"], 10);
     EXPECT_EQ(r["device_profile"], "vivado-2019.2-200MHz");
-    EXPECT_EQ(layer_named(r, "fc1")["expected_latency"], 1);
-    EXPECT_EQ(layer_named(r, "output_softmax")["expected_latency"], 4);
+    EXPECT_EQ(layer_named(r, "fc1_relu")["expected_latency"], 1);
+    EXPECT_EQ(layer_named(r, "output_softmax_softmax")["expected_latency"], 4);
 
     const fs::path f = write("vivado.json", R"({"name": "file-vivado", "layer_output_register_cycles": 0,
                                                "output_register_cycles": 1})");
@@ -563,7 +563,7 @@ TEST_F(NetworkRun, VcdAndGtkwDescribeTheRun) {
     const std::string g = read_text(gtkw);
     std::vector<std::string> groups = gtkw_groups(g);
     ASSERT_FALSE(groups.empty());
-    EXPECT_EQ(groups.front(), "input1");
+    EXPECT_EQ(groups.front(), "input_1");
     groups.erase(groups.begin());
     EXPECT_EQ(groups, layer_names);
     EXPECT_NE(g.find("[dumpfile] \"" + fs::absolute(vcd).string() + "\""), std::string::npos);
@@ -606,7 +606,7 @@ TEST_F(NetworkRun, VcdShowsEveryTransferAsValid) {
     json r = run_report(kJet, kJetInputs, {"--samples", "10", "--vcd", vcd.string()});
     const Vcd v = parse_vcd(read_text(vcd));
     const auto edges = at_rising_edges(v, id_of(v, "tlm4ml.clk"));
-    std::vector<std::string> channels = {"input1"};
+    std::vector<std::string> channels = {"input_1"};
     for (const auto& l : r["layers"]) channels.push_back(l["name"].get<std::string>() + "_out");
     for (const auto& ch : channels) {
         SCOPED_TRACE(ch);
@@ -630,11 +630,11 @@ TEST_F(NetworkRun, VcdShowsTheOutputFifoFillingUnderBackpressure) {
     const fs::path vcd = path("bp.vcd");
     json r = run_report(kJet, kJetInputs,
                               {"--samples", "30", "--backpressure", "0.5", "--seed", seed, "--vcd", vcd.string(),
-                               "--trace-filter", "output_softmax", "--trace-elements", "1"});
+                               "--trace-filter", "output_softmax_softmax", "--trace-elements", "1"});
     const Vcd v = parse_vcd(read_text(vcd));
     const auto edges = at_rising_edges(v, id_of(v, "tlm4ml.clk"));
-    const std::string occ = id_of(v, "tlm4ml.output_softmax_out.occupancy"),
-                      ready = id_of(v, "tlm4ml.output_softmax_out.ready");
+    const std::string occ = id_of(v, "tlm4ml.output_softmax_softmax_out.occupancy"),
+                      ready = id_of(v, "tlm4ml.output_softmax_softmax_out.ready");
     ASSERT_FALSE(occ.empty());
     ASSERT_FALSE(ready.empty());
     uint64_t max_occ = 0;
@@ -673,18 +673,18 @@ TEST_F(NetworkRun, TraceFilterAndTraceElementsLimitTheSignals) {
     run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-filter", "fc1*"});
     Vcd v = parse_vcd(read_text(vcd));
     std::set<std::string> scopes(v.scopes.begin(), v.scopes.end());
-    EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.fc1", "tlm4ml.fc1_out", "tlm4ml.fc1_relu",
-                                             "tlm4ml.fc1_relu_out"}));
+    EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.fc1_relu", "tlm4ml.fc1_relu_out", "tlm4ml.fc1_relu_relu",
+                                             "tlm4ml.fc1_relu_relu_out"}));
     for (const auto& [c, var] : v.vars)
         EXPECT_TRUE(var.path == "tlm4ml.clk" || var.path.rfind("tlm4ml.fc1", 0) == 0) << var.path;
-    EXPECT_EQ(gtkw_groups(read_text(path("f.gtkw"))), (std::vector<std::string>{"fc1", "fc1_relu"}));
+    EXPECT_EQ(gtkw_groups(read_text(path("f.gtkw"))), (std::vector<std::string>{"fc1_relu", "fc1_relu_relu"}));
 
     // Two patterns, spaces allowed; a channel may be selected on its own.
-    run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-filter", "input1, output_softmax"});
+    run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-filter", "input_1, output_softmax_softmax"});
     v = parse_vcd(read_text(vcd));
     scopes = std::set<std::string>(v.scopes.begin(), v.scopes.end());
-    EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.input1", "tlm4ml.output_softmax",
-                                             "tlm4ml.output_softmax_out"}));
+    EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.input_1", "tlm4ml.output_softmax_softmax",
+                                             "tlm4ml.output_softmax_softmax_out"}));
 
     // --trace-elements 2: two raw_ and two real_ signals per channel, whatever its width.
     run_report(kJet, kJetInputs, {"--samples", "4", "--vcd", vcd.string(), "--trace-elements", "2"});

@@ -1,10 +1,8 @@
 #!/usr/bin/env python3
-"""Generate tlm4ml's example models and sample inputs (synthetic weights, deterministic).
+"""Generate tlm4ml's synthetic example model and the sample inputs (deterministic). The jet taggers are
+real hls4ml example models, made by import_examples.sh.
 
 Writes, next to this script:
-  jet_tagger.json            16-64-32-32-5 ReLU MLP + softmax, everything ap_fixed<16,6>
-  jet_tagger_binary.json     the same shape as a binary (XNOR) network, hls4ml's BinaryDense chain
-  jet_tagger_ternary.json    the same shape as a ternary network
   mnist_binary.json          784-128-128-128-10 binary network, kernels in mnist_binary/*.npy
   jet_tagger_inputs.dat      100 samples x 16 values, N(0,1) floored to multiples of 2^-10
   mnist_binary_inputs.dat    20 samples x 784 pixels in [0,1), multiples of 1/256 (synthetic strokes)
@@ -33,9 +31,6 @@ ONE = 1 << FRAC
 SEEDS = {
     "jet_tagger_inputs": 16001,
     "mnist_binary_inputs": 784001,
-    "jet_tagger": 1001,
-    "jet_tagger_binary": 1002,
-    "jet_tagger_ternary": 1003,
     "mnist_binary": 1004,
 }
 
@@ -265,26 +260,6 @@ def header(name, description, input_shape, input_name="input1"):
     }
 
 
-def jet_tagger(seed):
-    rng = random.Random(seed)
-    m = header("jet_tagger",
-               "Shape of hls4ml's KERAS_3layer jet tagger (16 -> 64 -> 32 -> 32 -> 5, ReLU, softmax), every type "
-               "ap_fixed<16,6>. SYNTHETIC weights: kernels ~ N(0, 1/sqrt(n_in)), biases ~ N(0, 0.1), both floored to "
-               f"multiples of 2^-10 (random.Random({seed})); the predictions mean nothing.", [16])
-    sizes = [16, 64, 32, 32, 5]
-    names = ["fc1", "fc2", "fc3", "output"]
-    for i, name in enumerate(names):
-        n_in, n_out = sizes[i], sizes[i + 1]
-        kernel = gaussian_fixed(rng, n_in, n_out, 1.0 / math.sqrt(n_in))
-        bias = [floor_to_grid(rng.gauss(0.0, 0.1)) for _ in range(n_out)]
-        m["layers"].append({"name": name, "class": "Dense", "units": n_out, "kernel": as_fixed(kernel),
-                            "bias": [Fixed(b) for b in bias]})
-        if name != "output":
-            m["layers"].append({"name": name + "_relu", "class": "Activation", "activation": "relu"})
-    m["layers"].append({"name": "output_softmax", "class": "Softmax"})
-    return m
-
-
 def binary_chain(rng, m, sizes, calib, kernel_ref=None):
     """Build fc1 (int<2> +-1 weights on fixed-point data) -> [bnbt -> XNOR dense]* -> BN -> softmax.
 
@@ -319,61 +294,6 @@ def binary_chain(rng, m, sizes, calib, kernel_ref=None):
                         "precision": {"scale": "ap_fixed<16,6>", "bias": "ap_fixed<16,6>",
                                       "result": "ap_fixed<16,6>"}})
     m["layers"].append({"name": "softmax", "class": "Softmax"})
-
-
-def jet_tagger_binary(seed, calib):
-    rng = random.Random(seed)
-    m = header("jet_tagger_binary",
-               "Binary version of the jet tagger, the layer chain hls4ml builds for BinaryDense + BatchNormalization + "
-               "binary_tanh (KERAS_3layer_binary_smaller): fc1 has ap_int<2> +-1 weights on ap_fixed<16,6> data, then "
-               "BatchNormalizationQuantizedTanh (ap_uint<1> out) and XNOR Dense layers (ap_uint<1> weights, "
-               "ap_int<ceil(log2 n_in)+2> sums), a final BatchNormalization and softmax. SYNTHETIC weights "
-               f"(random.Random({seed})); thresholds are per-neuron medians over jet_tagger_inputs.dat so the "
-               "activations are mixed. The predictions mean nothing.", [16])
-    binary_chain(rng, m, [16, 64, 32, 32, 5], calib)
-    return m
-
-
-def jet_tagger_ternary(seed, calib):
-    rng = random.Random(seed)
-    m = header("jet_tagger_ternary",
-               "Ternary version of the jet tagger, the chain hls4ml builds for TernaryDense + BatchNormalization + "
-               "ternary_tanh: Dense layers with ap_int<2> weights in {-1, 0, +1} (about a third zeros), "
-               "BatchNormalizationQuantizedTanh ternary_tanh (ap_int<2> out) with threshold_hi/threshold_lo, later "
-               "Dense layers on ternary data accumulating in ap_int<ceil(log2 n_in)+2> (cannot overflow), a final "
-               f"BatchNormalization and softmax. SYNTHETIC weights (random.Random({seed})); thresholds are per-neuron "
-               "tertiles over jet_tagger_inputs.dat so the activations mix -1, 0 and +1. The predictions mean nothing.",
-               [16])
-    sizes = [16, 64, 32, 32, 5]
-    names = ["fc1", "fc2", "fc3", "output"]
-    w = ternary_matrix(rng, sizes[0], sizes[1])
-    pre, wrapped = first_dense(calib, w)
-    print(f"    fc1: {wrapped} of {len(pre) * sizes[1]} outputs wrapped in ap_fixed<16,6>")
-    m["layers"].append({"name": "fc1", "class": "Dense", "units": sizes[1], "kernel": w, "use_bias": False,
-                        "precision": {"weight": "ap_int<2>", "bias": "ap_uint<1>", "accum": "ap_fixed<16,6>",
-                                      "result": "ap_fixed<16,6>"}})
-    for i in range(1, len(names)):
-        hi, lo = tertile_thresholds(pre)
-        conv = (lambda v: Fixed(v)) if i == 1 else (lambda v: v)
-        m["layers"].append({"name": f"bntt_bn{i}", "class": "BatchNormalizationQuantizedTanh",
-                            "activation": "ternary_tanh", "threshold_hi": [conv(v) for v in hi],
-                            "threshold_lo": [conv(v) for v in lo]})
-        act = ternary_tanh(pre, hi, lo)
-        mix_report(f"bntt_bn{i}", act)
-        n_in, n_out = sizes[i], sizes[i + 1]
-        w = ternary_matrix(rng, n_in, n_out)
-        pre = int_dense(act, w)
-        bits = int_bits(n_in)
-        assert all(-(1 << (bits - 1)) <= v < (1 << (bits - 1)) for s in pre for v in s)
-        t = f"ap_int<{bits}>"
-        m["layers"].append({"name": names[i], "class": "Dense", "units": n_out, "kernel": w, "use_bias": False,
-                            "precision": {"weight": "ap_int<2>", "bias": "ap_int<2>", "accum": t, "result": t}})
-    scale, bias = final_bn(rng, sizes[-1], sizes[-2])
-    m["layers"].append({"name": "bn", "class": "BatchNormalization", "scale": scale, "bias": bias,
-                        "precision": {"scale": "ap_fixed<16,6>", "bias": "ap_fixed<16,6>",
-                                      "result": "ap_fixed<16,6>"}})
-    m["layers"].append({"name": "softmax", "class": "Softmax"})
-    return m
 
 
 def mnist_binary(seed, calib, out_dir):
@@ -455,14 +375,6 @@ def main():
     # pixels are multiples of 2^-8: the same numbers on the 2^-10 grid of ap_fixed<16,6>
     mnist_calib_raw = [[p << (FRAC - 8) for p in s] for s in mnist_calib]
 
-    print("jet_tagger")
-    write_text(os.path.join(out, "jet_tagger.json"), json_text(jet_tagger(SEEDS["jet_tagger"])) + "\n")
-    print("jet_tagger_binary")
-    write_text(os.path.join(out, "jet_tagger_binary.json"),
-               json_text(jet_tagger_binary(SEEDS["jet_tagger_binary"], jet_in)) + "\n")
-    print("jet_tagger_ternary")
-    write_text(os.path.join(out, "jet_tagger_ternary.json"),
-               json_text(jet_tagger_ternary(SEEDS["jet_tagger_ternary"], jet_in)) + "\n")
     print("mnist_binary")
     write_text(os.path.join(out, "mnist_binary.json"),
                json_text(mnist_binary(SEEDS["mnist_binary"], mnist_calib_raw, out)) + "\n")
