@@ -295,6 +295,22 @@ TEST_F(ImporterTest, MissingDatasetIsRefused) {
     expect_refused(config_for("nobias", kKeras / "KERAS_3layer.json", copy), {"fc2_relu", "bias:0", "missing"});
 }
 
+TEST_F(ImporterTest, WeightShapesMustMatchTheArchitecture) {
+    // The architecture says fc2_relu has 16 units; the weights file holds a 64 x 32 kernel.
+    json arch = json::parse(read_text(kKeras / "KERAS_3layer.json"));
+    bool changed = false;
+    for (auto& l : arch["config"]["layers"])
+        if (l["config"].value("name", "") == "fc2_relu") {
+            l["config"]["units"] = 16;
+            changed = true;
+        }
+    ASSERT_TRUE(changed);
+    const fs::path json_path = tmp_ / "units16.json";
+    write_text(json_path, arch.dump());
+    expect_refused(config_for("units16", json_path, kKeras / "KERAS_3layer_weights.h5"),
+                   {"fc2_relu", "has shape [64, 32], expected [64, 16]"});
+}
+
 TEST_F(ImporterTest, UnknownLayerClassIsRefusedByName) {
     json arch = json::parse(read_text(kKeras / "KERAS_3layer.json"));
     arch["config"]["layers"][2]["class_name"] = "FancyDense";
