@@ -501,6 +501,35 @@ private:
         return p;
     }
 
+    // A window sliding over the spatial axes (a conv kernel or a pool): size, strides and Keras padding.
+    struct Window {
+        size_t height = 1, width = 0, stride_height = 1, stride_width = 1;
+        size_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+    };
+    // `size_key` is required when `default_size` is 0; strides default to 1 for convolutions and to the
+    // window size for pooling (Keras' defaults).
+    Window window(const Ctx& c, const json& layer, size_t rank, const std::vector<size_t>& shape,
+                  const char* size_key, size_t default_size, bool strides_default_to_size, const char* what) {
+        const auto size = default_size && !layer.contains(size_key)
+                              ? std::vector<size_t>(rank, default_size)
+                              : spatial_ints(c.at(size_key), require(c, layer, size_key), rank, size_key);
+        const auto strides = layer.contains("strides") && !layer["strides"].is_null()
+                                 ? spatial_ints(c.at("strides"), layer["strides"], rank, "strides")
+                                 : (strides_default_to_size ? size : std::vector<size_t>(rank, 1));
+        Window win;
+        win.height = rank == 1 ? 1 : size[0];
+        win.width = size[rank - 1];
+        win.stride_height = rank == 1 ? 1 : strides[0];
+        win.stride_width = strides[rank - 1];
+        const size_t in_height = rank == 1 ? 1 : shape[0], in_width = shape[rank - 1];
+        const std::string pad = padding_mode(c, layer);
+        if (!keras_padding(pad, in_height, win.height, win.stride_height, win.pad_top, win.pad_bottom) ||
+            !keras_padding(pad, in_width, win.width, win.stride_width, win.pad_left, win.pad_right))
+            c.at(size_key).fail(fmt::format("a {} {} does not fit the {} input with \"valid\" padding",
+                                            shape_str(size), what, shape_str(shape)));
+        return win;
+    }
+
     void add_conv(const Ctx& c, const json& layer, const std::string& name, const std::string& cls,
                   std::vector<size_t>& shape, Precision& in_prec) {
         check_keys(c, layer, {"name", "class", "filters", "kernel_size", "strides", "padding", "precision",
@@ -513,18 +542,15 @@ private:
         cfg.in_width = shape[rank - 1];
         cfg.n_chan = shape[rank];
         cfg.n_filt = static_cast<size_t>(get_int(c.at("filters"), require(c, layer, "filters"), 1, 1 << 20));
-        const auto ks = spatial_ints(c.at("kernel_size"), require(c, layer, "kernel_size"), rank, "kernel_size");
-        const auto st = layer.contains("strides") ? spatial_ints(c.at("strides"), layer["strides"], rank, "strides")
-                                                  : std::vector<size_t>(rank, 1);
-        cfg.filt_height = rank == 1 ? 1 : ks[0];
-        cfg.filt_width = ks[rank - 1];
-        cfg.stride_height = rank == 1 ? 1 : st[0];
-        cfg.stride_width = st[rank - 1];
-        const std::string pad = padding_mode(c, layer);
-        if (!keras_padding(pad, cfg.in_height, cfg.filt_height, cfg.stride_height, cfg.pad_top, cfg.pad_bottom) ||
-            !keras_padding(pad, cfg.in_width, cfg.filt_width, cfg.stride_width, cfg.pad_left, cfg.pad_right))
-            c.at("kernel_size").fail(fmt::format("a {} kernel does not fit the {} input with \"valid\" padding",
-                                                 shape_str(ks), shape_str(shape)));
+        const Window win = window(c, layer, rank, shape, "kernel_size", 0, false, "kernel");
+        cfg.filt_height = win.height;
+        cfg.filt_width = win.width;
+        cfg.stride_height = win.stride_height;
+        cfg.stride_width = win.stride_width;
+        cfg.pad_top = win.pad_top;
+        cfg.pad_bottom = win.pad_bottom;
+        cfg.pad_left = win.pad_left;
+        cfg.pad_right = win.pad_right;
         cfg.strategy = layer.contains("strategy") ? parse_strategy(c.at("strategy"), layer["strategy"]) : d_.strategy;
         cfg.data_t = in_prec;
         const LayerPrecisions lp = layer_precisions(c, layer, {"weight", "bias", "accum", "result"});
@@ -605,21 +631,15 @@ private:
         if (global) {
             shape = {cfg.n_filt};
         } else {
-            const auto ps = layer.contains("pool_size")
-                                ? spatial_ints(c.at("pool_size"), layer["pool_size"], rank, "pool_size")
-                                : std::vector<size_t>(rank, 2);
-            const auto st = layer.contains("strides") && !layer["strides"].is_null()
-                                ? spatial_ints(c.at("strides"), layer["strides"], rank, "strides")
-                                : ps;
-            cfg.pool_height = rank == 1 ? 1 : ps[0];
-            cfg.pool_width = ps[rank - 1];
-            cfg.stride_height = rank == 1 ? 1 : st[0];
-            cfg.stride_width = st[rank - 1];
-            const std::string pad = padding_mode(c, layer);
-            if (!keras_padding(pad, cfg.in_height, cfg.pool_height, cfg.stride_height, cfg.pad_top, cfg.pad_bottom) ||
-                !keras_padding(pad, cfg.in_width, cfg.pool_width, cfg.stride_width, cfg.pad_left, cfg.pad_right))
-                c.at("pool_size").fail(fmt::format("a {} pool does not fit the {} input with \"valid\" padding",
-                                                   shape_str(ps), shape_str(shape)));
+            const Window win = window(c, layer, rank, shape, "pool_size", 2, true, "pool");
+            cfg.pool_height = win.height;
+            cfg.pool_width = win.width;
+            cfg.stride_height = win.stride_height;
+            cfg.stride_width = win.stride_width;
+            cfg.pad_top = win.pad_top;
+            cfg.pad_bottom = win.pad_bottom;
+            cfg.pad_left = win.pad_left;
+            cfg.pad_right = win.pad_right;
             if (layer.contains("count_pad")) {
                 if (!layer["count_pad"].is_boolean()) c.at("count_pad").fail("expected true or false");
                 cfg.count_pad = layer["count_pad"].get<bool>();
