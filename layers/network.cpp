@@ -58,6 +58,7 @@ void Network::build_stream(const DeviceProfile& profile) {
     channels_.push_back(std::make_unique<StreamChannel>(m.input_name, 2, 0, m.input_size()));
     channels_.push_back(
         std::make_unique<StreamChannel>(m.input_name + "_stream", depth_of(m.input_name, m.input_size() / word), 0, word));
+    fifo_owner_[channels_.back().get()] = m.input_name;
     splitter_ = std::make_unique<StreamSplitter>((m.input_name + "_split").c_str(), *channels_[0], *channels_[1]);
 
     for (const auto& lp : m.layers) {
@@ -91,6 +92,7 @@ void Network::build_stream(const DeviceProfile& profile) {
         channels_.push_back(std::make_unique<StreamChannel>(l.name() + "_out", depth_of(l.name(), l.n_out() / out_word),
                                                             last_whole ? profile.output_register_cycles : 0, out_word));
         StreamChannel& out = *channels_.back();
+        fifo_owner_[&out] = l.name();
         const char* n = l.name().c_str();
         if (kind == Window) stream_modules_.push_back(std::make_unique<StreamConvModule>(n, l, timings_.back(), in, out));
         else if (kind == Pixel) stream_modules_.push_back(std::make_unique<StreamPixelModule>(n, l, timings_.back(), in, out));

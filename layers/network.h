@@ -11,6 +11,7 @@
 // of words of that tensor (hls4ml's conservative default).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ public:
     const sc_core::sc_time& period() const { return period_; }
     // Adds the layer modules to a clock domain, in network order (after the source, before the sink).
     void attach(ClockDomain& domain);
+
+    // io_stream: whether a channel is a sized FIFO, and the name its depth is set by (the layer feeding it,
+    // or the input's name for the input FIFO) — the keys of "fifo_depth" and of --fifo-depths files.
+    bool is_fifo(const StreamChannel& c) const { return fifo_owner_.count(&c) != 0; }
+    const std::string& fifo_owner(const StreamChannel& c) const { return fifo_owner_.at(&c); }
     // The parts attach() adds, in that order (tests tick them by hand).
     std::vector<Clocked*> parts() const;
 
@@ -58,6 +64,7 @@ private:
     sc_core::sc_time period_;
     std::vector<LayerTiming> timings_;
     std::vector<std::unique_ptr<StreamChannel>> channels_;
+    std::map<const StreamChannel*, std::string> fifo_owner_;
     std::vector<std::unique_ptr<LayerModule>> modules_;
     std::vector<std::unique_ptr<StreamModule>> stream_modules_;
     std::unique_ptr<StreamSplitter> splitter_;

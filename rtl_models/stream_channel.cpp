@@ -21,6 +21,7 @@ void StreamChannel::push(Token&& t, uint64_t cycle) {
     account(cycle);
     t.visible_cycle = cycle + static_cast<uint64_t>(latency_);
     items_.push_back(std::move(t));
+    if (items_.size() > stats_.peak_occupancy) stats_.peak_occupancy = items_.size();
     push_cycle_ = cycle;
     ++stats_.transfers;
 }

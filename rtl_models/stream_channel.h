@@ -24,7 +24,8 @@ struct ChannelStats {
     uint64_t transfers = 0;      // items pushed
     uint64_t cycles_full = 0;
     uint64_t cycles_empty = 0;
-    size_t max_occupancy = 0;
+    size_t max_occupancy = 0;    // held across a clock edge
+    size_t peak_occupancy = 0;   // right after a push (the producer acts first): the depth the FIFO needs
 };
 
 class StreamChannel {

@@ -82,6 +82,7 @@ int sc_main(int argc, char* argv[]) {
     imp->add_option("-o,--output", import_out, "The tlm4ml model file to write")->required();
 
     RunOptions run_opts;
+    run_opts.argv.assign(argv, argv + argc);
     auto* run = add_run_command(app, run_opts);
 
     try {

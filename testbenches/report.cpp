@@ -126,7 +126,8 @@ nlohmann::json RunReport::to_json() const {
                 {"expected_mismatches", expected_mismatches ? json(*expected_mismatches) : json(nullptr)},
                 {"accuracy", accuracy ? json(*accuracy) : json(nullptr)},
                 {"labelled_samples", labelled},
-                {"deadlock", deadlock}}},
+                {"deadlock", deadlock},
+                {"fifo_sizing", fifo_sizing.empty() ? json(nullptr) : json(fifo_sizing)}}},
               {"warnings", warnings},
               {"simulation_speed",
                {{"wall_seconds", sim_wall_seconds},
@@ -179,6 +180,7 @@ std::string RunReport::to_table() const {
     if (expected_mismatches) s += fmt::format("expected     {} outputs differ from the expected file\n", *expected_mismatches);
     if (accuracy) s += fmt::format("accuracy     {:.4f} over {} labelled samples\n", *accuracy, labelled);
     if (deadlock) s += "DEADLOCK     " + deadlock_detail + "\n";
+    if (!fifo_sizing.empty()) s += "fifo depths  " + fifo_sizing + "\n";
     if (sim_wall_seconds > 0)
         s += fmt::format("speed        {} cycles in {:.3f} s: {:.3g} simulated cycles/s, {:.3g} inferences/s\n",
                          total_cycles, sim_wall_seconds, total_cycles / sim_wall_seconds, received / sim_wall_seconds);

@@ -65,6 +65,8 @@ struct RunReport {
     size_t labelled = 0;
     std::vector<std::string> warnings;
     bool deadlock = false;
+    std::string fifo_sizing;      // --fifo-depths auto: what was written and whether the re-run agreed
+    bool fifo_sizing_ok = true;
     std::string deadlock_detail;
     size_t dsp = 0, lut = 0, ff = 0, bram18 = 0, multipliers = 0;
     double sim_wall_seconds = 0;  // wall time inside sc_start (elaboration and checks excluded)

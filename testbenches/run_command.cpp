@@ -1,6 +1,8 @@
 #include "run_command.h"
 
 #include <chrono>
+#include <map>
+#include <fstream>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <systemc>
 
 #include "layers/network.h"
@@ -62,6 +65,12 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--deadlock-cycles", o.deadlock_cycles,
                     "Stop and report after this many evaluated cycles without any transfer (default 100000)");
     run->add_flag("--quiet", o.quiet, "Print only the summary lines, not the per-layer table");
+    run->add_option("--fifo-depths", o.fifo_depths,
+                    "io_stream FIFO depths: a JSON file {\"layer\": depth} (the input FIFO is named after the input), "
+                    "or 'auto': simulate with unbounded FIFOs, write the depths each needed to --fifo-depths-out, "
+                    "re-run with them and report whether latency and II are unchanged");
+    run->add_option("--fifo-depths-out", o.fifo_depths_out, "Where --fifo-depths auto writes the depths (default "
+                                                            "fifo_depths.json)");
     return run;
 }
 
@@ -83,11 +92,76 @@ size_t argmax(const std::vector<double>& v) {
     return b;
 }
 
+// A depths file: {"fifo name": depth, ...}, depths >= 1.
+std::map<std::string, size_t> read_fifo_depths(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw std::runtime_error(fmt::format("{}: cannot open the FIFO depths file", path));
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(f);
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(fmt::format("{}: malformed JSON: {}", path, e.what()));
+    }
+    if (!j.is_object()) throw std::runtime_error(fmt::format("{}: expected an object {{\"fifo\": depth}}", path));
+    std::map<std::string, size_t> out;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!it->is_number_integer() || it->get<int64_t>() < 1)
+            throw std::runtime_error(fmt::format("{}: {}: expected a depth >= 1, got {}", path, it.key(), it->dump()));
+        out[it.key()] = static_cast<size_t>(it->get<int64_t>());
+    }
+    return out;
+}
+
+// Runs this program again with the same arguments but --fifo-depths FILE (and a report to compare), since
+// SystemC elaborates a design only once per process. Returns the re-run's report, or null on failure.
+nlohmann::json rerun_with_depths(const RunOptions& o, const std::string& depths_file) {
+    const std::string report = depths_file + ".rerun.json";
+    std::string cmd;
+    auto quote = [](const std::string& s) {
+        std::string q = "'";
+        for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return q + "'";
+    };
+    cmd = quote(std::filesystem::read_symlink("/proc/self/exe").string());
+    for (size_t i = 1; i < o.argv.size(); ++i) {
+        const std::string& a = o.argv[i];
+        // Drop what the re-run must not repeat: the auto sizing, outputs, waveforms and the report.
+        if (a == "--fifo-depths" || a == "--fifo-depths-out" || a == "--outputs" || a == "--report" || a == "--vcd") {
+            ++i;
+            continue;
+        }
+        if (a.rfind("--fifo-depths=", 0) == 0 || a.rfind("--outputs=", 0) == 0 || a.rfind("--report=", 0) == 0 ||
+            a.rfind("--vcd=", 0) == 0 || a.rfind("--fifo-depths-out=", 0) == 0)
+            continue;
+        cmd += " " + quote(a);
+    }
+    cmd += " --fifo-depths " + quote(depths_file) + " --report " + quote(report) + " --quiet >/dev/null 2>&1";
+    const int status = std::system(cmd.c_str());
+    nlohmann::json r;
+    std::ifstream f(report);
+    if (f) r = nlohmann::json::parse(f, nullptr, false);
+    std::remove(report.c_str());
+    (void)status;
+    return r.is_discarded() ? nlohmann::json() : r;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& o) {
-    const Model model = load_model(o.model);
+    Model model = load_model(o.model);
     for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+    const bool auto_fifos = o.fifo_depths == "auto";
+    if (!o.fifo_depths.empty()) {
+        if (model.io_type != IoType::Stream)
+            throw std::runtime_error(fmt::format("--fifo-depths: {} is io_parallel; FIFO depths apply to io_stream", o.model));
+        if (auto_fifos) {
+            // Unbounded FIFOs: every one holds whatever the schedule puts in it.
+            model.fifo_depths.clear();
+            model.default_fifo_depth = size_t{1} << 40;
+        } else {
+            for (const auto& [name, depth] : read_fifo_depths(o.fifo_depths)) model.fifo_depths[name] = depth;
+        }
+    }
 
     DeviceProfile profile;
     if (o.profile.empty() || o.profile == "vitis") profile = DeviceProfile::vitis_default();
@@ -204,6 +278,34 @@ int run_command(const RunOptions& o) {
         report.deadlock_detail = net.describe_stall(end_cycle);
     }
 
+    if (auto_fifos) {
+        // Each FIFO needs as many slots as it held right after a push (its producer acts before its consumer).
+        nlohmann::json depths = nlohmann::json::object();
+        for (const auto& ch : net.channels()) {
+            if (!net.is_fifo(*ch)) continue;
+            depths[net.fifo_owner(*ch)] = std::max<size_t>(1, ch->stats().peak_occupancy);
+        }
+        write_file_atomically(o.fifo_depths_out, depths.dump(2) + "\n");
+        const nlohmann::json again = rerun_with_depths(o, o.fifo_depths_out);
+        report.fifo_sizing = fmt::format("depths written to {}", o.fifo_depths_out);
+        if (again.is_null()) {
+            report.fifo_sizing += "; the re-run with them failed";
+            report.fifo_sizing_ok = false;
+        } else {
+            const auto lat = again["latency"]["first_output_cycles"], ii = again["ii"]["steady_state"];
+            const bool same_lat = report.first_output_latency && lat.is_number() && lat.get<uint64_t>() == *report.first_output_latency;
+            const bool same_ii = (!report.steady_state_ii && ii.is_null()) ||
+                                 (report.steady_state_ii && ii.is_number() && ii.get<double>() == *report.steady_state_ii);
+            const bool same_total = again["total_cycles"].is_number() && again["total_cycles"].get<uint64_t>() == report.total_cycles;
+            report.fifo_sizing_ok = same_lat && same_ii && same_total;
+            report.fifo_sizing += report.fifo_sizing_ok
+                                      ? "; re-run with them: latency, II and total cycles unchanged"
+                                      : fmt::format("; re-run with them CHANGED: first-output latency {} -> {}, total cycles {} -> {}",
+                                                    report.first_output_latency ? *report.first_output_latency : 0,
+                                                    lat.dump(), report.total_cycles, again["total_cycles"].dump());
+        }
+    }
+
     // Scoreboard: every output against the untimed reference; then the expected file and labels.
     const Precision& op = model.output_precision();
     std::vector<std::vector<int64_t>> outputs(samples.size());
@@ -269,6 +371,10 @@ int run_command(const RunOptions& o) {
     }
     if (deadlock) {
         std::cerr << "error: deadlock: " << report.deadlock_detail << "\n";
+        rc = 3;
+    }
+    if (auto_fifos && !report.fifo_sizing_ok) {
+        std::cerr << "error: --fifo-depths auto: " << report.fifo_sizing << "\n";
         rc = 3;
     }
     if (o.check_ii) {

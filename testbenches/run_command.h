@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -30,6 +31,9 @@ struct RunOptions {
     size_t trace_elements = 0;
     uint64_t deadlock_cycles = 100000;
     bool quiet = false;
+    std::string fifo_depths;           // io_stream: "auto" or a JSON file {"fifo name": depth}
+    std::string fifo_depths_out = "fifo_depths.json";
+    std::vector<std::string> argv;     // the command line, to re-run with the sized FIFOs
 };
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& opts);
