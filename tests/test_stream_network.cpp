@@ -260,3 +260,24 @@ TEST_F(StreamNetwork, FifoDepthsOptionErrors) {
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find("missing.json"), std::string::npos) << r.err;
 }
+
+// The shipped SVHN-style CNN (testbenches/models/svhn_cnn.json, io_stream): it runs bit-exact, its steady state is
+// one padded 34x34 image per 1156 cycles (the first ZeroPadding writes one word per cycle), and --fifo-depths auto
+// reproduces the unbounded schedule.
+TEST_F(StreamNetwork, ShippedSvhnCnnRunsAndSizesItsFifos) {
+    const fs::path model = fs::path(TLM4ML_SOURCE_DIR) / "testbenches/models/svhn_cnn.json";
+    const fs::path inputs = fs::path(TLM4ML_SOURCE_DIR) / "testbenches/models/svhn_cnn_inputs.dat";
+    const fs::path rep = dir_ / "report.json", depths = dir_ / "depths.json";
+    const RunResult r = tlm4ml("run " + shell_quote(model.string()) + " --inputs " + shell_quote(inputs.string()) +
+                               " --quiet --fifo-depths auto --fifo-depths-out " + shell_quote(depths.string()) +
+                               " --report " + shell_quote(rep.string()));
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    const json j = json::parse(read_text(rep));
+    EXPECT_EQ(j["checks"]["reference_mismatches"], 0);
+    EXPECT_EQ(j["received"], 10);
+    EXPECT_EQ(j["ii"]["steady_state"].get<double>(), 34.0 * 34.0);
+    EXPECT_EQ(j["io_type"], "io_stream");
+    const json d = json::parse(read_text(depths));
+    EXPECT_EQ(d.size(), 22u);  // the input FIFO and every layer but Flatten
+    EXPECT_GT(d["input1"].get<int>(), 1);
+}

@@ -3,6 +3,8 @@
 real hls4ml example models, made by import_examples.sh.
 
 Writes, next to this script:
+  svhn_cnn.json              SVHN-style CNN (32x32x3, three conv blocks, Dense 42-64-10), io_stream
+  svhn_cnn_inputs.dat        10 synthetic 32x32x3 images, pixels multiples of 1/256
   mnist_binary.json          784-128-128-128-10 binary network, kernels in mnist_binary/*.npy
   jet_tagger_inputs.dat      100 samples x 16 values, N(0,1) floored to multiples of 2^-10
   mnist_binary_inputs.dat    20 samples x 784 pixels in [0,1), multiples of 1/256 (synthetic strokes)
@@ -30,6 +32,8 @@ ONE = 1 << FRAC
 
 SEEDS = {
     "jet_tagger_inputs": 16001,
+    "svhn_cnn": 1005,
+    "svhn_cnn_inputs": 32001,
     "mnist_binary_inputs": 784001,
     "mnist_binary": 1004,
 }
@@ -320,6 +324,64 @@ def mnist_binary(seed, calib, out_dir):
 # Inputs
 # ----------------------------------------------------------------------------------------------------------
 
+def svhn_cnn(seed):
+    """The SVHN-style CNN of the hls4ml papers' benchmarks: 32x32x3 -> three blocks of (ZeroPadding 1, Conv2D 3x3
+    'valid' = 'same', BatchNorm, ReLU, MaxPool 2x2) with 16, 16, 24 filters -> Flatten -> Dense 42 -> ReLU ->
+    Dense 64 -> ReLU -> Dense 10 -> softmax; ap_fixed<16,6>, reuse factor 1, io_stream (hls4ml inserts the
+    ZeroPadding layers itself for 'same' convolutions in io_stream; here they are explicit)."""
+    rng = random.Random(seed)
+    m = header("svhn_cnn",
+               "SVHN-style CNN (32x32x3; Conv2D 16/16/24 3x3 + BatchNorm + ReLU + MaxPool 2x2; Dense 42, 64, 10; "
+               "softmax), ap_fixed<16,6>, reuse factor 1, io_stream. SYNTHETIC weights: kernels ~ N(0, 1/fan_in), "
+               f"BatchNorm scale ~ U(0.8, 1.2), biases small, all multiples of 2^-10 (random.Random({seed})); the "
+               "predictions mean nothing.",
+               [32, 32, 3])
+    m["io_type"] = "io_stream"
+    layers = m["layers"]
+    chans = 3
+    for block, filters in enumerate((16, 16, 24), start=1):
+        fan_in = 9 * chans
+        kernel = [[[[Fixed(floor_to_grid(rng.gauss(0.0, 1.0 / math.sqrt(fan_in)))) for _ in range(filters)]
+                    for _ in range(chans)] for _ in range(3)] for _ in range(3)]
+        layers.append({"name": f"pad{block}", "class": "ZeroPadding2D", "padding": 1})
+        layers.append({"name": f"conv{block}", "class": "Conv2D", "filters": filters, "kernel_size": 3,
+                       "kernel": kernel, "bias": [Fixed(floor_to_grid(rng.gauss(0.0, 0.05))) for _ in range(filters)]})
+        layers.append({"name": f"bn{block}", "class": "BatchNormalization",
+                       "scale": [Fixed(floor_to_grid(rng.uniform(0.8, 1.2))) for _ in range(filters)],
+                       "bias": [Fixed(floor_to_grid(rng.gauss(0.0, 0.1))) for _ in range(filters)]})
+        layers.append({"name": f"relu{block}", "class": "Activation", "activation": "relu"})
+        layers.append({"name": f"pool{block}", "class": "MaxPooling2D", "pool_size": 2})
+        chans = filters
+    layers.append({"name": "flatten", "class": "Flatten"})
+    n_in = 4 * 4 * chans
+    for name, units, act in (("fc1", 42, "relu"), ("fc2", 64, "relu"), ("output", 10, None)):
+        layers.append({"name": name, "class": "Dense", "units": units,
+                       "kernel": as_fixed(gaussian_fixed(rng, n_in, units, 1.0 / math.sqrt(n_in))),
+                       "bias": [Fixed(floor_to_grid(rng.gauss(0.0, 0.05))) for _ in range(units)]})
+        if act:
+            layers.append({"name": f"{name}_{act}", "class": "Activation", "activation": act})
+        n_in = units
+    layers.append({"name": "softmax", "class": "Softmax"})
+    return m
+
+
+def svhn_inputs(seed, n):
+    """n synthetic 32x32x3 images (smooth colour gradients plus noise), pixels k/256 in [0, 1)."""
+    rng = random.Random(seed)
+    images = []
+    for _ in range(n):
+        base = [rng.uniform(0.2, 0.8) for _ in range(3)]
+        grad = [rng.uniform(-0.01, 0.01) for _ in range(6)]
+        img = []
+        for y in range(32):
+            for x in range(32):
+                for c in range(3):
+                    v = base[c] + grad[2 * c] * x + grad[2 * c + 1] * y + rng.gauss(0.0, 0.05)
+                    img.append(min(255, max(0, int(v * 256))))
+        images.append(img)
+    return images
+
+
 def jet_inputs(seed, n=100):
     rng = random.Random(seed)
     return [[floor_to_grid(rng.gauss(0.0, 1.0)) for _ in range(16)] for _ in range(n)]
@@ -374,6 +436,10 @@ def main():
     write_text(os.path.join(out, "mnist_binary_inputs.dat"), samples_text(mnist_calib[:20], 8))
     # pixels are multiples of 2^-8: the same numbers on the 2^-10 grid of ap_fixed<16,6>
     mnist_calib_raw = [[p << (FRAC - 8) for p in s] for s in mnist_calib]
+
+    print("svhn_cnn")
+    write_text(os.path.join(out, "svhn_cnn.json"), json_text(svhn_cnn(SEEDS["svhn_cnn"])) + "\n")
+    write_text(os.path.join(out, "svhn_cnn_inputs.dat"), samples_text(svhn_inputs(SEEDS["svhn_cnn_inputs"], 10), 8))
 
     print("mnist_binary")
     write_text(os.path.join(out, "mnist_binary.json"),
