@@ -36,6 +36,9 @@ public:
     const StreamChannel& input() const { return in_; }
     const StreamChannel& output() const { return out_; }
     size_t in_flight() const { return pending_.size(); }
+    // For waveforms: words in the pipeline / a finished word waits for a full output (after the cycle's tick).
+    bool busy() const { return !pending_.empty(); }
+    bool stalled(uint64_t cycle) const { return !pending_.empty() && pending_.front().due_cycle <= cycle; }
 
 protected:
     // Called with a popped input word (cycle = accept cycle); queue_output() the words it completes.

@@ -208,7 +208,6 @@ int run_command(const RunOptions& o) {
 
     // Elaboration: one clock domain evaluates the source, the layers in network order and the sink.
     Network net("tlm4ml", model, profile);
-    if (net.streaming() && !o.vcd.empty()) throw std::runtime_error("--vcd is not supported for io_stream models yet");
     ClockDomain clock("clock", net.period());
     SourceSchedule sched;
     sched.every_n_cycles = o.rate;

@@ -45,35 +45,51 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     gtkw_lines_.push_back(kBit);
     gtkw_lines_.push_back(vcd_->display_name(clk_id_));
 
+    // Both kinds of network: io_parallel LayerModules and io_stream StreamModules, in network order.
+    struct View {
+        std::string name;
+        Precision out_precision;
+        const StreamChannel* out;
+        std::function<bool()> busy;
+        std::function<bool(uint64_t)> stalled;
+    };
+    std::vector<View> views;
+    for (const auto& m : net.modules())
+        views.push_back({m->layer().name(), m->layer().output_precision(), &m->output(), [p = m.get()] { return p->busy(); },
+                         [p = m.get()](uint64_t c) { return p->stalled(c); }});
+    for (const auto& m : net.stream_modules())
+        views.push_back({m->layer().name(), m->layer().output_precision(), &m->output(), [p = m.get()] { return p->busy(); },
+                         [p = m.get()](uint64_t c) { return p->stalled(c); }});
+
+    // The input: the network's input channel, and in io_stream also the input FIFO the splitter feeds.
     const auto& channels = net.channels();
-    const auto& modules = net.modules();
+    std::vector<const StreamChannel*> inputs = {channels[0].get()};
+    if (net.streaming() && channels.size() > 1) inputs.push_back(channels[1].get());
     if (selected(channels[0]->name())) {
         gtkw_lines_.push_back(kGroupBegin);
         gtkw_lines_.push_back(std::string("-") + channels[0]->name());
-        add_channel(*channels[0], net.model().input_precision, top);
+        for (const StreamChannel* ch : inputs) add_channel(*ch, net.model().input_precision, top);
         gtkw_lines_.push_back(kGroupEnd);
         gtkw_lines_.push_back(std::string("-") + channels[0]->name());
     }
-    for (size_t i = 0; i < modules.size(); ++i) {
-        const LayerModule& m = *modules[i];
-        const std::string lname = m.layer().name();
-        const bool layer_on = selected(lname);
-        const bool ch_on = layer_on || selected(channels[i + 1]->name());
+    for (const View& v : views) {
+        const bool layer_on = selected(v.name);
+        const bool ch_on = layer_on || selected(v.out->name());
         if (!ch_on) continue;
         gtkw_lines_.push_back(kGroupBegin);
-        gtkw_lines_.push_back("-" + lname);
+        gtkw_lines_.push_back("-" + v.name);
         if (layer_on) {
-            LayerVars lv{&m, vcd_->add(top + "." + lname + ".busy", VcdWriter::Kind::Bit),
-                         vcd_->add(top + "." + lname + ".stall", VcdWriter::Kind::Bit)};
+            LayerVars lv{v.busy, v.stalled, vcd_->add(top + "." + v.name + ".busy", VcdWriter::Kind::Bit),
+                         vcd_->add(top + "." + v.name + ".stall", VcdWriter::Kind::Bit)};
             gtkw_lines_.push_back(kBit);
             gtkw_lines_.push_back(vcd_->display_name(lv.busy));
             gtkw_lines_.push_back(vcd_->display_name(lv.stall));
-            layers_.push_back(lv);
+            layers_.push_back(std::move(lv));
             signals_ += 2;
         }
-        add_channel(*channels[i + 1], m.layer().output_precision(), top);
+        add_channel(*v.out, v.out_precision, top);
         gtkw_lines_.push_back(kGroupEnd);
-        gtkw_lines_.push_back("-" + lname);
+        gtkw_lines_.push_back("-" + v.name);
     }
     vcd_->header("1 ps");
     // Data lines start at 0 rather than undefined.
@@ -153,8 +169,8 @@ void WaveformTracer::sample(uint64_t cycle) {
         }
     }
     for (const auto& lv : layers_) {
-        vcd_->bit(lv.busy, lv.module->busy());
-        vcd_->bit(lv.stall, lv.module->stalled(cycle));
+        vcd_->bit(lv.busy, lv.busy_now());
+        vcd_->bit(lv.stall, lv.stalled_at(cycle));
     }
     vcd_->time(cycle * period_ps + period_ps / 2);
     vcd_->bit(clk_id_, false);

@@ -4,6 +4,7 @@
 // evaluated cycle to sample(); cycles it skipped (nothing happened) appear as clock edges only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,7 +43,8 @@ private:
         std::vector<size_t> raw, real;
     };
     struct LayerVars {
-        const LayerModule* module;
+        std::function<bool()> busy_now;
+        std::function<bool(uint64_t)> stalled_at;
         size_t busy, stall;
     };
 

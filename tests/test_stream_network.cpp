@@ -6,6 +6,7 @@
 // may share a process): a chain of FIFOs cannot deadlock, so the stall case is a forced one -- an output
 // nobody drains -- and the network names the full and empty FIFOs each layer waits on, with the cycle.
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -280,4 +281,32 @@ TEST_F(StreamNetwork, ShippedSvhnCnnRunsAndSizesItsFifos) {
     const json d = json::parse(read_text(depths));
     EXPECT_EQ(d.size(), 22u);  // the input FIFO and every layer but Flatten
     EXPECT_GT(d["input1"].get<int>(), 1);
+}
+
+// Waveforms of a streaming run: every FIFO's occupancy is a traced number, grouped with its layer in network
+// order in the .gtkw, and gtkwave's vcd2fst accepts the file.
+TEST_F(StreamNetwork, VcdOfAStreamingRunShowsEveryFifo) {
+    const fs::path ms = write_model("stream.json", model_json("io_stream", 3));
+    const fs::path vcd = dir_ / "s.vcd";
+    const RunResult r = tlm4ml("run " + shell_quote(ms.string()) + " --inputs " + shell_quote(inputs_.string()) +
+                               " --quiet --samples 3 --trace-elements 1 --vcd " + shell_quote(vcd.string()));
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    const std::string text = read_text(vcd), gtkw = read_text(dir_ / "s.gtkw");
+    // Groups: the input, then every layer with a module (Flatten has none), in network order.
+    std::vector<std::string> groups;
+    std::istringstream in(gtkw);
+    std::string line, prev;
+    while (std::getline(in, line)) {
+        if (prev == "@800200" && line.size() > 1 && line[0] == '-') groups.push_back(line.substr(1));
+        prev = line;
+    }
+    EXPECT_EQ(groups, (std::vector<std::string>{"input_1", "pad", "conv", "relu", "pool", "fc", "softmax"}));
+    for (const char* fifo : {"input_1_stream", "pad_out", "conv_out", "relu_out", "pool_out", "fc_out", "softmax_out"}) {
+        EXPECT_NE(gtkw.find(std::string("tlm4ml.") + fifo + ".occupancy[15:0]"), std::string::npos) << fifo;
+        EXPECT_NE(text.find("$scope module " + std::string(fifo) + " $end"), std::string::npos) << fifo;
+    }
+    if (run_shell("command -v vcd2fst >/dev/null 2>&1") != 0) GTEST_SKIP() << "vcd2fst (gtkwave) not installed";
+    EXPECT_EQ(run_shell("vcd2fst " + shell_quote(vcd.string()) + " " + shell_quote((dir_ / "s.fst").string()) +
+                        " >/dev/null 2>&1 && fst2vcd " + shell_quote((dir_ / "s.fst").string()) + " >/dev/null 2>&1"),
+              0);
 }
