@@ -529,6 +529,16 @@ private:
                                             shape_str(size), what, shape_str(shape)));
         return win;
     }
+    // Strides and padding of a window into a conv or pooling config (hls4ml's field names in both).
+    template <typename Config>
+    static void set_strides_and_padding(const Window& win, Config& cfg) {
+        cfg.stride_height = win.stride_height;
+        cfg.stride_width = win.stride_width;
+        cfg.pad_top = win.pad_top;
+        cfg.pad_bottom = win.pad_bottom;
+        cfg.pad_left = win.pad_left;
+        cfg.pad_right = win.pad_right;
+    }
 
     void add_conv(const Ctx& c, const json& layer, const std::string& name, const std::string& cls,
                   std::vector<size_t>& shape, Precision& in_prec) {
@@ -545,12 +555,7 @@ private:
         const Window win = window(c, layer, rank, shape, "kernel_size", 0, false, "kernel");
         cfg.filt_height = win.height;
         cfg.filt_width = win.width;
-        cfg.stride_height = win.stride_height;
-        cfg.stride_width = win.stride_width;
-        cfg.pad_top = win.pad_top;
-        cfg.pad_bottom = win.pad_bottom;
-        cfg.pad_left = win.pad_left;
-        cfg.pad_right = win.pad_right;
+        set_strides_and_padding(win, cfg);
         cfg.strategy = layer.contains("strategy") ? parse_strategy(c.at("strategy"), layer["strategy"]) : d_.strategy;
         cfg.data_t = in_prec;
         const LayerPrecisions lp = layer_precisions(c, layer, {"weight", "bias", "accum", "result"});
@@ -634,12 +639,7 @@ private:
             const Window win = window(c, layer, rank, shape, "pool_size", 2, true, "pool");
             cfg.pool_height = win.height;
             cfg.pool_width = win.width;
-            cfg.stride_height = win.stride_height;
-            cfg.stride_width = win.stride_width;
-            cfg.pad_top = win.pad_top;
-            cfg.pad_bottom = win.pad_bottom;
-            cfg.pad_left = win.pad_left;
-            cfg.pad_right = win.pad_right;
+            set_strides_and_padding(win, cfg);
             if (layer.contains("count_pad")) {
                 if (!layer["count_pad"].is_boolean()) c.at("count_pad").fail("expected true or false");
                 cfg.count_pad = layer["count_pad"].get<bool>();

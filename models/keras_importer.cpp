@@ -442,16 +442,8 @@ private:
         if (l.cls == "QDense") {
             add_qdense_weights(l, classes, w, kernel, n_in, n_out, use_bias, d, p);
         } else if (l.cls == "Dense") {
-            Precision wt, bt;
-            p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
-            p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
-            p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
-            p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
-            std::vector<double> kv(kernel.values.size());
-            for (size_t k = 0; k < kv.size(); ++k) kv[k] = firmware_value(kernel.values[k], wt);
-            d["kernel"] = matrix_json(kv, n_in, n_out);
-            if (use_bias) d["bias"] = values_json(need(s_, l, w, "bias", {n_out}).values, bt);
-            else d["use_bias"] = false;
+            add_fixed_weights(l, classes, w, kernel, {n_in, n_out}, use_bias, d, p);
+            if (!use_bias) d["use_bias"] = false;
         } else {
             if (use_bias)
                 fail(layer_where(s_, l), "use_bias true is not supported for binary / ternary Dense layers");
@@ -553,16 +545,8 @@ private:
         if (l.cls[0] == 'Q') {
             add_qdense_weights(l, classes, w, kernel, n_in, nf, use_bias, d, p, kshape);
         } else {
-            Precision wt, bt;
-            p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
-            p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
-            p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
-            p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
-            std::vector<double> kv(kernel.values.size());
-            for (size_t k = 0; k < kv.size(); ++k) kv[k] = firmware_value(kernel.values[k], wt);
-            d["kernel"] = tensor_json(kv.data(), kshape);
-            if (use_bias) d["bias"] = values_json(need(s_, l, w, "bias", {nf}).values, bt);
-            else d["use_bias"] = false;
+            add_fixed_weights(l, classes, w, kernel, kshape, use_bias, d, p);
+            if (!use_bias) d["use_bias"] = false;
         }
         d["precision"] = p;
         out_.push_back(std::move(d));
@@ -628,6 +612,22 @@ private:
         known_names_.insert(lower(l.name));
         for (size_t a = 0; a < rank; ++a) shape_[a] += v[2 * a] + v[2 * a + 1];
         out_.push_back(std::move(d));
+    }
+
+    // Dense / Conv with fixed-point weights: the configured types, and the values the firmware holds (hls4ml's
+    // weight route). The kernel keeps its Keras shape (the last axis is the outputs, hence the bias length).
+    void add_fixed_weights(const KerasLayer& l, const std::vector<std::string>& classes,
+                           const std::map<std::string, H5Array>& w, const H5Array& kernel,
+                           const std::vector<size_t>& kernel_shape, bool use_bias, json& d, json& p) {
+        Precision wt, bt;
+        p["weight"] = prec(l.name, classes, "weight", "ap_fixed<16,6>", &wt);
+        p["bias"] = prec(l.name, classes, "bias", "ap_fixed<16,6>", &bt);
+        p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
+        p["result"] = prec(l.name, classes, "result", "ap_fixed<16,6>");
+        std::vector<double> kv(kernel.values.size());
+        for (size_t k = 0; k < kv.size(); ++k) kv[k] = firmware_value(kernel.values[k], wt);
+        d["kernel"] = tensor_json(kv.data(), kernel_shape);
+        if (use_bias) d["bias"] = values_json(need(s_, l, w, "bias", {kernel_shape.back()}).values, bt);
     }
 
     // QDense: hls4ml takes the weight and bias types from the quantizers (they override the configuration)
