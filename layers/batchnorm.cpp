@@ -19,10 +19,24 @@ BatchNormLayer::BatchNormLayer(std::string name, BatchNormConfig cfg)
     sum_frac_ = std::max(pf, cfg_.bias_t.frac());
     product_shift_ = sum_frac_ - pf;
     bias_shift_ = sum_frac_ - cfg_.bias_t.frac();
+    narrow_ = cfg_.data_t.width + cfg_.scale_t.width + product_shift_ <= 62 &&
+              cfg_.bias_t.width + bias_shift_ <= 62 && cfg_.data_t.width <= 62;
+    if (narrow_) {
+        for (size_t k = 0; k < cfg_.n_filt; ++k) {
+            scale_aligned_.push_back(cfg_.scale[k] * (int64_t{1} << product_shift_));
+            bias_aligned_.push_back(cfg_.bias[k] * (int64_t{1} << bias_shift_));
+        }
+        to_result_ = Requantizer(sum_frac_, cfg_.result_t);
+    }
 }
 
 void BatchNormLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t nf = cfg_.n_filt;
+    if (narrow_) {
+        for (size_t p = 0; p < cfg_.n_in; p += nf)
+            for (size_t k = 0; k < nf; ++k) out[p + k] = to_result_(in[p + k] * scale_aligned_[k] + bias_aligned_[k]);
+        return;
+    }
     for (size_t i = 0; i < cfg_.n_in; ++i) {
         const size_t k = nf == cfg_.n_in ? i : i % nf;
         const int128 sum = int128{in[i]} * cfg_.scale[k] * (int128{1} << product_shift_) +

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "layer.h"
+#include "rtl_models/quantize.h"
 
 namespace tlm4ml {
 
@@ -33,6 +34,12 @@ private:
     int sum_frac_ = 0;
     int product_shift_ = 0;  // left shift aligning x*scale to sum_frac_
     int bias_shift_ = 0;     // left shift aligning bias to sum_frac_
+    // When x*scale and the bias, aligned to sum_frac_, fit in 62 bits the sum is exact in int64: the
+    // aligned parameters are stored once and the cast runs through a Requantizer (fast for TRN/WRAP).
+    bool narrow_ = false;
+    std::vector<int64_t> scale_aligned_;
+    std::vector<int64_t> bias_aligned_;
+    Requantizer to_result_;
 };
 
 }  // namespace tlm4ml

@@ -66,17 +66,11 @@ void ConvLayer::compute(const int64_t* in, int64_t* out) const {
         for (size_t x = 0; x < ow; ++x) compute_pixel(in, y, x, out + (y * ow + x) * cfg_.n_filt);
 }
 
-void ConvLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const {
-    const ConvConfig& c = cfg_;
-    const size_t row_n = c.mult_n_in();
-    int64_t stack_row[1024];
-    std::vector<int64_t> heap_row;
-    int64_t* row = stack_row;
-    if (row_n > 1024) {
-        heap_row.resize(row_n);
-        row = heap_row.data();
-    }
-    // fill_buffer: the window of this output pixel, zeros where it covers padding.
+namespace {
+// fill_buffer: the window of output pixel (y, x), zeros where it covers padding, in `row` (T = the
+// kernel's input integer type).
+template <typename T>
+void fill_window(const ConvConfig& c, const int64_t* in, size_t y, size_t x, T* row) {
     size_t k = 0;
     for (size_t fy = 0; fy < c.filt_height; ++fy) {
         const size_t iy = y * c.stride_height + fy;  // in padded coordinates
@@ -87,10 +81,35 @@ void ConvLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* ou
                 for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = 0;
             } else {
                 const int64_t* src = in + ((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * c.n_chan;
-                for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = src[ch];
+                for (size_t ch = 0; ch < c.n_chan; ++ch) row[k++] = static_cast<T>(src[ch]);
             }
         }
     }
+}
+}  // namespace
+
+void ConvLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const {
+    const size_t row_n = cfg_.mult_n_in();
+    if (kernel_->takes_int32()) {
+        int32_t stack_row[2048];
+        std::vector<int32_t> heap_row;
+        int32_t* row = stack_row;
+        if (row_n > 2048) {
+            heap_row.resize(row_n);
+            row = heap_row.data();
+        }
+        fill_window(cfg_, in, y, x, row);
+        kernel_->compute_int32(row, out);
+        return;
+    }
+    int64_t stack_row[1024];
+    std::vector<int64_t> heap_row;
+    int64_t* row = stack_row;
+    if (row_n > 1024) {
+        heap_row.resize(row_n);
+        row = heap_row.data();
+    }
+    fill_window(cfg_, in, y, x, row);
     kernel_->compute(row, out);
 }
 

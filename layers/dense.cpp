@@ -168,10 +168,20 @@ void DenseLayer::compute_mult(const int64_t* in, int64_t* acc) const {
     }
 }
 
-void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
+void DenseLayer::mult32_accumulate(const int32_t* x, uint32_t* acc) const {
     // See rtl_models/mac_kernels.h: products floored per element, sums modulo 2^32, one wrap at the end.
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
     const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
+    if (!columns32_.empty()) {
+        // Few outputs: one dot product per output over its weight column.
+        for (size_t j = 0; j < n_out; ++j) acc[j] += mac_dot_mod32(x, columns32_.data() + j * n_in, n_in, pr, pl);
+    } else {
+        mac_rows_mod32(x, n_in, weights32_.data(), n_out, pr, pl, acc);
+    }
+}
+
+void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
     int32_t stack_x[1024];
     uint32_t stack_acc[256];
     std::vector<int32_t> heap_x;
@@ -187,15 +197,25 @@ void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
         acc = heap_acc.data();
     }
     for (size_t i = 0; i < n_in; ++i) x[i] = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
-    if (!columns32_.empty()) {
-        // Few outputs: one dot product per output over its weight column.
-        for (size_t j = 0; j < n_out; ++j)
-            acc[j] = static_cast<uint32_t>(acc64[j]) + mac_dot_mod32(x, columns32_.data() + j * n_in, n_in, pr, pl);
-    } else {
-        for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
-        mac_rows_mod32(x, n_in, weights32_.data(), n_out, pr, pl, acc);
-    }
+    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
+    mult32_accumulate(x, acc);
     for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap_mod32(acc[j], cfg_.accum_t.width, cfg_.accum_t.is_signed);
+}
+
+void DenseLayer::compute_int32(const int32_t* x, int64_t* out) const {
+    const size_t n_out = cfg_.n_out;
+    uint32_t stack_acc[256];
+    std::vector<uint32_t> heap_acc;
+    uint32_t* acc = stack_acc;
+    if (n_out > 256) {
+        heap_acc.resize(n_out);
+        acc = heap_acc.data();
+    }
+    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(bias_in_accum_[j]);
+    mult32_accumulate(x, acc);
+    const int aw = cfg_.accum_t.width;
+    const bool as = cfg_.accum_t.is_signed;
+    for (size_t j = 0; j < n_out; ++j) out[j] = result_cast_(wrap_mod32(acc[j], aw, as));
 }
 
 void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {

@@ -49,6 +49,11 @@ public:
     const DenseConfig& config() const { return cfg_; }
     ProductKind product_kind() const { return kind_; }
     size_t zero_weights() const { return n_zeros_; }
+    // Whether compute_int32() applies: the int32 kernel with plain (non-binary) data. Convolutions use it to
+    // build their windows straight into int32 and skip a conversion per window.
+    bool takes_int32() const { return int32_path_ && !data_xnor_; }
+    // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
+    void compute_int32(const int32_t* x, int64_t* out) const;
 
 private:
     void compute_mult(const int64_t* in, int64_t* acc) const;
@@ -73,6 +78,7 @@ private:
     std::vector<int32_t> weights32_;
     std::vector<int32_t> columns32_;  // the same, [n_out][n_in], for layers with few outputs
     void compute_mult32(const int64_t* in, int64_t* acc) const;
+    void mult32_accumulate(const int32_t* x, uint32_t* acc) const;
     // Packed XNOR weights, one column (output j) per vector.
     std::vector<BitVector> xnor_columns_;
     // weight_exponential: the effective multipliers +-2^(e + po2_shift_) (product scaled by 2^-product_frac_).

@@ -39,6 +39,10 @@ PoolingLayer::PoolingLayer(std::string name, PoolingConfig cfg)
     // hls4ml writes it, 2^(W-1) of an unsigned one).
     const Precision& d = cfg_.data_t;
     pad_max_ = d.is_signed ? d.min_raw() : static_cast<int64_t>(uint64_t{1} << (d.width - 1));
+    sum_frac_ = std::max(d.frac(), cfg_.accum_t.frac());
+    data_to_accum_ = Requantizer(d.frac(), cfg_.accum_t);
+    sum_to_accum_ = Requantizer(sum_frac_, cfg_.accum_t);
+    accum_to_result_ = Requantizer(cfg_.accum_t.frac(), cfg_.result_t);
 }
 
 void PoolingLayer::compute(const int64_t* in, int64_t* out) const {
@@ -48,43 +52,42 @@ void PoolingLayer::compute(const int64_t* in, int64_t* out) const {
 }
 
 void PoolingLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const {
+    // Window cells outermost and channels innermost, so each cell is one contiguous pixel of the input;
+    // `out` holds the running max / sum per channel until the final casts.
     const PoolingConfig& c = cfg_;
     const size_t nf = c.n_filt;
+    const bool max = c.pool_op == PoolOp::Max;
     const int df = c.data_t.frac(), af = c.accum_t.frac();
-    const int sum_frac = std::max(df, af);
-    for (size_t f = 0; f < nf; ++f) {
-        int64_t best = 0;
-        bool have = false;
-        int64_t acc = 0;  // accum_t
-        uint64_t real = 0;
-        for (size_t py = 0; py < c.pool_height; ++py) {
-            const size_t iy = y * c.stride_height + py;
-            const bool row_pad = iy < c.pad_top || iy >= c.pad_top + c.in_height;
-            for (size_t px = 0; px < c.pool_width; ++px) {
-                const size_t ix = x * c.stride_width + px;
-                const bool pad = row_pad || ix < c.pad_left || ix >= c.pad_left + c.in_width;
-                if (!pad) ++real;
-                if (c.pool_op == PoolOp::Max) {
-                    const int64_t v =
-                        pad ? pad_max_ : in[((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf + f];
-                    if (!have || v > best) best = v;
-                    have = true;
-                } else if (!pad) {
-                    const int64_t v = in[((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf + f];
-                    const int128 s = int128{acc} * (int128{1} << (sum_frac - af)) +
-                                     int128{v} * (int128{1} << (sum_frac - df));
-                    acc = quantize(s, sum_frac, c.accum_t);
+    uint64_t real = 0;
+    bool first = true;
+    for (size_t py = 0; py < c.pool_height; ++py) {
+        const size_t iy = y * c.stride_height + py;
+        const bool row_pad = iy < c.pad_top || iy >= c.pad_top + c.in_height;
+        for (size_t px = 0; px < c.pool_width; ++px) {
+            const size_t ix = x * c.stride_width + px;
+            const bool pad = row_pad || ix < c.pad_left || ix >= c.pad_left + c.in_width;
+            const int64_t* src = pad ? nullptr : in + ((iy - c.pad_top) * c.in_width + (ix - c.pad_left)) * nf;
+            if (!pad) ++real;
+            if (max) {
+                for (size_t f = 0; f < nf; ++f) {
+                    const int64_t v = pad ? pad_max_ : src[f];
+                    out[f] = first || v > out[f] ? v : out[f];
                 }
+            } else {
+                if (first) std::fill(out, out + nf, 0);
+                if (!pad)  // padded cells add 0
+                    for (size_t f = 0; f < nf; ++f)
+                        out[f] = sum_to_accum_.wide(int128{out[f]} * (int128{1} << (sum_frac_ - af)) +
+                                                    int128{src[f]} * (int128{1} << (sum_frac_ - df)));
             }
+            first = false;
         }
-        int64_t a;
-        if (c.pool_op == PoolOp::Max) {
-            a = quantize(int128{best}, df, c.accum_t);
-        } else {
-            const uint64_t count = c.count_pad ? c.pool_height * c.pool_width : real;
-            a = div_trunc(acc, count == 0 ? 1 : count);
-        }
-        out[f] = quantize(int128{a}, af, c.result_t);
+    }
+    if (max) {
+        for (size_t f = 0; f < nf; ++f) out[f] = accum_to_result_(data_to_accum_(out[f]));
+    } else {
+        const uint64_t count = c.count_pad ? c.pool_height * c.pool_width : real;
+        for (size_t f = 0; f < nf; ++f) out[f] = accum_to_result_(div_trunc(out[f], count == 0 ? 1 : count));
     }
 }
 

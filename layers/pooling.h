@@ -11,6 +11,7 @@
 #pragma once
 
 #include "layer.h"
+#include "rtl_models/quantize.h"
 
 namespace tlm4ml {
 
@@ -58,6 +59,10 @@ public:
 private:
     PoolingConfig cfg_;
     int64_t pad_max_ = 0;  // pad_val<data_T, Max>()
+    Requantizer data_to_accum_;    // max: the window's largest value into accum_t
+    Requantizer sum_to_accum_;     // average: each partial sum re-stored in accum_t
+    Requantizer accum_to_result_;
+    int sum_frac_ = 0;
 };
 
 }  // namespace tlm4ml

@@ -418,7 +418,9 @@ OracleProduct expected_kind(ProductKind k) {
         case ProductKind::DataBinary: return OracleProduct::DataBinary;
         case ProductKind::BothBinary: return OracleProduct::BothBinary;
         case ProductKind::WeightTernary: return OracleProduct::WeightTernary;
+        case ProductKind::WeightExponential: break;  // po2 weights have their own test (test_importer_qkeras)
     }
+    ADD_FAILURE() << "no Dense oracle for product kind " << to_string(k);
     return OracleProduct::Mult;
 }
 
@@ -762,6 +764,9 @@ TEST(BatchNormOracle, FlatAndChannelsLast) {
         {"ap_fixed<8,4>", "ap_fixed<8,2>", "ap_fixed<24,4>", "ap_fixed<12,6,AP_RND,AP_WRAP>", 20, 5, -1, -1, -1, false},
         {"ap_int<7>", "ap_fixed<10,3>", "ap_fixed<12,8>", "ap_fixed<10,6,AP_RND_CONV,AP_WRAP>", 24, 24, -1, -1, -1, true},
         {"ap_fixed<16,6>", "ap_ufixed<12,4>", "ap_fixed<16,8>", "ap_ufixed<16,6,AP_RND,AP_SAT>", 36, 4, -1, -1, -1, true},
+        // products wider than 62 bits: the int128 path instead of the aligned int64 one
+        {"ap_fixed<40,10>", "ap_fixed<32,4>", "ap_fixed<48,20>", "ap_fixed<24,12,AP_RND,AP_SAT>", 16, 4, -1, -1, -1, true},
+        {"ap_fixed<30,10>", "ap_fixed<30,4>", "ap_fixed<60,2>", "ap_fixed<40,20>", 12, 12, -1, -1, -1, false},
     };
     for (const BnCase& k : cases) run_batchnorm(chk, k, rng, 60);
 }
