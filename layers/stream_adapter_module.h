@@ -18,6 +18,11 @@ public:
     StreamSplitter(sc_core::sc_module_name name, StreamChannel& in, StreamChannel& out);
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
+        inputs.push_back(&in_);
+        outputs.push_back(&out_);
+        return true;
+    }
 
 private:
     StreamChannel& in_;
@@ -32,6 +37,11 @@ public:
     StreamCollector(sc_core::sc_module_name name, StreamChannel& in, StreamChannel& out);
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
+        inputs.push_back(&in_);
+        outputs.push_back(&out_);
+        return true;
+    }
 
 private:
     StreamChannel& in_;

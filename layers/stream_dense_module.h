@@ -16,6 +16,10 @@ public:
     StreamDenseModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                       StreamChannel& out);
 
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
+        return single_ports(inputs, outputs);
+    }
+
 protected:
     void take(const Token& in, uint64_t cycle) override;
     bool may_take(uint64_t cycle) const override;

@@ -49,6 +49,13 @@ protected:
     virtual void produce(uint64_t /*cycle*/) {}
     virtual uint64_t produce_wake(uint64_t /*cycle*/) const { return kNever; }
     void queue_output(Token&& t, uint64_t start_cycle, uint64_t due_cycle);
+    // Clocked::ports for a module whose only channels are in_ and out_ (the concrete one-input modules
+    // return this; a module with more channels must name them all).
+    bool single_ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const {
+        inputs.push_back(&in_);
+        outputs.push_back(&out_);
+        return true;
+    }
     bool queue_full() const { return pending_.size() >= capacity_; }
     void emit(uint64_t cycle);
 

@@ -51,18 +51,19 @@ StreamPixelModule::StreamPixelModule(sc_core::sc_module_name name, const Layer& 
     : StreamModule(name, layer, timing, in, out) {
     pad_ = dynamic_cast<const ZeroPaddingLayer*>(&layer);
     if (!pad_) word_layer_ = word_copy(layer, in.width());
+    if (pad_) {
+        const ZeroPaddingConfig& c = pad_->config();
+        for (size_t y = 0; y < c.out_height(); ++y)
+            for (size_t x = 0; x < c.out_width(); ++x)
+                pad_mask_.push_back(y < c.pad_top || y >= c.pad_top + c.in_height || x < c.pad_left ||
+                                    x >= c.pad_left + c.in_width);
+    }
     if (!supports(layer, in.width()) || in.width() != out.width())
         throw std::invalid_argument(fmt::format("{} {}: cannot stream words of {} values", layer.class_name(),
                                                 layer.name(), in.width()));
 }
 
 StreamPixelModule::~StreamPixelModule() = default;
-
-bool StreamPixelModule::is_pad(size_t p) const {
-    const ZeroPaddingConfig& c = pad_->config();
-    const size_t y = p / c.out_width(), x = p % c.out_width();
-    return y < c.pad_top || y >= c.pad_top + c.in_height || x < c.pad_left || x >= c.pad_left + c.in_width;
-}
 
 void StreamPixelModule::produce(uint64_t cycle) {
     if (!pad_ || queue_full() || !is_pad(out_pixel_)) return;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "stream_module.h"
 
@@ -23,6 +24,10 @@ public:
     // Whether the module can stream `layer` with words of `word` values.
     static bool supports(const Layer& layer, size_t word);
 
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
+        return single_ports(inputs, outputs);
+    }
+
 protected:
     void take(const Token& in, uint64_t cycle) override;
     bool may_take(uint64_t cycle) const override;
@@ -30,10 +35,11 @@ protected:
     uint64_t produce_wake(uint64_t cycle) const override;
 
 private:
-    bool is_pad(size_t out_pixel) const;
+    bool is_pad(size_t out_pixel) const { return pad_mask_[out_pixel] != 0; }
 
     std::unique_ptr<Layer> word_layer_;         // element-wise: the layer on one word
     const ZeroPaddingLayer* pad_ = nullptr;     // zero padding
+    std::vector<uint8_t> pad_mask_;             // zero padding: which output pixels are pad pixels
     size_t out_pixel_ = 0;                      // zero padding: next output pixel of the image
     uint64_t sample_ = 0;                       // the image being padded
     bool started_ = false;                      // its first input pixel has arrived

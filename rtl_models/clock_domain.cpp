@@ -1,6 +1,9 @@
 #include "clock_domain.h"
 
 #include <algorithm>
+#include <map>
+
+#include "stream_channel.h"
 
 namespace tlm4ml {
 
@@ -11,9 +14,42 @@ ClockDomain::ClockDomain(sc_core::sc_module_name name, const sc_core::sc_time& p
 
 uint64_t ClockDomain::cycle() const { return sc_core::sc_time_stamp().value() / period_.value(); }
 
+void ClockDomain::wire() {
+    const size_t n = parts_.size();
+    tracked_.assign(n, 0);
+    flagged_.assign(n, 1);
+    wake_.assign(n, 0);
+    // A channel notifies one consumer on push and one producer on pop; a part that shares a role on a
+    // channel with another part, or does not name its channels, is evaluated every cycle instead.
+    std::map<StreamChannel*, std::vector<size_t>> consumers, producers;
+    std::vector<std::vector<StreamChannel*>> ins(n), outs(n);
+    for (size_t i = 0; i < n; ++i) {
+        tracked_[i] = parts_[i]->ports(ins[i], outs[i]) ? 1 : 0;
+        if (!tracked_[i]) continue;
+        for (StreamChannel* c : ins[i]) consumers[c].push_back(i);
+        for (StreamChannel* c : outs[i]) producers[c].push_back(i);
+    }
+    for (auto* roles : {&consumers, &producers})
+        for (auto& [c, who] : *roles)
+            if (who.size() > 1)
+                for (size_t i : who) tracked_[i] = 0;
+    for (size_t i = 0; i < n; ++i) {
+        for (StreamChannel* c : ins[i]) c->watch_push(tracked_[i] ? &flagged_[i] : nullptr);
+        for (StreamChannel* c : outs[i]) c->watch_pop(tracked_[i] ? &flagged_[i] : nullptr);
+    }
+    wired_ = true;
+}
+
 void ClockDomain::step() {
+    if (!wired_) wire();
     const uint64_t c = cycle();
-    for (Clocked* p : parts_) p->tick(c);
+    const size_t n = parts_.size();
+    // A flag raised by a producer's push in this cycle reaches its consumer before the consumer's turn.
+    for (size_t i = 0; i < n; ++i) {
+        if (tracked_[i] && !flagged_[i] && wake_[i] > c) continue;
+        parts_[i]->tick(c);
+        flagged_[i] = 1;
+    }
     last_cycle_ = c;
     ++evaluated_;
     if (observer_) observer_(c);
@@ -28,7 +64,13 @@ void ClockDomain::step() {
         }
     }
     uint64_t next = kNever;
-    for (const Clocked* p : parts_) next = std::min(next, p->next_wake(c));
+    for (size_t i = 0; i < n; ++i) {
+        if (flagged_[i] || !tracked_[i]) {
+            wake_[i] = parts_[i]->next_wake(c);
+            flagged_[i] = 0;
+        }
+        next = std::min(next, wake_[i]);
+    }
     if (next == kNever) return;  // finished, or every part waits on another: sc_start returns
     next_trigger(cycles_of(std::max(next, c + 1) - c, period_));
 }

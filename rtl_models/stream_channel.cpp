@@ -24,6 +24,7 @@ void StreamChannel::push(Token&& t, uint64_t cycle) {
     if (items_.size() > stats_.peak_occupancy) stats_.peak_occupancy = items_.size();
     push_cycle_ = cycle;
     ++stats_.transfers;
+    if (on_push_) *on_push_ = 1;
 }
 
 Token StreamChannel::pop(uint64_t cycle) {
@@ -32,6 +33,7 @@ Token StreamChannel::pop(uint64_t cycle) {
     items_.pop_front();
     pop_cycle_ = cycle;
     if (keep_last_) last_popped_ = t.data;
+    if (on_pop_) *on_pop_ = 1;
     return t;
 }
 

@@ -80,6 +80,11 @@ public:
     void keep_last_popped(bool on) { keep_last_ = on; }
     const std::vector<int64_t>& last_popped() const { return last_popped_; }
 
+    // Flags a clock domain raises when the channel moves: the consumer's on a push, the producer's on a pop
+    // (nullptr: nobody to tell). See ClockDomain.
+    void watch_push(uint8_t* flag) { on_push_ = flag; }
+    void watch_pop(uint8_t* flag) { on_pop_ = flag; }
+
     // Closes the statistics at the end of the run.
     void finish(uint64_t end_cycle);
     const ChannelStats& stats() const { return stats_; }
@@ -99,6 +104,8 @@ private:
     std::vector<std::vector<int64_t>> spare_;
     ChannelStats stats_;
     uint64_t last_cycle_ = 0;
+    uint8_t* on_push_ = nullptr;
+    uint8_t* on_pop_ = nullptr;
 };
 
 }  // namespace tlm4ml
