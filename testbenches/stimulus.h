@@ -27,6 +27,10 @@ public:
 
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
+    bool ports(std::vector<StreamChannel*>&, std::vector<StreamChannel*>& outputs) const override {
+        outputs.push_back(&out_);
+        return true;
+    }
 
     const std::vector<uint64_t>& offer_cycles() const { return offer_; }
     const std::vector<uint64_t>& push_cycles() const { return pushed_; }
@@ -47,6 +51,10 @@ public:
 
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>&) const override {
+        inputs.push_back(&in_);
+        return true;
+    }
 
     size_t received() const { return results_.size(); }
     bool done() const { return results_.size() >= expected_; }
