@@ -60,9 +60,18 @@ class LayerModule : public sc_core::sc_module, public Clocked {
 public:
     LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                 StreamChannel& out);
+    // A merge layer: one channel per input, all taken in the same cycle (the layer computes on them one
+    // after the other in one array).
+    LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
+                std::vector<StreamChannel*> ins, StreamChannel& out);
 
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
+        inputs.insert(inputs.end(), ins_.begin(), ins_.end());
+        outputs.push_back(&out_);
+        return true;
+    }
 
     const Layer& layer() const { return layer_; }
     const LayerTiming& timing() const { return timing_; }
@@ -73,6 +82,7 @@ public:
     size_t event_log_limit() const { return event_log_limit_; }
     size_t in_flight() const { return pipeline_.size(); }
     const StreamChannel& input() const { return in_; }
+    const std::vector<StreamChannel*>& inputs() const { return ins_; }
     const StreamChannel& output() const { return out_; }
 
     // For waveforms: an inference is in the pipeline / a finished result waits for a full output.
@@ -92,8 +102,12 @@ private:
 
     const Layer& layer_;
     LayerTiming timing_;
-    StreamChannel& in_;
+    uint64_t inputs_visible() const;  // when every input has an item (UINT64_MAX while one is empty)
+
+    std::vector<StreamChannel*> ins_;
+    StreamChannel& in_;  // the first input
     StreamChannel& out_;
+    std::vector<int64_t> gathered_;  // several inputs, one after the other
     std::deque<InFlight> pipeline_;
     size_t capacity_;
     uint64_t next_accept_ = 0;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "batchnorm.h"
 #include "conv.h"
 #include "dense.h"
+#include "merge.h"
 #include "model.h"
 #include "npy.h"
 #include "pooling.h"
@@ -21,6 +23,7 @@
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 #include "softmax.h"
+#include "stream_padding.h"
 #include "zero_padding.h"
 
 namespace tlm4ml {
@@ -31,6 +34,71 @@ size_t Model::input_size() const {
     size_t n = 1;
     for (size_t d : input_shape) n *= d;
     return n;
+}
+
+std::vector<size_t> Model::inputs_of(size_t i) const {
+    if (!inputs.empty() && inputs.size() != layers.size())
+        throw std::logic_error(fmt::format("model {}: {} input lists for {} layers (insert layers with "
+                                           "Model::insert_layer)",
+                                           name, inputs.size(), layers.size()));
+    if (i < inputs.size() && !inputs[i].empty()) return inputs[i];
+    return {i == 0 ? kModelInput : i - 1};
+}
+
+std::vector<std::pair<size_t, size_t>> Model::consumers_of(size_t p) const {
+    std::vector<std::pair<size_t, size_t>> out;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const std::vector<size_t> in = inputs_of(i);
+        for (size_t s = 0; s < in.size(); ++s)
+            if (in[s] == p) out.emplace_back(i, s);
+    }
+    return out;
+}
+
+bool Model::is_chain() const {
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const std::vector<size_t> in = inputs_of(i);
+        if (in.size() != 1 || in[0] != (i == 0 ? kModelInput : i - 1)) return false;
+    }
+    return true;
+}
+
+void Model::insert_layer(size_t at, LayerPtr layer) {
+    if (at > layers.size()) throw std::out_of_range("Model::insert_layer: position past the end");
+    if (inputs.empty()) {  // a chain stays a chain
+        layers.insert(layers.begin() + static_cast<std::ptrdiff_t>(at), std::move(layer));
+        return;
+    }
+    std::vector<std::vector<size_t>> resolved(layers.size());
+    for (size_t i = 0; i < layers.size(); ++i) resolved[i] = inputs_of(i);
+    for (auto& in : resolved)
+        for (size_t& p : in)
+            if (p != kModelInput && p >= at) ++p;
+    std::vector<size_t> taken = at < layers.size() ? resolved[at] : std::vector<size_t>{at == 0 ? kModelInput : at - 1};
+    if (taken.size() != 1)
+        throw std::logic_error(fmt::format("Model::insert_layer: {} has {} inputs; only a single-input layer can be "
+                                           "preceded by an inserted layer",
+                                           layers[at]->name(), taken.size()));
+    resolved.insert(resolved.begin() + static_cast<std::ptrdiff_t>(at), taken);
+    if (at + 1 < resolved.size()) resolved[at + 1] = {at};
+    layers.insert(layers.begin() + static_cast<std::ptrdiff_t>(at), std::move(layer));
+    inputs = std::move(resolved);
+}
+
+std::string clone_name(const std::string& producer) { return "clone_" + producer; }
+std::string clone_output_name(const std::string& producer, size_t k) { return producer + "_cpy" + std::to_string(k + 1); }
+
+std::vector<std::string> fifo_names(const Model& m) {
+    std::vector<std::string> out;
+    auto add = [&](size_t p) {
+        out.push_back(m.producer_name(p));
+        const size_t n = m.consumers_of(p).size();
+        if (n > 1)
+            for (size_t k = 0; k < n; ++k) out.push_back(clone_output_name(m.producer_name(p), k));
+    };
+    add(Model::kModelInput);
+    for (size_t i = 0; i < m.layers.size(); ++i) add(i);
+    return out;
 }
 
 bool is_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
@@ -252,7 +320,15 @@ class Builder {
 public:
     Builder(Model& m, const Defaults& d) : m_(m), d_(d) {}
 
-    void add(const Ctx& c, const json& layer, std::vector<size_t>& shape, Precision& in_prec) {
+    // The second input of a merge layer (the first is `shape` / `in_prec`).
+    struct Operand {
+        std::string name;
+        std::vector<size_t> shape;
+        Precision precision;
+    };
+
+    void add(const Ctx& c, const json& layer, std::vector<size_t>& shape, Precision& in_prec,
+             const Operand* first = nullptr, const Operand* second = nullptr) {
         const std::string name = get_string(c.at("name"), require(c, layer, "name"));
         // Names become trace file names and VCD scopes: keep them identifiers.
         if (!valid_name(name))
@@ -261,7 +337,11 @@ public:
         const std::string cls = get_string(c.at("class"), require(c, layer, "class"));
         const size_t n = product(shape);
 
-        if (cls == "Dense" || cls == "BinaryDense" || cls == "TernaryDense" || cls == "QDense") {
+        MergeOp merge_op;
+        if (parse_merge_class(cls, merge_op)) {
+            if (!first || !second) c.at("inputs").fail(fmt::format("{} takes two inputs (\"inputs\": [a, b])", cls));
+            add_merge(c, layer, name, merge_op, *first, *second, shape, in_prec);
+        } else if (cls == "Dense" || cls == "BinaryDense" || cls == "TernaryDense" || cls == "QDense") {
             add_dense(c, layer, name, shape, in_prec);
         } else if (cls == "Conv1D" || cls == "Conv2D" || cls == "QConv1D" || cls == "QConv2D") {
             add_conv(c, layer, name, cls, shape, in_prec);
@@ -337,12 +417,59 @@ public:
                 "unknown or unsupported layer class \"{}\" (supported: Dense, BinaryDense, TernaryDense, "
                 "Conv1D, Conv2D, MaxPooling1D/2D, AveragePooling1D/2D, GlobalMaxPooling1D/2D, "
                 "GlobalAveragePooling1D/2D, ZeroPadding1D/2D, BatchNormalization, BatchNormalizationQuantizedTanh, "
-                "Activation, ReLU, LeakyReLU, ThresholdedReLU, Softmax, Dropout, Flatten, Reshape)",
+                "Activation, ReLU, LeakyReLU, ThresholdedReLU, Softmax, Dropout, Flatten, Reshape, Add, Subtract, "
+                "Multiply, Average, Maximum, Minimum, Concatenate)",
                 cls));
         }
     }
 
 private:
+    void add_merge(const Ctx& c, const json& layer, const std::string& name, MergeOp op, const Operand& a,
+                   const Operand& b, std::vector<size_t>& shape, Precision& in_prec) {
+        const bool concat = op == MergeOp::Concatenate;
+        if (concat) check_keys(c, layer, {"name", "class", "precision", "reuse_factor", "axis"});
+        else check_keys(c, layer, {"name", "class", "precision", "reuse_factor"});
+        MergeConfig cfg;
+        cfg.op = op;
+        cfg.input1_t = a.precision;
+        cfg.input2_t = b.precision;
+        cfg.result_t = layer_precisions(c, layer, {"result"}).get("result", d_.precision);
+        cfg.reuse_factor = layer_reuse_factor(c, layer, d_);
+        const std::string cls = merge_class_name(op);
+        if (!concat) {
+            if (a.shape != b.shape)
+                c.at("inputs").fail(fmt::format("{} needs inputs of one shape: \"{}\" is {}, \"{}\" is {}", cls, a.name,
+                                                shape_str(a.shape), b.name, shape_str(b.shape)));
+            cfg.n_elem = product(a.shape);
+        } else {
+            if (a.shape.size() != b.shape.size())
+                c.at("inputs").fail(fmt::format("Concatenate needs inputs of one rank: \"{}\" is {}, \"{}\" is {}", a.name,
+                                                shape_str(a.shape), b.name, shape_str(b.shape)));
+            // Keras' axis: negative counts from the end, positive counts the batch axis as 0 (hls4ml's
+            // concat_config uses it as is: axis 3 or -1 is the channel axis of an [h, w, c] tensor).
+            const int rank = static_cast<int>(a.shape.size());
+            int axis = -1;
+            if (layer.contains("axis")) axis = get_int(c.at("axis"), layer["axis"], -rank, rank);
+            if (axis == 0) c.at("axis").fail("axis 0 is Keras' batch axis; the tensor axes are 1.." + std::to_string(rank) +
+                                             " or -" + std::to_string(rank) + "..-1");
+            cfg.axis = static_cast<size_t>(axis < 0 ? axis + rank : axis - 1);
+            cfg.shape1 = a.shape;
+            cfg.shape2 = b.shape;
+            for (size_t i = 0; i < a.shape.size(); ++i)
+                if (i != cfg.axis && a.shape[i] != b.shape[i])
+                    c.at("inputs").fail(fmt::format("Concatenate on axis {}: \"{}\" is {} and \"{}\" is {}, which differ "
+                                                    "on another axis",
+                                                    axis, a.name, shape_str(a.shape), b.name, shape_str(b.shape)));
+        }
+        const std::vector<size_t> out_shape = concat ? cfg.out_shape() : a.shape;
+        try {
+            push(std::make_unique<MergeLayer>(name, std::move(cfg)), in_prec);
+        } catch (const std::invalid_argument& e) {
+            c.fail(e.what());
+        }
+        shape = out_shape;
+    }
+
     void push(LayerPtr l, Precision& in_prec) {
         in_prec = l->output_precision();
         m_.layers.push_back(std::move(l));
@@ -812,7 +939,7 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     const Ctx top{path, "", base_dir};
     if (!j.is_object()) top.fail("expected a JSON object with \"input\" and \"layers\"");
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
-                        "default_fifo_depth", "input", "layers", "source", "license", "description"});
+                        "default_fifo_depth", "fifo_depths", "input", "layers", "source", "license", "description"});
 
     Model m;
     m.source_file = path;
@@ -851,23 +978,130 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     if (!layers.is_array()) top.at("layers").fail("expected an array of layers");
     const Defaults d{m.default_precision, m.default_reuse_factor, m.strategy};
     Builder b(m, d);
-    std::vector<size_t> cur = m.input_shape;
-    Precision cur_prec = m.input_precision;
+
+    // What every name refers to: the model input, each layer as Keras sees it (a Dense with an activation
+    // means its activation's output) and each layer tlm4ml made (fused activations). Layers without a
+    // computation (Flatten, Reshape, Dropout) name their input's producer with their own shape.
+    struct TensorRef {
+        size_t producer;
+        std::vector<size_t> shape;
+        Precision precision;
+    };
+    std::map<std::string, TensorRef> tensors;
+    tensors[m.input_name] = {Model::kModelInput, m.input_shape, m.input_precision};
+    std::map<std::string, size_t> declared;  // every layer name in the file -> its index (forward references)
+    for (size_t i = 0; i < layers.size(); ++i)
+        if (layers[i].is_object() && layers[i].contains("name") && layers[i]["name"].is_string())
+            declared.emplace(layers[i]["name"].get<std::string>(), i);
+    TensorRef prev = tensors[m.input_name];
+    std::vector<std::vector<size_t>> graph;    // per computing layer, its producers
+    std::vector<std::string> layer_path;       // per computing layer, where the file declares it
     for (size_t i = 0; i < layers.size(); ++i) {
         const Ctx cl = top.at("layers").at(i);
         if (!layers[i].is_object()) cl.fail("expected a layer object with \"name\" and \"class\"");
-        if (!layers[i].contains("fifo_depth")) {
-            b.add(cl, layers[i], cur, cur_prec);
-            continue;
-        }
-        // io_stream: the depth of this layer's output FIFO, in words; the layer itself never sees the key.
-        const size_t depth = static_cast<size_t>(get_int(cl.at("fifo_depth"), layers[i]["fifo_depth"], 1, 1 << 24));
         json l = layers[i];
-        l.erase("fifo_depth");
-        b.add(cl, l, cur, cur_prec);
-        m.fifo_depths[get_string(cl.at("name"), l["name"])] = depth;
+        // io_stream: the depth of this layer's output FIFO, in words; the layer itself never sees the key.
+        std::optional<size_t> depth;
+        if (l.contains("fifo_depth")) {
+            depth = static_cast<size_t>(get_int(cl.at("fifo_depth"), l["fifo_depth"], 1, 1 << 24));
+            l.erase("fifo_depth");
+        }
+        const std::string name = get_string(cl.at("name"), require(cl, l, "name"));
+        const std::string cls = get_string(cl.at("class"), require(cl, l, "class"));
+        MergeOp op;
+        const bool merge = parse_merge_class(cls, op);
+        // "inputs": names of the model input or of earlier layers; without it, the previous layer's output.
+        std::vector<std::pair<std::string, TensorRef>> ins;
+        if (l.contains("inputs")) {
+            const Ctx cin = cl.at("inputs");
+            const json& v = l["inputs"];
+            if (!v.is_array() || v.empty()) cin.fail("expected a non-empty array of layer or input names");
+            for (size_t k = 0; k < v.size(); ++k) {
+                const std::string src = get_string(cin.at(k), v[k]);
+                auto it = tensors.find(src);
+                if (it != tensors.end() && src != name) {
+                    ins.emplace_back(src, it->second);
+                    continue;
+                }
+                if (src == name) cin.at(k).fail(fmt::format("\"{}\" takes its own output (a cycle)", name));
+                auto later = declared.find(src);
+                if (later != declared.end() && later->second > i)
+                    cin.at(k).fail(fmt::format("\"{}\" is declared later (layers[{}]): a layer's inputs must come before "
+                                               "it (a forward reference or a cycle)",
+                                               src, later->second));
+                std::string known;
+                for (const auto& [n, t] : tensors) known += (known.empty() ? "" : ", ") + n;
+                cin.at(k).fail(fmt::format("unknown input \"{}\" (expected the model input or an earlier layer: {})",
+                                           src, known));
+            }
+            l.erase("inputs");
+        } else {
+            ins.emplace_back("", prev);
+        }
+        const size_t want = merge ? 2 : 1;
+        if (ins.size() != want)
+            cl.at(layers[i].contains("inputs") ? "inputs" : "class")
+                .fail(fmt::format("{} takes {} input{}, got {}{}", cls, want, want == 1 ? "" : "s", ins.size(),
+                                  merge && !layers[i].contains("inputs") ? " (name both in \"inputs\")" : ""));
+
+        const size_t before = m.layers.size();
+        std::vector<size_t> shape = ins[0].second.shape;
+        Precision prec = ins[0].second.precision;
+        if (merge) {
+            const Builder::Operand a{ins[0].first, ins[0].second.shape, ins[0].second.precision};
+            const Builder::Operand bb{ins[1].first, ins[1].second.shape, ins[1].second.precision};
+            b.add(cl, l, shape, prec, &a, &bb);
+        } else {
+            b.add(cl, l, shape, prec);
+        }
+        if (depth) m.fifo_depths[name] = *depth;
+        TensorRef out{ins[0].second.producer, shape, prec};
+        for (size_t k = before; k < m.layers.size(); ++k) {
+            if (k == before) {
+                std::vector<size_t> producers;
+                for (const auto& in : ins) producers.push_back(in.second.producer);
+                graph.push_back(std::move(producers));
+            } else {
+                graph.push_back({k - 1});  // a fused activation follows its layer
+            }
+            layer_path.push_back(cl.path);
+            out.producer = k;
+        }
+        for (size_t k = before; k < m.layers.size(); ++k) tensors[m.layers[k]->name()] = out;
+        tensors[name] = out;
+        prev = out;
     }
     if (m.layers.empty()) top.at("layers").fail("the model has no computing layer");
+    m.inputs = std::move(graph);
+    if (m.is_chain()) m.inputs.clear();
+    // Every output but the last layer's must feed a later layer (the network's output is the last layer's).
+    if (m.consumers_of(Model::kModelInput).empty())
+        top.at("input").fail(fmt::format("the model input \"{}\" is never used", m.input_name));
+    for (size_t k = 0; k + 1 < m.layers.size(); ++k)
+        if (m.consumers_of(k).empty())
+            Ctx{path, layer_path[k], base_dir}.fail(
+                fmt::format("the output of \"{}\" is never used (the network's output is the last layer's, \"{}\")",
+                            m.layers[k]->name(), m.layers.back()->name()));
+
+    // io_stream: hls4ml's ZeroPadding in front of padded convs (before "fifo_depths", which may name its FIFO).
+    make_stream_padding_explicit(m);
+
+    // "fifo_depths": {"fifo": depth} for any io_stream FIFO, in --fifo-depths files' format: a layer's output
+    // FIFO by the layer's name, the input FIFO by the input's name, a clone's outputs as <producer>_cpy<k>.
+    if (j.contains("fifo_depths")) {
+        const Ctx cf = top.at("fifo_depths");
+        const json& fd = j["fifo_depths"];
+        if (!fd.is_object()) cf.fail("expected an object {\"fifo name\": depth}");
+        const std::vector<std::string> names = fifo_names(m);
+        for (auto it = fd.begin(); it != fd.end(); ++it) {
+            if (std::find(names.begin(), names.end(), it.key()) == names.end()) {
+                std::string list;
+                for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+                cf.at(it.key()).fail(fmt::format("no FIFO of that name (the FIFOs: {})", list));
+            }
+            m.fifo_depths[it.key()] = static_cast<size_t>(get_int(cf.at(it.key()), *it, 1, 1 << 24));
+        }
+    }
     return m;
 }
 

@@ -1,14 +1,23 @@
-// The clocked network: one LayerModule per layer, a StreamChannel before each layer and one after the last.
-//   channel[0] (the input register) -> layer 0 -> channel[1] -> ... -> layer n-1 -> channel[n] (output)
+// The clocked network: one module per layer, a StreamChannel on every edge of the model's graph, and one
+// channel before the first layer (the input) and after the last (the output). Layers are evaluated in file
+// order, which is a topological order: a producer acts before its consumers in every cycle.
+// Fan-out (an output read by several layers, e.g. a skip connection) goes through a StreamClone named
+// "clone_<producer>" with one output channel per consumer, "<producer>_cpy1", "_cpy2", ... in file order
+// (hls4ml's Clone layer in io_stream; wiring in io_parallel). A merge layer (Add, Concatenate, ...) takes
+// one channel per input.
 // In io_parallel the whole net is one pipeline: the channels between layers are combinational hand-offs
-// (latency 0, depth 2), the input channel carries the top-level input register (only when the net's II
-// is 1) and the output channel the top-level output register, as the device profile says.
+// (depth 2), the input channel carries the top-level input register (only when the net's II is 1) and the
+// output channel the top-level output register, as the device profile says. Where paths of different
+// latency meet at a merge, the shorter path's last channel delays by the difference (the registers HLS puts
+// on it when it schedules the pipeline), so a merge takes both inputs in the same cycle and the net's
+// latency is its longest path.
 // In io_stream (HLS4ML_SEMANTICS.md §7-8) every layer is a dataflow process (layers/stream_*_module.h) and
 // every channel a FIFO of words (a pixel of n_chan values; a flat tensor is one word):
-//   channel[0] (tensors) -> splitter -> channel[1] (input words) -> layer 0 -> ... -> channel[n+1]
-//   [-> collector -> channel[n+2] (tensors), when the last word is not the whole output]
-// A layer's output FIFO depth is its "fifo_depth", else the model's "default_fifo_depth", else the number
-// of words of that tensor (hls4ml's conservative default).
+//   channel[0] (tensors) -> splitter -> input FIFO (input words) -> layers and clones ... -> last layer's FIFO
+//   [-> collector -> tensors, when the last word is not the whole output]
+// A FIFO's depth is set by its name (fifo_names(): the producing layer's name, the input's name, a clone
+// output's name) in the model's "fifo_depth(s)", else the model's "default_fifo_depth", else the number of
+// words of that tensor (hls4ml's conservative default).
 #pragma once
 
 #include <map>
@@ -20,6 +29,7 @@
 
 #include "layer_module.h"
 #include "stream_adapter_module.h"
+#include "stream_clone_module.h"
 #include "stream_module.h"
 #include "model.h"
 #include "rtl_models/clock_domain.h"
@@ -50,14 +60,17 @@ public:
     // io_parallel layers (empty in io_stream) and io_stream layers (empty in io_parallel).
     const std::vector<std::unique_ptr<LayerModule>>& modules() const { return modules_; }
     const std::vector<std::unique_ptr<StreamModule>>& stream_modules() const { return stream_modules_; }
+    // Fan-out clones (both io types), in network order.
+    const std::vector<std::unique_ptr<StreamClone>>& clones() const { return clones_; }
     bool streaming() const { return !stream_modules_.empty(); }
 
-    // Why nothing moves at `cycle`: every layer with the FIFOs it waits on (full outputs, empty inputs).
+    // Why nothing moves at `cycle`: the parts that wait and on which FIFOs (full outputs, empty inputs), then
+    // every layer and clone with the occupancy of its FIFOs.
     std::string describe_stall(uint64_t cycle) const;
 
     // Expected figures from the cost model.
     int expected_ii() const;        // largest layer II (io_parallel: one pipeline)
-    int expected_latency() const;   // input register + sum of layer latencies + output register
+    int expected_latency() const;   // input register + the longest path's layer latencies + output register
 
 private:
     const Model& model_;
@@ -67,9 +80,17 @@ private:
     std::map<const StreamChannel*, std::string> fifo_owner_;
     std::vector<std::unique_ptr<LayerModule>> modules_;
     std::vector<std::unique_ptr<StreamModule>> stream_modules_;
+    std::vector<std::unique_ptr<StreamClone>> clones_;
     std::unique_ptr<StreamSplitter> splitter_;
     std::unique_ptr<StreamCollector> collector_;
+    std::vector<Clocked*> order_;  // every part but the splitter and collector, in evaluation order
+    int expected_latency_ = 0;
+    void build_parallel(const DeviceProfile& profile);
     void build_stream(const DeviceProfile& profile);
+    // After `p`'s output channel exists: a clone when several layers read it. Returns the channel each
+    // consumer input (layer, slot) reads, in consumers_of(p) order.
+    std::vector<StreamChannel*> fan_out(size_t p, StreamChannel& out, const std::vector<size_t>& depths,
+                                        const std::vector<int>& latencies);
 };
 
 }  // namespace tlm4ml

@@ -32,12 +32,14 @@ void StreamModule::emit(uint64_t cycle) {
 void StreamModule::tick(uint64_t cycle) {
     emit(cycle);
     produce(cycle);
-    if (cycle >= next_accept_ && !queue_full() && may_take(cycle) && in_.can_pop(cycle)) {
-        Token in = in_.pop(cycle);
-        stats_.record_accept(cycle, in.visible_cycle, measure_word_ii_);
+    StreamChannel& src = source();
+    if (cycle >= next_accept_ && !queue_full() && may_take(cycle) && src.can_pop(cycle)) {
+        const uint64_t visible = source_visible_cycle();
+        Token in = src.pop(cycle);
+        stats_.record_accept(cycle, visible, measure_word_ii_);
         next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));  // take() may change it
         take(in, cycle);
-        in_.recycle(std::move(in.data));
+        src.recycle(std::move(in.data));
         emit(cycle);  // a zero-latency word passes on in the same cycle
     }
 }
@@ -46,7 +48,7 @@ uint64_t StreamModule::next_wake(uint64_t cycle) const {
     uint64_t wake = produce_wake(cycle);
     if (!pending_.empty() && !(pending_.front().due_cycle <= cycle && out_.full()))
         wake = std::min(wake, std::max(pending_.front().due_cycle, cycle + 1));
-    const uint64_t visible = in_.front_visible_cycle();
+    const uint64_t visible = source_visible_cycle();
     if (visible != UINT64_MAX && !queue_full()) wake = std::min(wake, std::max({visible, next_accept_, cycle + 1}));
     return wake;
 }

@@ -45,6 +45,11 @@ protected:
     virtual void take(const Token& in, uint64_t cycle) = 0;
     // Whether the next input word may be taken in this cycle besides the ii (default: always).
     virtual bool may_take(uint64_t /*cycle*/) const { return true; }
+    // Multiple-input modules (merges): the FIFO the next input word is popped from (default: the one input),
+    // and the cycle from which that word, with anything else it needs (the other input's word), is visible
+    // (UINT64_MAX while something is missing). tick(), next_wake() and the II measurement use these two.
+    virtual StreamChannel& source() const { return in_; }
+    virtual uint64_t source_visible_cycle() const { return source().front_visible_cycle(); }
     // Words the module produces without an input (zero padding's pad pixels): called every cycle first.
     virtual void produce(uint64_t /*cycle*/) {}
     virtual uint64_t produce_wake(uint64_t /*cycle*/) const { return kNever; }

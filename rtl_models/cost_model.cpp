@@ -159,6 +159,27 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             t.ii = 1;
             t.latency = 0;
             break;
+        case LayerCostInputs::Kind::MergeAdder: {
+            // nnet_merge.h: one #pragma HLS PIPELINE loop (II 1) of element-wise adders / comparators. Like a
+            // relu, logic that fits one clock chains into the next layer's first stage (latency 0); Average
+            // has two adder levels (the sum, then the sign correction of the division by 2).
+            const int levels = in.average ? 2 : 1;
+            t.ii = 1;
+            t.latency = std::max(0, stages(levels * p.t_add_ns, usable) - 1);
+            t.lut = in.n_in * static_cast<size_t>(levels * in.result_width);
+            break;
+        }
+        case LayerCostInputs::Kind::MergeMultiply: {
+            // One product per element, registered as BatchNormalization's.
+            t.ii = 1;
+            t.latency = std::max(1, stages(p.t_mult_ns, usable)) + p.layer_output_register_cycles;
+            t.multipliers = in.n_in;
+            t.dsp = in.data_width >= p.dsp_min_operand_bits && in.weight_width >= p.dsp_min_operand_bits
+                        ? t.multipliers : 0;
+            t.lut = t.dsp ? 0 : in.n_in * static_cast<size_t>(in.data_width * in.weight_width / 2);
+            t.ff = in.n_out * static_cast<size_t>(in.result_width);
+            break;
+        }
         case LayerCostInputs::Kind::BatchNorm:
             t.ii = rf;
             t.latency = std::max(1, stages(p.t_mult_ns + p.t_add_ns, usable)) + p.layer_output_register_cycles;
@@ -211,6 +232,15 @@ LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DevicePr
         case LayerCostInputs::Kind::Dense:
         case LayerCostInputs::Kind::Wiring:
             return layer_cost(in, p, clock_period_ns);
+        case LayerCostInputs::Kind::MergeAdder:
+        case LayerCostInputs::Kind::MergeMultiply: {
+            // nnet_merge_stream.h: one word of each input per iteration; add / subtract PIPELINE at II 1,
+            // the other merges at II = reuse_factor.
+            in.n_in = in.n_out = word_in;
+            LayerTiming t = layer_cost(in, p, clock_period_ns);
+            t.ii = in.merge_ii_is_reuse ? std::max(1, in.reuse_factor) : 1;
+            return t;
+        }
         default:
             // Element-wise layers (and softmax over one word) compute on one word at a time.
             in.n_in = in.n_out = word_in;

@@ -17,7 +17,9 @@ struct LayerCostInputs {
         Dense, BatchNorm, Threshold, Activation, TableActivation, Softmax,
         Conv,     // im2col + the Dense kernel once per partition of output pixels
         Pooling,  // comparator / adder trees over the pool window
-        Wiring    // zero padding: no logic
+        Wiring,   // zero padding, concatenation: no logic
+        MergeAdder,    // Add / Subtract / Average / Maximum / Minimum: an adder or comparator per element
+        MergeMultiply  // Multiply: a product per element
     } kind = Kind::Activation;
     size_t n_in = 0;
     size_t n_out = 0;
@@ -36,6 +38,9 @@ struct LayerCostInputs {
     size_t n_partitions = 1;
     int parallelization_factor = 1;
     bool average = false;  // average pooling (adder tree and a divider) rather than max
+    // Merges in io_stream: hls4ml pipelines multiply / average / maximum / minimum at II = reuse_factor
+    // (nnet_merge_stream.h), add / subtract at II = 1.
+    bool merge_ii_is_reuse = false;
 };
 
 // Operator delays and pipeline conventions of a tool + device at a clock.
@@ -75,9 +80,13 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
 // `word_in` is the number of values in one input word. ii and latency are per word:
 //   Conv (line buffer) / Pooling: ii = cycles between input pixels (R); latency = cycles from the input
 //     pixel that completes a stride-aligned window to its output pixel (the per-pixel kernel);
-//   Dense (reads the whole input, one word per cycle): ii = cycles between two input vectors (R);
-//     latency = cycles from the last input word to the output word;
-//   element-wise layers: ii / latency of the layer on one word; zero padding: 1 / 0.
+//   Dense and global pooling (read the whole input, one word per cycle): the kernel starts a vector every R
+//     cycles, but the reported ii (cycles between two input vectors) is max(R, words per vector), which
+//     StreamDenseModule applies since it knows the word count; latency = cycles from the last input word
+//     to the output word;
+//   element-wise layers: ii / latency of the layer on one word; zero padding: 1 / 0;
+//   merges: the io_parallel row on one word of each input, ii 1 (Add, Subtract, Concatenate) or R (Multiply,
+//     Average, Maximum, Minimum), as nnet_merge_stream.h pipelines them.
 LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DeviceProfile& p, double clock_period_ns);
 
 // ceil(log2(n)) for n >= 1.

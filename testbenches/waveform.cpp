@@ -45,21 +45,35 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     gtkw_lines_.push_back(kBit);
     gtkw_lines_.push_back(vcd_->display_name(clk_id_));
 
-    // Both kinds of network: io_parallel LayerModules and io_stream StreamModules, in network order.
+    // Both kinds of network: io_parallel LayerModules and io_stream StreamModules, and the fan-out clones
+    // with all their outputs, in network order.
     struct View {
         std::string name;
         Precision out_precision;
-        const StreamChannel* out;
+        std::vector<const StreamChannel*> outs;
         std::function<bool()> busy;
         std::function<bool(uint64_t)> stalled;
     };
     std::vector<View> views;
-    for (const auto& m : net.modules())
-        views.push_back({m->layer().name(), m->layer().output_precision(), &m->output(), [p = m.get()] { return p->busy(); },
-                         [p = m.get()](uint64_t c) { return p->stalled(c); }});
-    for (const auto& m : net.stream_modules())
-        views.push_back({m->layer().name(), m->layer().output_precision(), &m->output(), [p = m.get()] { return p->busy(); },
-                         [p = m.get()](uint64_t c) { return p->stalled(c); }});
+    Precision last_precision = net.model().input_precision;
+    for (Clocked* part : net.parts()) {
+        if (auto* m = dynamic_cast<const LayerModule*>(part)) {
+            views.push_back({m->layer().name(), m->layer().output_precision(), {&m->output()}, [m] { return m->busy(); },
+                             [m](uint64_t c) { return m->stalled(c); }});
+        } else if (auto* m = dynamic_cast<const StreamModule*>(part)) {
+            views.push_back({m->layer().name(), m->layer().output_precision(), {&m->output()}, [m] { return m->busy(); },
+                             [m](uint64_t c) { return m->stalled(c); }});
+        } else if (auto* c = dynamic_cast<const StreamClone*>(part)) {
+            // A clone copies its producer's words: the producer's type (the model input's before any layer).
+            views.push_back({c->clone_name(), last_precision,
+                             std::vector<const StreamChannel*>(c->outputs().begin(), c->outputs().end()),
+                             [c] { return c->busy(); }, [c](uint64_t cy) { return c->stalled(cy); }});
+            continue;
+        } else {
+            continue;
+        }
+        last_precision = views.back().out_precision;
+    }
 
     // The input: the network's input channel, and in io_stream also the input FIFO the splitter feeds.
     const auto& channels = net.channels();
@@ -74,7 +88,8 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     }
     for (const View& v : views) {
         const bool layer_on = selected(v.name);
-        const bool ch_on = layer_on || selected(v.out->name());
+        bool ch_on = layer_on;
+        for (const StreamChannel* o : v.outs) ch_on = ch_on || selected(o->name());
         if (!ch_on) continue;
         gtkw_lines_.push_back(kGroupBegin);
         gtkw_lines_.push_back("-" + v.name);
@@ -87,7 +102,7 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
             layers_.push_back(std::move(lv));
             signals_ += 2;
         }
-        add_channel(*v.out, v.out_precision, top);
+        for (const StreamChannel* o : v.outs) add_channel(*o, v.out_precision, top);
         gtkw_lines_.push_back(kGroupEnd);
         gtkw_lines_.push_back("-" + v.name);
     }
