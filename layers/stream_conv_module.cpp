@@ -31,10 +31,12 @@ StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& la
         throw std::invalid_argument(fmt::format("{}: io_stream line buffers take Conv or (non-global) pooling layers",
                                                 layer.name()));
     }
+    // Models loaded from a file have their padding made explicit (layers/stream_padding.h); a padded layer
+    // here was built by hand without that step.
     if (padded)
-        throw std::invalid_argument(fmt::format(
-            "{} {}: io_stream convolutions and pooling take no padding ('same' needs an explicit ZeroPadding layer "
-            "before it, as hls4ml inserts one)", layer.class_name(), layer.name()));
+        throw std::invalid_argument(fmt::format("{} {}: padded layer in an io_stream line buffer (run "
+                                                "make_stream_padding_explicit on the model first)",
+                                                layer.class_name(), layer.name()));
     if (in.width() != n_chan_ || out.width() != n_filt_)
         throw std::invalid_argument(fmt::format("{}: stream words of {} / {} values, expected {} / {}", layer.name(),
                                                 in.width(), out.width(), n_chan_, n_filt_));
