@@ -20,8 +20,10 @@ StreamDenseModule::StreamDenseModule(sc_core::sc_module_name name, const Layer& 
     if (layer.n_in() % in.width() != 0 || out.width() != layer.n_out())
         throw std::invalid_argument(fmt::format("{} {}: cannot stream words of {} values into {} inputs",
                                                 layer.class_name(), layer.name(), in.width(), layer.n_in()));
-    timing_.ii = timing.ii;  // reported: cycles between tensors
-    const int ii = std::max(1, timing.ii);
+    // Reported: cycles between tensors. The kernel takes one every R cycles (timing.ii), but its words are
+    // read one per cycle, so two tensors are never closer than the words of one.
+    timing_.ii = std::max(timing.ii, static_cast<int>(layer.n_in() / in.width()));
+    const int ii = std::max(1, timing_.ii);
     capacity_ = static_cast<size_t>((timing.latency + ii - 1) / ii) + 1;
     measure_word_ii_ = false;  // words come at one per cycle; tensors are too far apart to be back-to-back
 }

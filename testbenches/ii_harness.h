@@ -1,38 +1,74 @@
 // Per-layer II validation in isolation: inside a network a layer only sees inputs as fast as the layers
-// before it deliver them (after an R=2 layer, every other cycle), so its own II often cannot be measured
-// there. The harness gives every layer a private copy (same arithmetic, same timing) fed back-to-back
-// with that layer's real inputs from the untimed reference, and measures the gap between accepts.
+// before it deliver them (after an R=2 layer, every other cycle; in io_stream, a conv after a pooling layer
+// gets a pixel only every few cycles), so its own II often cannot be measured there. The harness gives every
+// layer a private bench: a copy of its module (same layer object, same LayerTiming) between its own input
+// and output channels, a source that pushes the layer's real inputs (from the untimed reference) whenever
+// the input channel has room, and a sink that takes every output the cycle it is written. No module takes
+// more than one item per cycle and the source offers one per cycle, so the module never waits on the bench:
+// every gap it leaves is its own, and the smallest one is its II.
+//
+// What "II" is, per module kind (expected: the module's LayerTiming; measured: in the bench):
+//   io_parallel layer (LayerModule): cycles between two input tensors; measured by the module's stats, the
+//     smallest gap between back-to-back accepts.
+//   io_stream, one item per iteration of the layer's pipelined loop:
+//   - line-buffer Conv / pooling (StreamConvModule): cycles between input pixel words (R), whether or not
+//     the pixel completes a window; measured by the module's stats (smallest gap between back-to-back input
+//     words), across rows and across images.
+//   - element-wise layers (activations, BatchNorm, softmax on a whole-vector word; StreamPixelModule): cycles
+//     between input words, each giving one output word; measured the same way.
+//   - zero padding (StreamPixelModule on a ZeroPaddingLayer): cycles between output words, pad or copied (1).
+//     It reads an input pixel only in the copying iterations, so its input words are not evenly spaced (the
+//     pad pixels of a row boundary, whole pad rows between images): measured as the smallest gap between
+//     output words.
+//   - whole-tensor layers (Dense, global pooling; StreamDenseModule): cycles between two tensors, the kernel's
+//     R but no fewer than the tensor's words, which are read one per cycle. Measured as the smallest gap
+//     between output words (one per tensor, a fixed latency after the kernel took the tensor), so it needs
+//     two tensors: the gap between two inferences.
+// A layer without a measurement (fewer than two items, a bench that stopped, a module kind the harness
+// cannot copy yet) gets none and a note saying why; its outputs are also compared with the reference, and a
+// bench whose copy computes something else gives no measurement either.
 #pragma once
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
-#include "layers/layer_module.h"
 #include "layers/network.h"
+#include "rtl_models/clock_domain.h"
 #include "testbenches/stimulus.h"
 
 namespace tlm4ml {
 
+struct IsolatedIi {
+    std::string layer;
+    std::optional<int> ii;  // empty: not measured, see note
+    std::string note;       // why there is no measurement ("" when there is one)
+};
+
 class IsolatedIiHarness {
 public:
-    // Elaborates one harness per layer of `net`, fed with `samples` (network inputs, at most 16 used).
-    IsolatedIiHarness(const Network& net, const std::vector<std::vector<int64_t>>& samples);
+    // At most this many samples feed the benches: io_parallel layers take a tensor per cycle or per R,
+    // io_stream layers a word per cycle, so a few images already take thousands of cycles.
+    static constexpr size_t kParallelSamples = 16;
+    static constexpr size_t kStreamSamples = 4;
 
-    // Adds every private bench (source, layer copy, sink) to the clock domain.
+    // Elaborates one bench per layer module of `net` (in network order), fed with the first samples.
+    IsolatedIiHarness(const Network& net, const std::vector<std::vector<int64_t>>& samples);
+    ~IsolatedIiHarness();
+
+    // Adds every bench (source, module copy, sink) to the clock domain.
     void attach(ClockDomain& domain);
+    // Every bench has delivered all its outputs.
     bool done() const;
-    // Measured II of layer i: the smallest gap between consecutive accepts of back-to-back inputs.
-    std::optional<int> measured_ii(size_t i) const;
+    // Transfers so far in the benches' channels (for the clock domain's stall limit).
+    uint64_t progress() const;
+    // After the simulation: one result per layer module, in network order (the report's layer order).
+    std::vector<IsolatedIi> results() const;
+
+    struct Bench;
 
 private:
-    struct Bench {
-        std::vector<std::vector<int64_t>> inputs;
-        std::unique_ptr<StreamChannel> in, out;
-        std::unique_ptr<LayerModule> module;
-        std::unique_ptr<Source> source;
-        std::unique_ptr<Sink> sink;
-    };
     std::vector<std::unique_ptr<Bench>> benches_;
 };
 

@@ -76,6 +76,22 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     return r;
 }
 
+std::string ii_check_failures(const std::vector<LayerReport>& layers) {
+    auto show = [](const std::optional<int>& x) { return x ? std::to_string(*x) : std::string("n/m"); };
+    std::string bad;
+    for (const auto& l : layers) {
+        const std::string v = l.ii_verdict();
+        if (v == "pass") continue;
+        if (v == "not measured")
+            bad += fmt::format(" {} (not measured{})", l.name, l.isolated_note.empty() ? "" : ": " + l.isolated_note);
+        else
+            bad += fmt::format(" {} ({}: expected {}, in network {}, isolated {}{})", l.name, v, l.expected_ii,
+                               show(l.measured_ii), show(l.isolated_ii),
+                               l.isolated_note.empty() ? "" : ": " + l.isolated_note);
+    }
+    return bad;
+}
+
 nlohmann::json RunReport::to_json() const {
     using nlohmann::json;
     json layers_j = json::array();
@@ -87,6 +103,7 @@ nlohmann::json RunReport::to_json() const {
                   {"expected_ii", l.expected_ii},
                   {"measured_ii", l.measured_ii ? json(*l.measured_ii) : json(nullptr)},
                   {"isolated_ii", l.isolated_ii ? json(*l.isolated_ii) : json(nullptr)},
+                  {"isolated_note", l.isolated_note.empty() ? json(nullptr) : json(l.isolated_note)},
                   {"ii_check", l.ii_verdict()},
                   {"expected_latency", l.expected_latency},
                   {"latency_min", l.latency_min ? json(*l.latency_min) : json(nullptr)},

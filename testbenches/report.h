@@ -20,6 +20,7 @@ struct LayerReport {
     int expected_ii = 1;
     std::optional<int> measured_ii;  // in the network; empty: it never saw back-to-back inputs there
     std::optional<int> isolated_ii;  // in the --check-ii harness (back-to-back by construction)
+    std::string isolated_note;       // why the harness has no measurement ("" when it has one or did not run)
     int expected_latency = 0;
     std::optional<int> latency_min;
     std::optional<int> latency_max;
@@ -74,6 +75,11 @@ struct RunReport {
     nlohmann::json to_json() const;
     std::string to_table() const;
 };
+
+// --check-ii: "" when every layer's measured II (in the network and isolated, whichever were taken) equals
+// its expected II; otherwise " <layer> (<why>)" for every layer that fails, a layer with no measurement at
+// all included (it never passes).
+std::string ii_check_failures(const std::vector<LayerReport>& layers);
 
 // Collects the measurements of a finished run.
 RunReport make_report(const Network& net, const Source& src, const Sink& sink, bool back_to_back,
