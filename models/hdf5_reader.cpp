@@ -1,5 +1,7 @@
 #include "hdf5_reader.h"
 
+#include <cstring>
+
 #include <hdf5.h>
 
 #include <filesystem>
@@ -55,6 +57,23 @@ H5Reader::H5Reader(const std::string& path) : path_(path) {
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file_ < 0)
         throw ModelError(fmt::format("{}: cannot open the HDF5 file (corrupt or truncated?){}", path, hdf5_reason()));
+}
+
+H5Reader::H5Reader(const std::string& label, const std::vector<unsigned char>& image) : path_(label) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    if (image.size() < 8 || std::memcmp(image.data(), "\x89HDF\r\n\x1a\n", 8) != 0)
+        throw ModelError(fmt::format("{}: not an HDF5 file (no HDF5 signature)", label));
+    // The core driver reads the image in place of a file (no backing store).
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+        H5Pset_file_image(fapl, const_cast<unsigned char*>(image.data()), image.size()) < 0) {
+        if (fapl >= 0) H5Pclose(fapl);
+        throw ModelError(fmt::format("{}: cannot set up an in-memory HDF5 file{}", label, hdf5_reason()));
+    }
+    file_ = H5Fopen(label.c_str(), H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (file_ < 0)
+        throw ModelError(fmt::format("{}: cannot open the HDF5 file (corrupt or truncated?){}", label, hdf5_reason()));
 }
 
 H5Reader::~H5Reader() {

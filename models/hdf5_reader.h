@@ -17,6 +17,8 @@ struct H5Array {
 class H5Reader {
 public:
     explicit H5Reader(const std::string& path);
+    // An HDF5 file held in memory (a member of a Keras 3 archive); `label` names it in errors.
+    H5Reader(const std::string& label, const std::vector<unsigned char>& image);
     ~H5Reader();
     H5Reader(const H5Reader&) = delete;
     H5Reader& operator=(const H5Reader&) = delete;

@@ -14,6 +14,7 @@
 
 #include "layers/model.h"
 #include "models/hdf5_reader.h"
+#include "models/keras_archive.h"
 #include "models/hls4ml_config.h"
 #include "models/qkeras.h"
 #include "rtl_models/packed_bits.h"
@@ -28,9 +29,10 @@ namespace {
 
 const std::set<std::string> kSupported = {
     "InputLayer", "Dense", "BinaryDense", "TernaryDense", "Activation", "ReLU", "LeakyReLU", "Softmax",
-    "BatchNormalization", "Dropout", "Flatten", "Reshape", "QDense", "QActivation", "Conv1D", "Conv2D", "QConv1D",
-    "QConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "ZeroPadding1D", "ZeroPadding2D"};
+    "BatchNormalization", "QBatchNormalization", "Dropout", "Flatten", "Reshape", "QDense", "QActivation", "Conv1D",
+    "Conv2D", "QConv1D", "QConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "ZeroPadding1D",
+    "ZeroPadding2D"};
 
 std::string supported_list() {
     std::string s;
@@ -50,6 +52,8 @@ struct Source {
     std::string arch_file;  // where the architecture came from
     const H5Reader* h5 = nullptr;
     std::string weights_base;  // "" (root) or "/model_weights"
+    // Keras 3 (model.weights.h5 of a .keras archive): each layer's group, "/layers/<snake_case class>[_k]".
+    std::map<std::string, std::string> keras3_groups;
 };
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
@@ -110,14 +114,55 @@ std::vector<KerasLayer> parse_architecture(const json& arch, const std::string& 
 
 // ---- weights -------------------------------------------------------------------------------------------
 
+// A Keras 3 layer's variables are numbered (vars/0, vars/1, ...) in the order the layer creates them.
+std::vector<std::string> keras3_variable_names(const KerasLayer& l) {
+    const std::string& c = l.cls;
+    if (c.find("Dense") != std::string::npos || c.find("Conv") != std::string::npos) {
+        std::vector<std::string> v = {"kernel"};
+        if (l.config.value("use_bias", true)) v.push_back("bias");
+        return v;
+    }
+    if (c == "BatchNormalization" || c == "QBatchNormalization") {
+        std::vector<std::string> v;
+        if (l.config.value("scale", true)) v.push_back("gamma");
+        if (l.config.value("center", true)) v.push_back("beta");
+        v.push_back("moving_mean");
+        v.push_back("moving_variance");
+        return v;
+    }
+    return {};
+}
+
+H5Array checked_dataset(const Source& s, const std::string& ds) {
+    H5Array a = s.h5->dataset(ds);
+    for (size_t i = 0; i < a.values.size(); ++i)
+        if (!std::isfinite(a.values[i])) fail(s.h5->path(), fmt::format("dataset {}: element {} is not finite", ds, i));
+    return a;
+}
+
 // The weights of one Keras layer by short name (kernel, bias, gamma, beta, moving_mean, moving_variance).
 std::map<std::string, H5Array> layer_weights(const Source& s, const KerasLayer& l) {
+    std::map<std::string, H5Array> out;
+    if (!s.keras3_groups.empty()) {
+        const auto g = s.keras3_groups.find(l.name);
+        const std::string group = g == s.keras3_groups.end() ? "" : g->second;
+        if (group.empty() || !s.h5->exists(group + "/vars"))
+            fail(s.h5->path(), fmt::format("no weights for layer \"{}\" (class {}): group {}/vars is missing", l.name,
+                                           l.cls, group));
+        const std::vector<std::string> names = keras3_variable_names(l);
+        size_t present = 0;
+        while (s.h5->exists(group + "/vars/" + std::to_string(present))) ++present;
+        if (present != names.size())
+            fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): {}/vars holds {} variables, expected {}", l.name,
+                                           l.cls, group, present, names.size()));
+        for (size_t k = 0; k < names.size(); ++k) out[names[k]] = checked_dataset(s, group + "/vars/" + std::to_string(k));
+        return out;
+    }
     const std::string group = s.weights_base + "/" + l.name;
     if (!s.h5->exists(group))
         fail(s.h5->path(), fmt::format("no weights for layer \"{}\" (class {}): group {} is missing", l.name, l.cls, group));
     if (!s.h5->has_attribute(group, "weight_names"))
         fail(s.h5->path(), fmt::format("group {} (layer \"{}\") has no weight_names attribute", group, l.name));
-    std::map<std::string, H5Array> out;
     for (const std::string& wname : s.h5->string_list_attribute(group, "weight_names")) {
         std::string key = wname.substr(wname.rfind('/') == std::string::npos ? 0 : wname.rfind('/') + 1);
         key = key.substr(0, key.find(':'));
@@ -125,11 +170,7 @@ std::map<std::string, H5Array> layer_weights(const Source& s, const KerasLayer& 
         if (!s.h5->exists(ds))
             fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): dataset {} (listed in weight_names) is missing",
                                            l.name, l.cls, ds));
-        H5Array a = s.h5->dataset(ds);
-        for (size_t i = 0; i < a.values.size(); ++i)
-            if (!std::isfinite(a.values[i]))
-                fail(s.h5->path(), fmt::format("dataset {}: element {} is not finite", ds, i));
-        out[key] = std::move(a);
+        out[key] = checked_dataset(s, ds);
     }
     return out;
 }
@@ -369,15 +410,27 @@ private:
             add_qactivation(l, l.name, q);
             return i;
         }
-        if (l.cls == "BatchNormalization") {
-            // hls4ml's merge_batch_norm_quantized_tanh: BN followed by binary/ternary tanh.
+        if (l.cls == "BatchNormalization" || l.cls == "QBatchNormalization") {
+            // hls4ml's merge_batch_norm_quantized_tanh: BN followed by binary/ternary tanh (an Activation, or a
+            // QActivation with a binary/ternary quantizer: hls4ml's TernaryTanh brings the quantizer's
+            // threshold, 0.33 for the plain ternary_tanh function; an Activation layer uses 0.5).
             size_t j = i + 1;
             while (j < layers.size() && layers[j].cls == "Dropout") ++j;
             std::string next_act;
-            if (j < layers.size() && layers[j].cls == "Activation") next_act = layers[j].config.value("activation", "");
+            double ternary_threshold = 0.5;
+            if (j < layers.size() && layers[j].cls == "Activation") {
+                next_act = layers[j].config.value("activation", "");
+            } else if (j < layers.size() && layers[j].cls == "QActivation" && layers[j].config.contains("activation")) {
+                const QuantizerSpec q = parse_quantizer(layers[j].config["activation"], layer_where(s_, layers[j]));
+                if (q.cls == "binary" || q.cls == "binary_tanh") next_act = "binary";
+                if (q.cls == "ternary" || q.cls == "ternary_tanh") {
+                    next_act = "ternary";
+                    ternary_threshold = q.threshold ? *q.threshold : 0.33;
+                }
+            }
             const bool binary = next_act == "binary_tanh" || next_act == "binary";
             const bool ternary = next_act == "ternary_tanh" || next_act == "ternary";
-            add_batchnorm(l, binary, ternary);
+            add_batchnorm(l, binary, ternary, ternary_threshold);
             if (binary || ternary) {
                 for (size_t k = i + 1; k <= j; ++k) known_names_.insert(lower(layers[k].name));
                 prev_bnqt_ = true;
@@ -771,11 +824,20 @@ private:
         out_.push_back(std::move(a));
     }
 
-    void add_batchnorm(const KerasLayer& l, bool binary, bool ternary) {
+    void add_batchnorm(const KerasLayer& l, bool binary, bool ternary, double ternary_threshold) {
         const json& c = l.config;
-        const int axis = c.contains("axis") && c["axis"].is_number_integer() ? c["axis"].get<int>() : -1;
+        json axis_j = c.contains("axis") ? c["axis"] : json(-1);
+        if (axis_j.is_array() && axis_j.size() == 1) axis_j = axis_j[0];  // Keras may write [3]
+        if (!axis_j.is_number_integer())
+            fail(layer_where(s_, l), fmt::format("axis {}: only one axis, the last, is supported", axis_j.dump()));
+        const int axis = axis_j.get<int>();
         if (axis != -1 && static_cast<size_t>(axis) != shape_.size())
             fail(layer_where(s_, l), fmt::format("normalization over axis {} (only the last axis is supported)", axis));
+        // QBatchNormalization: QKeras quantizes gamma/beta/mean/variance when it predicts, but hls4ml folds
+        // the unquantized values (parse_qbatchnorm_layer keeps the quantizers; model/layers.py
+        // BatchNormalization.initialize never applies them). tlm4ml does as hls4ml and says what differs.
+        std::optional<BatchNormQuantizers> bq;
+        if (l.cls == "QBatchNormalization") bq = parse_batchnorm_quantizers(c, layer_where(s_, l));
         const size_t nf = shape_.back();
         const auto w = layer_weights(s_, l);
         const bool center = c.value("center", true), scale_on = c.value("scale", true);
@@ -784,6 +846,30 @@ private:
         const H5Array& var = need(s_, l, w, "moving_variance", {nf});
         const H5Array* gamma = scale_on ? &need(s_, l, w, "gamma", {nf}) : nullptr;
         const H5Array* beta = center ? &need(s_, l, w, "beta", {nf}) : nullptr;
+        if (bq) {
+            std::string changed;
+            auto note = [&](const char* param, const std::optional<QuantizerSpec>& q, const H5Array* a) {
+                if (!q || !a) return;  // QKeras skips gamma without scale and beta without center
+                size_t n = 0, first = 0;
+                for (size_t k = 0; k < a->values.size(); ++k)
+                    if (qkeras_quantize(*q, a->values[k]) != a->values[k] && n++ == 0) first = k;
+                if (n == 0) return;
+                changed += fmt::format("{}{} by {} changes {} of {} values ({}[{}] {} -> {})", changed.empty() ? "" : "; ",
+                                       param, q->text(), n, a->values.size(), param, first,
+                                       static_cast<float>(a->values[first]),
+                                       static_cast<float>(qkeras_quantize(*q, a->values[first])));
+            };
+            note("gamma", bq->gamma, gamma);
+            note("beta", bq->beta, beta);
+            note("moving_mean", bq->mean, &mean);
+            note("moving_variance", bq->variance, &var);
+            if (!changed.empty())
+                warnings_.push_back(fmt::format(
+                    "{}: QKeras quantizes the parameters when it predicts ({}), but hls4ml folds the unquantized "
+                    "values into scale and bias (its BatchNormalization ignores these quantizers) and so does "
+                    "tlm4ml: the outputs are hls4ml's firmware's and can differ from QKeras'",
+                    layer_where(s_, l), changed));
+        }
         // numpy on float32 arrays: scale = gamma / sqrt(var + eps), bias = beta - scale * mean, each
         // operation rounded to float32 (volatile keeps the compiler from fusing multiply and subtract).
         const float eps = static_cast<float>(eps_d);
@@ -811,7 +897,7 @@ private:
                                                          k, scale[k]));
                 const volatile float th = -bias[k] / scale[k];
                 t.push_back(static_cast<double>(th));
-                const volatile float h = 0.5f / scale[k];
+                const volatile float h = static_cast<float>(ternary_threshold) / scale[k];
                 const volatile float th_hi = h + th;
                 const volatile float th_lo = -h + th;
                 hi.push_back(static_cast<double>(th_hi));
@@ -825,7 +911,7 @@ private:
             out_.push_back(std::move(q));
             return;
         }
-        const std::vector<std::string> classes = {"BatchNormalization"};
+        const std::vector<std::string> classes = {"BatchNormalization", l.cls};
         json b = {{"name", l.name}, {"class", "BatchNormalization"}};
         common(b, l.name, classes);
         Precision st, bt;
@@ -881,10 +967,28 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
     json arch;
     if (!cfg.keras_model.empty()) {
         const std::string ext = lower(std::filesystem::path(cfg.keras_model).extension().string());
-        if (ext == ".keras")
-            throw ModelError(fmt::format("{}: Keras 3 .keras archives are not supported yet (use KerasJson + KerasH5 or "
-                                         "a Keras 2 .h5)",
-                                         cfg.keras_model));
+        if (ext == ".keras") {
+            const KerasArchive archive = read_keras_archive(cfg.keras_model);
+            arch_file = cfg.keras_model + ":config.json";
+            try {
+                arch = json::parse(archive.config_json);
+            } catch (const json::exception& e) {
+                throw ModelError(fmt::format("{}: not valid JSON: {}", arch_file, e.what()));
+            }
+            layers = parse_architecture(arch, arch_file);
+            const H5Reader h5(cfg.keras_model + ":model.weights.h5", archive.weights);
+            Source src{cfg, arch_file, &h5, "", {}};
+            std::map<std::string, int> seen;
+            for (const KerasLayer& l : layers) {
+                if (l.cls == "InputLayer") continue;  // not among a Keras 3 model's layers
+                const std::string snake = keras3_snake_case(l.cls);
+                const int k = seen.count(snake) ? ++seen[snake] : (seen[snake] = 0);
+                src.keras3_groups[l.name] = "/layers/" + snake + (k ? "_" + std::to_string(k) : "");
+            }
+            Converter conv(src, out.warnings);
+            out.model = conv.convert(layers);
+            return out;
+        }
         H5Reader h5(cfg.keras_model);
         if (!h5.has_attribute("/", "model_config"))
             throw ModelError(fmt::format("{}: no model_config attribute: a weights-only file? Use KerasJson + KerasH5",
@@ -896,7 +1000,7 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
             throw ModelError(fmt::format("{}: model_config is not valid JSON: {}", cfg.keras_model, e.what()));
         }
         layers = parse_architecture(arch, arch_file);
-        const Source src{cfg, arch_file, &h5, h5.exists("/model_weights") ? "/model_weights" : ""};
+        const Source src{cfg, arch_file, &h5, h5.exists("/model_weights") ? "/model_weights" : "", {}};
         Converter conv(src, out.warnings);
         out.model = conv.convert(layers);
         return out;
@@ -907,7 +1011,7 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
     H5Reader h5(cfg.keras_h5);
     std::string base;
     if (!h5.has_attribute("/", "layer_names") && h5.exists("/model_weights")) base = "/model_weights";
-    const Source src{cfg, arch_file, &h5, base};
+    const Source src{cfg, arch_file, &h5, base, {}};
     Converter conv(src, out.warnings);
     out.model = conv.convert(layers);
     return out;

@@ -7,7 +7,9 @@
 //   * BinaryDense / TernaryDense after such a layer re-typed to XNOR / ternary integer arithmetic with
 //     accum_t = result_t = ap_int<ceil(log2 n_in)+2>; the first binary layer uses int<2> weights;
 //   * weights through hls4ml's route: decimal text with F decimals, then the weight type's modes.
-//   * QKeras QDense / QActivation (models/qkeras.h): quantizer values and types as hls4ml derives them.
+//   * QKeras QDense / QActivation (models/qkeras.h): quantizer values and types as hls4ml derives them;
+//     QBatchNormalization folded from the unquantized parameters as hls4ml does, with a warning listing
+//     what QKeras' gamma/beta/mean/variance quantizers would change; BN + binary/ternary QActivation merged.
 //   * Conv1D / Conv2D / QConv1D / QConv2D (channels last, Keras 'valid' / 'same', kernel [kh][kw][c][f]),
 //     Max/AveragePooling1D/2D, GlobalMax/GlobalAveragePooling1D/2D, ZeroPadding1D/2D, Reshape.
 // Layers it cannot model (recurrent, separable / depthwise convs, ...) are refused by name and class.

@@ -49,7 +49,11 @@ std::vector<std::string> positional_names(const std::string& cls) {
     if (cls == "quantized_bits") return {"bits", "integer", "symmetric", "keep_negative", "alpha", "use_stochastic_rounding"};
     if (cls == "quantized_relu")
         return {"bits", "integer", "use_sigmoid", "negative_slope", "use_stochastic_rounding", "relu_upper_bound"};
-    if (cls == "quantized_po2") return {"bits", "max_value", "use_stochastic_rounding", "quadratic_approximation"};
+    if (cls == "quantized_po2")
+        return {"bits", "max_value", "use_stochastic_rounding", "quadratic_approximation", "log2_rounding"};
+    if (cls == "quantized_relu_po2")
+        return {"bits", "max_value", "negative_slope", "use_stochastic_rounding", "quadratic_approximation",
+                "log2_rounding"};
     if (cls == "binary") return {"use_01", "alpha", "use_stochastic_rounding"};
     if (cls == "ternary") return {"alpha", "threshold", "use_stochastic_rounding"};
     return {};
@@ -113,34 +117,46 @@ void check_alpha(const json& c, const std::string& where, const std::string& cls
                             cls, c["alpha"].dump()));
 }
 
-}  // namespace
-
-std::string QuantizerSpec::text() const {
-    if (plain) return cls;
-    if (cls == "quantized_bits") return fmt::format("quantized_bits({},{})", bits, integer);
-    if (cls == "quantized_relu") return fmt::format("quantized_relu({},{})", bits, integer);
-    if (cls == "quantized_po2")
-        return max_value ? fmt::format("quantized_po2({},{})", bits, *max_value) : fmt::format("quantized_po2({})", bits);
-    return cls;
+// A quantizer as {"class_name", "config"}, from that object or from a string such as "quantized_po2(5)".
+json quantizer_object(const json& in, const std::string& where) {
+    if (in.is_string()) return parse_string(in.get<std::string>(), where);
+    if (in.is_object() && in.contains("class_name") && in["class_name"].is_string()) return in;
+    fail(where, "expected a quantizer (a string or an object with \"class_name\" and \"config\")");
 }
 
-QuantizerSpec parse_quantizer(const json& in, const std::string& where) {
-    json q;
-    if (in.is_string()) q = parse_string(in.get<std::string>(), where);
-    else if (in.is_object() && in.contains("class_name") && in["class_name"].is_string()) q = in;
-    else fail(where, "expected a quantizer (a string or an object with \"class_name\" and \"config\")");
+// The po2 settings shared by quantized_po2 and quantized_relu_po2. Quadratic approximation (even exponents)
+// only where tlm4ml merely evaluates the quantizer (QBatchNormalization parameters).
+void parse_po2(const json& c, const std::string& w, bool allow_quadratic, QuantizerSpec& s) {
+    s.bits = get_int(c, "bits", 8, w);
+    if (c.contains("max_value") && !c["max_value"].is_null()) {
+        if (!c["max_value"].is_number() || c["max_value"].get<double>() < 0)
+            fail(w, "max_value must be a non-negative number");
+        s.max_value = c["max_value"].get<double>();
+    }
+    if (allow_quadratic)
+        s.quadratic_approximation = c.contains("quadratic_approximation") && truthy(c["quadratic_approximation"]);
+    else
+        refuse_true(c, "quadratic_approximation", w, s.cls);
+    if (c.contains("log2_rounding") && c["log2_rounding"] != "rnd") fail(w, "only log2_rounding \"rnd\" is supported");
+}
+
+QuantizerSpec quantizer_spec(const json& q, const std::string& where, bool batchnorm_parameter) {
     QuantizerSpec s;
     s.cls = q["class_name"].get<std::string>();
     const json c = q.contains("config") && q["config"].is_object() ? q["config"] : json::object();
     const std::string w = fmt::format("{}: quantizer {}", where, s.cls);
     refuse_true(c, "use_stochastic_rounding", w, s.cls);
+    // QKeras mixes (1 - qnoise_factor)·x + qnoise_factor·quantized(x); only 1 (fully quantized) is a fixed type.
+    if (c.contains("qnoise_factor") && !c["qnoise_factor"].is_null() &&
+        !(c["qnoise_factor"].is_number() && c["qnoise_factor"].get<double>() == 1.0))
+        fail(w, fmt::format("qnoise_factor={} is not supported (only 1)", c["qnoise_factor"].dump()));
     if (s.cls == "quantized_bits") {
         s.bits = get_int(c, "bits", 8, w);
         s.integer = get_int(c, "integer", 0, w);
         s.symmetric = c.contains("symmetric") && truthy(c["symmetric"]);
         s.keep_negative = !c.contains("keep_negative") || truthy(c["keep_negative"]);
         check_alpha(c, w, s.cls);
-    } else if (s.cls == "quantized_relu") {
+    } else if (s.cls == "quantized_relu" && !batchnorm_parameter) {
         s.bits = get_int(c, "bits", 8, w);
         s.integer = get_int(c, "integer", 0, w);
         refuse_true(c, "use_sigmoid", w, s.cls);
@@ -148,14 +164,20 @@ QuantizerSpec parse_quantizer(const json& in, const std::string& where) {
         if (c.contains("relu_upper_bound") && !c["relu_upper_bound"].is_null())
             fail(w, "relu_upper_bound is not supported");
     } else if (s.cls == "quantized_po2") {
-        s.bits = get_int(c, "bits", 8, w);
-        if (c.contains("max_value") && !c["max_value"].is_null()) {
-            if (!c["max_value"].is_number() || c["max_value"].get<double>() < 0)
-                fail(w, "max_value must be a non-negative number");
-            s.max_value = c["max_value"].get<double>();
+        parse_po2(c, w, batchnorm_parameter, s);
+    } else if (s.cls == "quantized_relu_po2" && batchnorm_parameter) {
+        parse_po2(c, w, true, s);
+        if (c.contains("negative_slope") && !c["negative_slope"].is_null()) {
+            const double ns = c["negative_slope"].is_number() ? c["negative_slope"].get<double>() : -1.0;
+            int e = 0;
+            if (!(ns == 0 || (ns > 0 && std::frexp(ns, &e) == 0.5)))
+                fail(w, fmt::format("negative_slope={} must be 0 or a power of 2", c["negative_slope"].dump()));
+            s.negative_slope = ns;
         }
-        refuse_true(c, "quadratic_approximation", w, s.cls);
-        if (c.contains("log2_rounding") && c["log2_rounding"] != "rnd") fail(w, "only log2_rounding \"rnd\" is supported");
+    } else if (batchnorm_parameter) {
+        fail(where, fmt::format("quantizer {} is not supported on QBatchNormalization parameters (supported: "
+                                "quantized_bits, quantized_po2, quantized_relu_po2)",
+                                s.cls));
     } else if (s.cls == "binary") {
         refuse_true(c, "use_01", w, s.cls);
         check_alpha(c, w, s.cls);
@@ -171,17 +193,72 @@ QuantizerSpec parse_quantizer(const json& in, const std::string& where) {
     } else {
         s.plain = true;  // a Keras activation function name
     }
-    if (!s.plain && (s.cls == "quantized_bits" || s.cls == "quantized_relu" || s.cls == "quantized_po2") &&
-        (s.bits < 1 || s.bits > 32))
+    if (!s.plain && s.cls != "binary" && s.cls != "ternary" && (s.bits < 1 || s.bits > 32))
         fail(w, fmt::format("bits={} is out of range (1 to 32)", s.bits));
     return s;
 }
 
+// QKeras' _clip_power_of_two for |x| (float32 arithmetic): the exponent of the power of two.
+int po2_exponent(const QuantizerSpec& q, double magnitude) {
+    const auto [min_exp, max_exp] = po2_exponent_range(q);
+    const float eps = 1e-7f;  // Keras' epsilon()
+    const float a = static_cast<float>(magnitude);
+    if (a < eps) return min_exp;  // not doubled, also with quadratic approximation
+    float f = a;
+    if (q.max_value && f >= static_cast<float>(*q.max_value)) f = static_cast<float>(*q.max_value);
+    const float in = q.quadratic_approximation ? std::sqrt(f) : f;
+    const float l = std::log(in) / static_cast<float>(std::log(2.0));
+    const double e = std::clamp(static_cast<double>(std::nearbyint(l)), static_cast<double>(min_exp),
+                                static_cast<double>(max_exp));
+    return (q.quadratic_approximation ? 2 : 1) * static_cast<int>(e);
+}
+
+}  // namespace
+
+std::string QuantizerSpec::text() const {
+    if (plain) return cls;
+    if (cls == "quantized_bits") return fmt::format("quantized_bits({},{})", bits, integer);
+    if (cls == "quantized_relu") return fmt::format("quantized_relu({},{})", bits, integer);
+    if (cls == "quantized_po2" || cls == "quantized_relu_po2") {
+        std::string t = fmt::format("{}({}", cls, bits);
+        if (max_value) t += fmt::format(",{}", *max_value);
+        if (negative_slope != 0) t += fmt::format(",negative_slope={}", negative_slope);
+        if (quadratic_approximation) t += ",quadratic_approximation=True";
+        return t + ")";
+    }
+    return cls;
+}
+
+QuantizerSpec parse_quantizer(const json& in, const std::string& where) {
+    return quantizer_spec(quantizer_object(in, where), where, false);
+}
+
+BatchNormQuantizers parse_batchnorm_quantizers(const json& layer_config, const std::string& where) {
+    auto one = [&](const char* param, const char* qkeras_default) -> std::optional<QuantizerSpec> {
+        const std::string key = std::string(param) + "_quantizer";
+        json q = layer_config.contains(key) ? layer_config[key] : json();
+        if (q.is_null()) {
+            if (!qkeras_default) return std::nullopt;
+            q = qkeras_default;
+        }
+        return quantizer_spec(quantizer_object(q, where + ": " + key), where + ": " + key, true);
+    };
+    BatchNormQuantizers b;
+    b.gamma = one("gamma", "quantized_relu_po2(6, 2048)");
+    b.beta = one("beta", "quantized_po2(5)");
+    b.mean = one("mean", nullptr);
+    b.variance = one("variance", "quantized_relu_po2(6, quadratic_approximation=True)");
+    return b;
+}
+
 std::pair<int, int> po2_exponent_range(const QuantizerSpec& q) {
     const int need_sign = (!q.max_value || *q.max_value > 1) ? 1 : 0;
-    const int effect = q.bits - 1 - need_sign;
+    // quantized_po2 spends a bit on the sign of x; quantized_relu_po2 has none.
+    const int effect = std::min(q.bits - (q.cls == "quantized_relu_po2" ? 0 : 1) - need_sign, 30);
     if (effect < 0) return {0, 0};
-    return {-(1 << effect), (1 << effect) - 1};
+    int max_exp = (1 << effect) - 1;
+    if (q.quadratic_approximation) max_exp = 2 * (max_exp / 2);
+    return {-(1 << effect), max_exp};
 }
 
 double qkeras_quantize(const QuantizerSpec& q, double x) {
@@ -198,21 +275,12 @@ double qkeras_quantize(const QuantizerSpec& q, double x) {
         return m_i * std::clamp(p, lo, m - 1) / m;
     }
     if (q.cls == "quantized_po2") {
-        const auto [min_exp, max_exp] = po2_exponent_range(q);
         const double sign = x < 0 ? -1.0 : 1.0;  // tf.sign, with 0 -> +1
-        const float eps = 1e-7f;
-        const float a = static_cast<float>(std::fabs(x));
-        int e;
-        if (a < eps) {
-            e = min_exp;
-        } else {
-            float f = a;
-            if (q.max_value && f >= static_cast<float>(*q.max_value)) f = static_cast<float>(*q.max_value);
-            const float l = std::log(f) / static_cast<float>(std::log(2.0));
-            e = static_cast<int>(std::clamp(static_cast<double>(std::nearbyint(l)), static_cast<double>(min_exp),
-                                            static_cast<double>(max_exp)));
-        }
-        return sign * std::ldexp(1.0, e);
+        return sign * std::ldexp(1.0, po2_exponent(q, std::fabs(x)));
+    }
+    if (q.cls == "quantized_relu_po2") {  // x < 0: 2^min_exp without a negative slope, else -po2(-x·slope)
+        if (x >= 0 || q.negative_slope == 0) return std::ldexp(1.0, po2_exponent(q, std::max(x, 0.0)));
+        return -std::ldexp(1.0, po2_exponent(q, -x * q.negative_slope));
     }
     if (q.cls == "binary") return x >= 0 ? 1.0 : -1.0;
     if (q.cls == "ternary") return x > *q.threshold ? 1.0 : (x < -*q.threshold ? -1.0 : 0.0);

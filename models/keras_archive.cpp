@@ -1,0 +1,84 @@
+#include "keras_archive.h"
+
+#include <cctype>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <zip.h>
+
+#include "layers/model.h"
+
+namespace tlm4ml {
+
+namespace {
+struct ZipCloser {
+    void operator()(zip_t* z) const { zip_discard(z); }
+};
+struct ZipFileCloser {
+    void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+
+bool read_member(zip_t* z, const std::string& archive, const char* name, std::string& out) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(z, name, 0, &st) != 0) return false;
+    if (!(st.valid & ZIP_STAT_SIZE))
+        throw ModelError(fmt::format("{}: member {} has no recorded size", archive, name));
+    std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen(z, name, 0));
+    if (!f) throw ModelError(fmt::format("{}: cannot open member {}: {}", archive, name, zip_strerror(z)));
+    out.resize(static_cast<size_t>(st.size));
+    size_t done = 0;
+    while (done < out.size()) {
+        const zip_int64_t n = zip_fread(f.get(), out.data() + done, out.size() - done);
+        if (n <= 0)
+            throw ModelError(fmt::format("{}: member {} is truncated or corrupt ({} of {} bytes read)", archive, name,
+                                         done, out.size()));
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+}  // namespace
+
+KerasArchive read_keras_archive(const std::string& path) {
+    if (!std::filesystem::is_regular_file(path))
+        throw ModelError(fmt::format("{}: cannot open the Keras archive (missing or not a regular file)", path));
+    int err = 0;
+    std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
+    if (!z) {
+        zip_error_t e;
+        zip_error_init_with_code(&e, err);
+        const std::string why = zip_error_strerror(&e);
+        zip_error_fini(&e);
+        throw ModelError(fmt::format("{}: not a readable .keras (zip) archive: {}", path, why));
+    }
+    KerasArchive a;
+    a.path = path;
+    if (!read_member(z.get(), path, "config.json", a.config_json))
+        throw ModelError(fmt::format("{}: no config.json in the archive (not a Keras 3 model?)", path));
+    std::string weights;
+    if (!read_member(z.get(), path, "model.weights.h5", weights))
+        throw ModelError(fmt::format("{}: no model.weights.h5 in the archive", path));
+    a.weights.assign(weights.begin(), weights.end());
+    read_member(z.get(), path, "metadata.json", a.metadata_json);
+    return a;
+}
+
+std::string keras3_snake_case(const std::string& name) {
+    // Keras' naming.to_snake_case: an underscore before each capitalised word ("Dense" in "QDense") and
+    // between a lower-case letter and a capital, then lower case.
+    std::string s;
+    for (size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        const bool upper = std::isupper(static_cast<unsigned char>(c)) != 0;
+        if (upper && i > 0) {
+            const bool word_start = i + 1 < name.size() && std::islower(static_cast<unsigned char>(name[i + 1]));
+            const bool after_lower = std::islower(static_cast<unsigned char>(name[i - 1])) != 0;
+            if (word_start || after_lower) s += '_';
+        }
+        s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return s;
+}
+
+}  // namespace tlm4ml
