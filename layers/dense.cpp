@@ -215,7 +215,12 @@ void DenseLayer::compute_int32(const int32_t* x, int64_t* out) const {
     mult32_accumulate(x, acc);
     const int aw = cfg_.accum_t.width;
     const bool as = cfg_.accum_t.is_signed;
-    for (size_t j = 0; j < n_out; ++j) out[j] = result_cast_(wrap_mod32(acc[j], aw, as));
+    int64_t wrapped[256];
+    for (size_t j0 = 0; j0 < n_out; j0 += 256) {
+        const size_t m = std::min<size_t>(256, n_out - j0);
+        for (size_t j = 0; j < m; ++j) wrapped[j] = wrap_mod32(acc[j0 + j], aw, as);
+        result_cast_.apply(wrapped, out + j0, m);
+    }
 }
 
 void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
@@ -277,7 +282,7 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
             out[j] = quantize(quantize(int128{t} * 2, 0, k), 0, cfg_.result_t);
         }
     } else {
-        for (size_t j = 0; j < n_out; ++j) out[j] = result_cast_(acc[j]);
+        result_cast_.apply(acc, out, n_out);
     }
 }
 

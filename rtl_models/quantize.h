@@ -2,6 +2,7 @@
 // Precision with its quantization (LSB side) and overflow (MSB side) modes, bit-true to ap_fixed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "precision.h"
@@ -50,6 +51,16 @@ public:
     int64_t wide(int128 raw) const {
         if (fast_) return wrap_to_width(static_cast<uint64_t>(raw >> right_) << left_, to_.width, to_.is_signed);
         return quantize(raw, from_frac_, to_);
+    }
+    // out[i] = (*this)(in[i]) for n values; the fast case as one loop the compiler can vectorize.
+    void apply(const int64_t* in, int64_t* out, size_t n) const {
+        if (!fast_) {
+            for (size_t i = 0; i < n; ++i) out[i] = quantize(in[i], from_frac_, to_);
+            return;
+        }
+        const int r = right_, l = left_, w = to_.width;
+        const bool s = to_.is_signed;
+        for (size_t i = 0; i < n; ++i) out[i] = wrap_to_width(static_cast<uint64_t>(in[i] >> r) << l, w, s);
     }
     const Precision& target() const { return to_; }
     int from_frac() const { return from_frac_; }
