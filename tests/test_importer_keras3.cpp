@@ -79,17 +79,13 @@ const char* kHlsConfig =
     "IOType: io_parallel\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n    ReuseFactor: 1\n"
     "    Strategy: Latency\n";
 
-class Keras3Import : public ::testing::Test {
+class Keras3Import : public TempDirTest {
 protected:
+    Keras3Import() : TempDirTest("tlm4ml_k3_") {}
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("tlm4ml_k3_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-                std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        TempDirTest::SetUp();
         write_text(dir_ / "inputs.dat", "0.5 -1 2 0.25 -0.75\n1.5 0 -2 3 0.125\n-0.5 1 1 -1 2.5\n");
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     fs::path keras2_config() {
         const Weights w;
@@ -113,9 +109,6 @@ protected:
         write_text(dir_ / "k3.yml", std::string("KerasModel: model.keras\n") + kHlsConfig);
         return dir_ / "k3.yml";
     }
-    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
-    std::string at(const std::string& name) const { return shell_quote((dir_ / name).string()); }
-    fs::path dir_;
 };
 
 TEST_F(Keras3Import, PredictsExactlyAsTheKeras2FilesOfTheSameModel) {

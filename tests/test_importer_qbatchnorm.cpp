@@ -102,16 +102,9 @@ json keras_model(const json& qbn, const std::string& activation) {
     return m;
 }
 
-class QBatchNormImport : public ::testing::Test {
+class QBatchNormImport : public TempDirTest {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("tlm4ml_qbn_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-                std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    QBatchNormImport() : TempDirTest("tlm4ml_qbn_") {}
 
     // Writes model.json, weights.h5 and config.yml; returns the configuration's path.
     fs::path fixture(const json& qbn, const std::string& activation = "quantized_relu(8,3)", const Params& p = {}) {
@@ -133,9 +126,7 @@ protected:
                    "        result: ap_fixed<16,6>\n");
         return cfg;
     }
-    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
 
-    fs::path dir_;
 };
 
 // ---- the independent computation -----------------------------------------------------------------------

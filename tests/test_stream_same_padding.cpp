@@ -186,23 +186,15 @@ std::vector<std::vector<double>> read_rows(const std::string& text) {
     return rows;
 }
 
-class StreamSamePadding : public ::testing::Test {
+class StreamSamePadding : public TempDirTest {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("tlm4ml_same_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-                std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    StreamSamePadding() : TempDirTest("tlm4ml_same_") {}
 
     fs::path write_model(const std::string& file, const json& m) {
         const fs::path p = dir_ / file;
         write_text(p, m.dump(1));
         return p;
     }
-    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
 
     // io_stream, io_parallel and predict on the same inputs; all equal the exact reference; the io_stream
     // report lists the padding layers in front of the convs.
@@ -262,7 +254,6 @@ protected:
         EXPECT_EQ(names(json::parse(read_text(dir_ / "parallel_report.json"))), want_parallel);
     }
 
-    fs::path dir_;
 };
 
 TEST_F(StreamSamePadding, Conv2DStreamEqualsParallelPredictAndReference) { check_case(conv2d_case()); }

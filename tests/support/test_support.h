@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <systemc>
 
 #include "rtl_models/precision.h"
@@ -62,6 +64,32 @@ inline RunResult run_program(const std::string& program, const std::string& args
     r.err = read_text(err);
     return r;
 }
+
+#ifdef TLM4ML_BINARY
+// A test working in a temporary folder of its own (prefix + test name + process id), removed afterwards,
+// that writes files there and runs the tlm4ml program (run_program does not change folder: use at()).
+class TempDirTest : public ::testing::Test {
+protected:
+    explicit TempDirTest(std::string prefix) : prefix_(std::move(prefix)) {}
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               (prefix_ + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    RunResult tlm4ml(const std::string& args) const { return run_program(TLM4ML_BINARY, args, dir_); }
+    // A file of the folder, quoted for the shell.
+    std::string at(const std::string& name) const { return shell_quote((dir_ / name).string()); }
+
+    fs::path dir_;
+
+private:
+    std::string prefix_;
+};
+#endif
 
 #ifdef SC_INCLUDE_FX
 inline sc_dt::sc_q_mode sc_q(tlm4ml::QuantMode q) {
