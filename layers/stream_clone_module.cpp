@@ -19,7 +19,9 @@ void StreamClone::tick(uint64_t cycle) {
             ++blocked_;
             return;
         }
+    const uint64_t visible = in_.front_visible_cycle();
     Token t = in_.pop(cycle);
+    stats_.record_accept(cycle, visible);
     for (StreamChannel* o : outs_) {
         Token c;
         c.sample = t.sample;
@@ -28,6 +30,7 @@ void StreamClone::tick(uint64_t cycle) {
         o->push(std::move(c), cycle);
     }
     in_.recycle(std::move(t.data));
+    stats_.record_emit(cycle, cycle);  // every copy leaves in the cycle that read the word
     ++words_;
 }
 

@@ -26,6 +26,7 @@ public:
     static size_t output_word(const MergeLayer& layer, size_t word1, size_t word2);
 
     const StreamChannel& input2() const { return in2_; }
+    const MergeLayer& merge_layer() const { return merge_; }
     bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
         inputs.push_back(&in_);
         inputs.push_back(&in2_);

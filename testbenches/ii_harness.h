@@ -9,7 +9,8 @@
 //
 // What "II" is, per module kind (expected: the module's LayerTiming; measured: in the bench):
 //   io_parallel layer (LayerModule): cycles between two input tensors; measured by the module's stats, the
-//     smallest gap between back-to-back accepts.
+//     smallest gap between back-to-back accepts. A merge gets one source per input and takes both tensors in
+//     one cycle, as in the network.
 //   io_stream, one item per iteration of the layer's pipelined loop:
 //   - line-buffer Conv / pooling (StreamConvModule): cycles between input pixel words (R), whether or not
 //     the pixel completes a window; measured by the module's stats (smallest gap between back-to-back input
@@ -24,6 +25,24 @@
 //     R but no fewer than the tensor's words, which are read one per cycle. Measured as the smallest gap
 //     between output words (one per tensor, a fixed latency after the kernel took the tensor), so it needs
 //     two tensors: the gap between two inferences.
+//   - merges (StreamMergeModule; two input FIFOs, one source each, fed the words of the two layers the merge
+//     names, as the untimed reference computed them): cycles between two reads, an iteration of the merge's
+//     loop. A read is back-to-back when everything it pops was visible no later than the cycle after the
+//     previous read; measured by the module's stats through its source() / source_visible_cycle() hooks,
+//     exactly as in the network.
+//     * element-wise merges and Concatenate on the last axis (paired reads): one word of each input popped in
+//       the same cycle, one output word; a read waits for the later of the two words. Expected (stream_layer_
+//       cost): Add / Subtract / Concatenate 1, Multiply / Average / Maximum / Minimum R.
+//     * Concatenate on another axis (block reads): per outer index, input 1's block of words, then input 2's,
+//       one word per read from whichever FIFO the block order names; the II is the gap between consecutive
+//       reads whatever FIFO they come from, the switch from one block to the other included (the other
+//       source has filled its FIFO meanwhile). Expected 1 (wiring).
+//   - clones (StreamClone, io_stream only; one input FIFO fed the producer's words, one sink per output FIFO):
+//     cycles between input words, each written to every output in the cycle it is read; measured by the
+//     clone's stats as a stream layer's. Expected StreamClone::kIi (hls4ml's clone_stream, PIPELINE II=1).
+//     Every output must carry every word.
+// The benches come in the per-layer report's order: the network's parts in evaluation order, a clone right
+// after its producer (io_parallel clones are wiring: no row, no bench).
 // A layer without a measurement (fewer than two items, a bench that stopped, a module kind the harness
 // cannot copy yet) gets none and a note saying why; its outputs are also compared with the reference, and a
 // bench whose copy computes something else gives no measurement either.
@@ -53,7 +72,8 @@ public:
     static constexpr size_t kParallelSamples = 16;
     static constexpr size_t kStreamSamples = 4;
 
-    // Elaborates one bench per layer module of `net` (in network order), fed with the first samples.
+    // Elaborates one bench per layer module (and io_stream clone) of `net`, in network order (the report's
+    // row order), fed with the first samples.
     IsolatedIiHarness(const Network& net, const std::vector<std::vector<int64_t>>& samples);
     ~IsolatedIiHarness();
 
@@ -63,7 +83,8 @@ public:
     bool done() const;
     // Transfers so far in the benches' channels (for the clock domain's stall limit).
     uint64_t progress() const;
-    // After the simulation: one result per layer module, in network order (the report's layer order).
+    // After the simulation: one result per bench, in network order (the report's row order; a clone's result
+    // is under its name, clone_<producer>).
     std::vector<IsolatedIi> results() const;
 
     struct Bench;

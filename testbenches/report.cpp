@@ -47,6 +47,9 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         r.throughput_per_s = 1e9 / (ii * r.clock_period_ns);
     }
 
+    auto fifo = [](const StreamChannel& c) {
+        return FifoReport{c.name(), c.depth(), c.stats().max_occupancy, c.stats().cycles_full};
+    };
     auto add = [&](const Layer& layer, const LayerTiming& timing, const LayerStats& st, const StreamChannel& out) {
         LayerReport lr;
         lr.name = layer.name();
@@ -60,9 +63,7 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         lr.measured_ii = st.measured_ii;
         lr.latency_min = st.latency_min;
         lr.latency_max = st.latency_max;
-        lr.out_depth = out.depth();
-        lr.out_max_occupancy = out.stats().max_occupancy;
-        lr.out_cycles_full = out.stats().cycles_full;
+        lr.outputs.push_back(fifo(out));
         r.dsp += lr.cost.dsp;
         r.lut += lr.cost.lut;
         r.ff += lr.cost.ff;
@@ -70,9 +71,35 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         r.multipliers += lr.cost.multipliers;
         r.layers.push_back(std::move(lr));
     };
-    for (const auto& m : net.modules()) add(m->layer(), m->timing(), m->stats(), m->output());
-    // io_stream: per input word (pixel) II and latency, see rtl_models/cost_model.h.
-    for (const auto& m : net.stream_modules()) add(m->layer(), m->timing(), m->stats(), m->output());
+    // hls4ml's clone_stream: a PIPELINE II=1 copy loop, wiring for the cost model (no resources counted).
+    auto add_clone = [&](const StreamClone& c) {
+        LayerReport lr;
+        lr.name = c.clone_name();
+        lr.class_name = "Clone";
+        lr.clone = true;
+        // The words it copies are its producer's (a layer's result, or the model input).
+        const std::string& producer = net.fifo_owner(c.input());
+        lr.precision = "result=" + m.input_precision.str();
+        for (const auto& l : m.layers)
+            if (l->name() == producer) lr.precision = l->precision_summary();
+        lr.expected_ii = StreamClone::kIi;
+        lr.expected_latency = StreamClone::kLatency;
+        lr.cost.ii = StreamClone::kIi;
+        lr.cost.latency = StreamClone::kLatency;
+        lr.inferences = c.stats().inferences;
+        lr.measured_ii = c.stats().measured_ii;
+        lr.latency_min = c.stats().latency_min;
+        lr.latency_max = c.stats().latency_max;
+        for (const StreamChannel* o : c.outputs()) lr.outputs.push_back(fifo(*o));
+        r.layers.push_back(std::move(lr));
+    };
+    // Network order: io_parallel layers; io_stream layers (per input word (pixel) II and latency, see
+    // rtl_models/cost_model.h) with each clone after its producer. io_parallel clones are wiring: no row.
+    for (const Clocked* part : net.parts()) {
+        if (auto* lm = dynamic_cast<const LayerModule*>(part)) add(lm->layer(), lm->timing(), lm->stats(), lm->output());
+        else if (auto* sm = dynamic_cast<const StreamModule*>(part)) add(sm->layer(), sm->timing(), sm->stats(), sm->output());
+        else if (auto* cl = dynamic_cast<const StreamClone*>(part); cl && net.streaming()) add_clone(*cl);
+    }
     return r;
 }
 
@@ -94,12 +121,21 @@ std::string ii_check_failures(const std::vector<LayerReport>& layers) {
 
 nlohmann::json RunReport::to_json() const {
     using nlohmann::json;
+    auto fifo_j = [](const FifoReport& f) {
+        return json{{"name", f.name}, {"depth", f.depth}, {"max_occupancy", f.max_occupancy},
+                    {"cycles_full", f.cycles_full}};
+    };
+    auto fifos_j = [&](const std::vector<FifoReport>& v) {
+        json a = json::array();
+        for (const auto& f : v) a.push_back(fifo_j(f));
+        return a;
+    };
     json layers_j = json::array();
     for (const auto& l : layers) {
         json j = {{"name", l.name},
                   {"class", l.class_name},
                   {"precision", l.precision},
-                  {"reuse_factor", l.reuse_factor},
+                  {"reuse_factor", l.clone ? json(nullptr) : json(l.reuse_factor)},
                   {"expected_ii", l.expected_ii},
                   {"measured_ii", l.measured_ii ? json(*l.measured_ii) : json(nullptr)},
                   {"isolated_ii", l.isolated_ii ? json(*l.isolated_ii) : json(nullptr)},
@@ -109,8 +145,8 @@ nlohmann::json RunReport::to_json() const {
                   {"latency_min", l.latency_min ? json(*l.latency_min) : json(nullptr)},
                   {"latency_max", l.latency_max ? json(*l.latency_max) : json(nullptr)},
                   {"inferences", l.inferences},
-                  {"output_fifo", {{"depth", l.out_depth}, {"max_occupancy", l.out_max_occupancy},
-                                   {"cycles_full", l.out_cycles_full}}},
+                  {"output_fifo", l.outputs.size() == 1 ? fifo_j(l.outputs.front()) : json(nullptr)},
+                  {"output_fifos", fifos_j(l.outputs)},
                   {"resources", {{"multipliers", l.cost.multipliers}, {"dsp", l.cost.dsp}, {"lut", l.cost.lut},
                                  {"ff", l.cost.ff}, {"bram18", l.cost.bram18}}}};
         layers_j.push_back(std::move(j));
@@ -159,13 +195,22 @@ std::string RunReport::to_table() const {
     std::string s;
     s += fmt::format("model {} ({}, {}, clock {} ns, profile {}): {} of {} samples\n\n", model, io_type, strategy,
                      clock_period_ns, profile, received, samples);
-    size_t nw = 5, cw = 5;
+    // The FIFO column: "max/depth" of the row's output FIFO; a clone lists each output, in consumer order.
+    auto fifos = [](const LayerReport& l) {
+        std::string f;
+        for (const auto& o : l.outputs)
+            f += fmt::format("{}{:>4}/{:<3}", f.empty() ? "" : " ", o.max_occupancy, o.depth);
+        return f;
+    };
+    size_t nw = 5, cw = 5, fw = 8;
     for (const auto& l : layers) {
         nw = std::max(nw, l.name.size());
         cw = std::max(cw, l.class_name.size());
+        fw = std::max(fw, fifos(l).size());
     }
-    s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>6} {:>5}  {}\n", "layer", nw, "class",
-                     cw, "R", "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", "mults", "DSP", "precision");
+    s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:<{}} {:>6} {:>5}  {}\n", "layer", nw, "class",
+                     cw, "R", "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", fw, "mults", "DSP",
+                     "precision");
     for (const auto& l : layers) {
         std::string lat = l.latency_min ? (l.latency_min == l.latency_max ? std::to_string(*l.latency_min)
                                                                           : fmt::format("{}-{}", *l.latency_min, *l.latency_max))
@@ -173,9 +218,9 @@ std::string RunReport::to_table() const {
         std::string ii = opt(l.measured_ii), iso = opt(l.isolated_ii);
         if (l.measured_ii && *l.measured_ii != l.expected_ii) ii += "!";
         if (l.isolated_ii && *l.isolated_ii != l.expected_ii) iso += "!";
-        s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:>4}/{:<3} {:>6} {:>5}  {}\n", l.name, nw,
-                         l.class_name, cw, l.reuse_factor, l.expected_ii, ii, iso, l.expected_latency, lat,
-                         l.out_max_occupancy, l.out_depth, l.cost.multipliers, l.cost.dsp, l.precision);
+        s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:<{}} {:>6} {:>5}  {}\n", l.name, nw,
+                         l.class_name, cw, l.clone ? std::string("-") : std::to_string(l.reuse_factor), l.expected_ii,
+                         ii, iso, l.expected_latency, lat, fifos(l), fw, l.cost.multipliers, l.cost.dsp, l.precision);
     }
     s += "\n";
     // io_stream: line-buffer fill, FIFO depths and rate mismatches decide the network's figures; only the

@@ -12,9 +12,20 @@
 
 namespace tlm4ml {
 
+// One FIFO a row writes (io_parallel: the layer's output channel).
+struct FifoReport {
+    std::string name;
+    size_t depth = 0;
+    size_t max_occupancy = 0;
+    uint64_t cycles_full = 0;
+};
+
+// One row: a layer module, or an io_stream clone (class "Clone", named clone_<producer>, right after its
+// producer; II expected StreamClone::kIi, latency 0, no resources, one output FIFO per consumer).
 struct LayerReport {
     std::string name;
     std::string class_name;
+    bool clone = false;
     std::string precision;
     int reuse_factor = 1;
     int expected_ii = 1;
@@ -25,9 +36,7 @@ struct LayerReport {
     std::optional<int> latency_min;
     std::optional<int> latency_max;
     uint64_t inferences = 0;
-    size_t out_depth = 0;
-    size_t out_max_occupancy = 0;
-    uint64_t out_cycles_full = 0;
+    std::vector<FifoReport> outputs;  // the output FIFO (a clone: one per consumer, <producer>_cpy1, ...)
     LayerTiming cost;
 
     // "pass" when every measurement taken equals the expected II, "FAIL" when one differs,
@@ -72,6 +81,8 @@ struct RunReport {
     size_t dsp = 0, lut = 0, ff = 0, bram18 = 0, multipliers = 0;
     double sim_wall_seconds = 0;  // wall time inside sc_start (elaboration and checks excluded)
 
+    // JSON: every row has "output_fifos" (name, depth, max_occupancy, cycles_full per FIFO) and, when it
+    // writes one FIFO (every layer), the same object as "output_fifo" (null for a clone).
     nlohmann::json to_json() const;
     std::string to_table() const;
 };
@@ -81,7 +92,8 @@ struct RunReport {
 // all included (it never passes).
 std::string ii_check_failures(const std::vector<LayerReport>& layers);
 
-// Collects the measurements of a finished run.
+// Collects the measurements of a finished run: one row per layer module, and in io_stream one per clone
+// after its producer (the network's evaluation order, which the II harness's benches follow too).
 RunReport make_report(const Network& net, const Source& src, const Sink& sink, bool back_to_back,
                       const std::string& profile_name);
 

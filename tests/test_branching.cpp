@@ -625,7 +625,7 @@ TEST_F(BranchingRun, StreamCheckIiAndWaveformsCoverClonesAndMerges) {
     if (r.code == 3) {
         EXPECT_NE(r.err.find("--check-ii failed"), std::string::npos) << r.err;
     } else {
-        EXPECT_NE(r.out.find("check-ii     all 5 layers"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("check-ii     all 6 layers"), std::string::npos) << r.out;  // 5 layers and clone_img
     }
     EXPECT_NE(r.out.find("0 of 4 outputs differ"), std::string::npos) << r.out;
     const std::string gtkw = read_text(dir_ / "b.gtkw");

@@ -6,11 +6,17 @@
 // average / global pooling, zero padding, BatchNorm, Dense with R above and below its word count); one
 // sample leaves the per-tensor layers unmeasured and fails the check, naming them; and the comparison
 // itself fails on a measured II that differs from the expected one.
+// Branching networks: every merge (Add; Multiply / Maximum at R 2 and 3; Concatenate on the last axis, paired
+// reads, and on other axes, block reads) has its own bench with one source per input, and its isolated II
+// equals stream_layer_cost's, also where the network never feeds it back-to-back; the check built from those
+// measurements fails against a different expected II. Clones are rows of the report (class Clone, II 1,
+// latency 0, one FIFO per consumer) right after their producer, with an isolated bench of their own.
 #include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -96,6 +102,22 @@ json global_pool_model() {
              {{{"name", "bn"}, {"class", "BatchNormalization"}, {"scale", {0.5, -1.25, 2.0}}, {"bias", {0.125, 0.0, -0.5}}},
               {{"name", "gpool"}, {"class", "GlobalMaxPooling2D"}},
               dense_layer("fc", 3, 4, 3, 700)}}};
+}
+
+// 4x4x2 input x -> a = relu(x), b = hard_tanh(x) -> merge(a, b) of class `cls` (R rf, `axis` for
+// Concatenate). With b_rf > 0, b is a BatchNormalization at that reuse factor instead (one word per b_rf
+// cycles into the merge's second input). x has two readers: clone_x.
+json merge_model(const std::string& cls, int rf, int axis, int b_rf = 0) {
+    json merge = {{"name", "merge"}, {"class", cls}, {"inputs", {"a", "b"}}, {"reuse_factor", rf}};
+    if (cls == "Concatenate") merge["axis"] = axis;
+    json b = {{"name", "b"}, {"class", "Activation"}, {"activation", "hard_tanh"}, {"inputs", {"x"}}};
+    if (b_rf > 0)
+        b = {{"name", "b"},         {"class", "BatchNormalization"}, {"scale", {0.75, -1.5}},
+             {"bias", {0.25, -0.125}}, {"reuse_factor", b_rf},        {"inputs", {"x"}}};
+    return {{"name", "stream_ii_merge"},
+            {"io_type", "io_stream"},
+            {"input", {{"name", "x"}, {"shape", {4, 4, 2}}}},
+            {"layers", {{{"name", "a"}, {"class", "Activation"}, {"activation", "relu"}}, b, merge}}};
 }
 
 class StreamIi : public ::testing::Test {
@@ -263,6 +285,215 @@ TEST_F(StreamIi, OneSampleLeavesPerTensorLayersUnmeasuredAndFails) {
     }
     EXPECT_EQ(l["fc"]["ii_check"], "not measured");
     EXPECT_NE(l["fc"]["isolated_note"].get<std::string>().find("1 sample fed"), std::string::npos);
+}
+
+// The report's rows as ii_check_failures() takes them (the measured values of a real run).
+std::vector<LayerReport> rows_of(const json& rep) {
+    std::vector<LayerReport> v;
+    auto opt = [](const json& x) { return x.is_number() ? std::optional<int>(x.get<int>()) : std::nullopt; };
+    for (const auto& l : rep["layers"]) {
+        LayerReport r;
+        r.name = l["name"].get<std::string>();
+        r.expected_ii = l["expected_ii"].get<int>();
+        r.measured_ii = opt(l["measured_ii"]);
+        r.isolated_ii = opt(l["isolated_ii"]);
+        r.isolated_note = l["isolated_note"].is_string() ? l["isolated_note"].get<std::string>() : "";
+        v.push_back(r);
+    }
+    return v;
+}
+
+LayerReport& row(std::vector<LayerReport>& rows, const std::string& name) {
+    for (auto& r : rows)
+        if (r.name == name) return r;
+    throw std::runtime_error("no row " + name);
+}
+
+TEST_F(StreamIi, EveryMergeHasAnIsolatedBenchAtTheCostModelsIi) {
+    struct Case {
+        const char* cls;
+        int rf;
+        int axis;  // Concatenate: -1 the last axis (paired reads), 1 / 2 height / width (block reads)
+        int ii;    // what stream_layer_cost must say: Add / Concatenate 1, Multiply / Maximum R
+    };
+    const std::vector<Case> cases = {{"Add", 1, 0, 1},          {"Multiply", 2, 0, 2},     {"Multiply", 3, 0, 3},
+                                     {"Maximum", 2, 0, 2},      {"Maximum", 3, 0, 3},      {"Concatenate", 1, -1, 1},
+                                     {"Concatenate", 1, 1, 1},  {"Concatenate", 1, 2, 1},  {"Concatenate", 3, 2, 1}};
+    const DeviceProfile p = DeviceProfile::vitis_default();
+    for (const Case& c : cases) {
+        SCOPED_TRACE(fmt::format("{} R {} axis {}", c.cls, c.rf, c.axis));
+        const json mj = merge_model(c.cls, c.rf, c.axis);
+        const Model m = load_model_json(mj, "merge.json", ".");
+        ASSERT_EQ(m.layers.size(), 3u);
+        // Both inputs arrive in pixel words of 2 values.
+        const int cost = stream_layer_cost(m.layers[2]->cost_inputs(), 2, p, 5.0).ii;
+        EXPECT_EQ(cost, c.ii);
+        RunResult r;
+        const json rep = check_ii(write_model("merge.json", mj), 3, 11, r);
+        expect_all_isolated_equal_expected(rep, r);
+        auto l = by_name(rep);
+        ASSERT_EQ(l.size(), 4u);  // clone_x, a, b, merge
+        EXPECT_EQ(l["merge"]["class"], c.cls);
+        EXPECT_EQ(l["merge"]["expected_ii"], cost);
+        EXPECT_EQ(l["merge"]["isolated_ii"], cost);
+        EXPECT_EQ(l["clone_x"]["isolated_ii"], 1);
+        // The table's isolated column is filled for the merge.
+        std::istringstream table(r.out);
+        std::string line;
+        bool seen = false;
+        while (std::getline(table, line)) {
+            std::istringstream cols(line);
+            std::string c0, c1, c2, c3, c4, c5;
+            cols >> c0 >> c1 >> c2 >> c3 >> c4 >> c5;
+            if (c0 != "merge") continue;
+            seen = true;
+            EXPECT_EQ(c5, std::to_string(cost)) << line;
+        }
+        EXPECT_TRUE(seen) << r.out;
+    }
+}
+
+TEST_F(StreamIi, MergeTheNetworkCannotMeasureIsMeasuredInIsolation) {
+    // b is a BatchNormalization at R 2: the Add's second input gets a word every other cycle in the network,
+    // so the network never sees two back-to-back reads; the isolated bench does, at the Add's II 1.
+    RunResult r;
+    const json rep = check_ii(write_model("bn_add.json", merge_model("Add", 1, 0, 2)), 2, 4, r);
+    expect_all_isolated_equal_expected(rep, r);
+    auto l = by_name(rep);
+    EXPECT_EQ(l["b"]["expected_ii"], 2);
+    EXPECT_EQ(l["b"]["isolated_ii"], 2);
+    EXPECT_TRUE(l["merge"]["measured_ii"].is_null()) << l["merge"].dump();
+    EXPECT_EQ(l["merge"]["isolated_ii"], 1);
+
+    // The check on these measurements: it passes as they are, and fails when the expected II differs from
+    // what was measured (here only the isolated bench measured the Add).
+    std::vector<LayerReport> rows = rows_of(rep);
+    EXPECT_EQ(ii_check_failures(rows), "");
+    row(rows, "merge").expected_ii = 2;
+    EXPECT_EQ(ii_check_failures(rows), " merge (FAIL: expected 2, in network n/m, isolated 1)");
+    // Without the isolated bench's figure the Add would not be measured at all.
+    row(rows, "merge").expected_ii = 1;
+    row(rows, "merge").isolated_ii.reset();
+    EXPECT_EQ(ii_check_failures(rows), " merge (not measured)");
+}
+
+TEST_F(StreamIi, MergeAtReuseFactorThreeFailsAgainstAnotherExpectedIi) {
+    RunResult r;
+    const json rep = check_ii(write_model("mul.json", merge_model("Multiply", 3, 0)), 3, 6, r);
+    expect_all_isolated_equal_expected(rep, r);
+    std::vector<LayerReport> rows = rows_of(rep);
+    ASSERT_EQ(*row(rows, "merge").isolated_ii, 3);
+    // Had the bench measured per input FIFO, or the cost model said 1 (an Add's II), the check would fail.
+    row(rows, "merge").expected_ii = 1;
+    const std::string net = row(rows, "merge").measured_ii ? std::to_string(*row(rows, "merge").measured_ii) : "n/m";
+    EXPECT_EQ(ii_check_failures(rows), " merge (FAIL: expected 1, in network " + net + ", isolated 3)");
+}
+
+TEST_F(StreamIi, ClonesAreRowsAfterTheirProducerWithTheirOwnBench) {
+    // a is read by b, the Add and the Concatenate: clone_a has three outputs, a_cpy1..3, in file order.
+    const json mj = {{"name", "stream_ii_clone3"},
+                     {"io_type", "io_stream"},
+                     {"input", {{"name", "x"}, {"shape", {3, 5, 2}}}},
+                     {"layers",
+                      {{{"name", "a"}, {"class", "Activation"}, {"activation", "relu"}},
+                       {{"name", "b"}, {"class", "Activation"}, {"activation", "hard_tanh"}},
+                       {{"name", "add"}, {"class", "Add"}, {"inputs", {"a", "b"}}},
+                       {{"name", "cat"}, {"class", "Concatenate"}, {"inputs", {"add", "a"}}}}}};
+    RunResult r;
+    const json rep = check_ii(write_model("clone3.json", mj), 2, 8, r);
+    expect_all_isolated_equal_expected(rep, r);
+    std::vector<std::string> order;
+    for (const auto& l : rep["layers"]) order.push_back(l["name"].get<std::string>());
+    EXPECT_EQ(order, (std::vector<std::string>{"a", "clone_a", "b", "add", "cat"}));
+    auto l = by_name(rep);
+    const json& c = l["clone_a"];
+    EXPECT_EQ(c["class"], "Clone");
+    EXPECT_TRUE(c["reuse_factor"].is_null());
+    EXPECT_EQ(c["expected_ii"], 1);
+    EXPECT_EQ(c["isolated_ii"], 1);
+    EXPECT_EQ(c["expected_latency"], 0);
+    EXPECT_EQ(c["latency_min"], 0);
+    EXPECT_EQ(c["latency_max"], 0);
+    EXPECT_EQ(c["inferences"], 2 * 15);  // every pixel word of both samples
+    EXPECT_EQ(c["resources"]["multipliers"], 0);
+    EXPECT_EQ(c["resources"]["lut"], 0);
+    EXPECT_TRUE(c["output_fifo"].is_null());
+    ASSERT_EQ(c["output_fifos"].size(), 3u);
+    for (size_t k = 0; k < 3; ++k) {
+        const json& f = c["output_fifos"][k];
+        EXPECT_EQ(f["name"], "a_cpy" + std::to_string(k + 1));
+        EXPECT_EQ(f["depth"], 15);  // one slot per word of a's tensor
+        // Every reader (II 1, latency 0) takes a word in the cycle the clone writes it: nothing is held
+        // across an edge.
+        EXPECT_EQ(f["max_occupancy"], 0);
+        EXPECT_EQ(f["cycles_full"], 0);
+    }
+    // Ordinary rows keep their single FIFO in both forms.
+    EXPECT_EQ(l["add"]["output_fifo"]["name"], "add_out");
+    EXPECT_EQ(l["add"]["output_fifos"][0], l["add"]["output_fifo"]);
+}
+
+TEST_F(StreamIi, ResnetBlockTableHasTheCloneAndTheAddMeasuredInIsolation) {
+    const fs::path model = fs::path(TLM4ML_SOURCE_DIR) / "testbenches/models/resnet_block.json";
+    const fs::path inputs = fs::path(TLM4ML_SOURCE_DIR) / "testbenches/models/resnet_block_inputs.dat";
+    const fs::path rep_path = dir_ / "report.json";
+    const RunResult r = tlm4ml("run " + shell_quote(model.string()) + " --check-ii --inputs " +
+                               shell_quote(inputs.string()) + " --report " + shell_quote(rep_path.string()));
+    const json rep = json::parse(read_text(rep_path));
+    expect_all_isolated_equal_expected(rep, r);
+    // 10 layers and the input's clone, which comes first (its producer is the input).
+    ASSERT_EQ(rep["layers"].size(), 11u);
+    EXPECT_NE(r.out.find("check-ii     all 11 layers: measured II equals expected II"), std::string::npos) << r.out;
+    const json& c = rep["layers"][0];
+    EXPECT_EQ(c["name"], "clone_input_1");
+    EXPECT_EQ(c["class"], "Clone");
+    EXPECT_EQ(rep["layers"][1]["name"], "pad1");
+    EXPECT_EQ(c["expected_ii"], 1);
+    EXPECT_EQ(c["measured_ii"], 1);  // the splitter feeds it a word per cycle
+    EXPECT_EQ(c["isolated_ii"], 1);
+    EXPECT_EQ(c["latency_min"], 0);
+    EXPECT_EQ(c["inferences"], 10 * 64);
+    ASSERT_EQ(c["output_fifos"].size(), 2u);
+    const json& cpy1 = c["output_fifos"][0];
+    const json& cpy2 = c["output_fifos"][1];
+    EXPECT_EQ(cpy1["name"], "input_1_cpy1");
+    EXPECT_EQ(cpy2["name"], "input_1_cpy2");
+    EXPECT_EQ(cpy1["depth"], 64);
+    EXPECT_EQ(cpy2["depth"], 64);
+    // The skip FIFO would need 256 words with inputs every cycle (README): at the default 64 it fills.
+    EXPECT_EQ(cpy2["max_occupancy"], 64);
+    EXPECT_GT(cpy2["cycles_full"].get<int>(), 0);
+    EXPECT_GE(cpy1["max_occupancy"].get<int>(), 1);
+    EXPECT_LE(cpy1["max_occupancy"].get<int>(), 64);
+    auto l = by_name(rep);
+    EXPECT_EQ(l["add"]["isolated_ii"], 1);
+    EXPECT_TRUE(l["add"]["isolated_note"].is_null());
+
+    // The table row: class Clone, no R, II 1 expected / in the network / isolated, latency 0, both FIFOs.
+    const size_t at = r.out.find("\nclone_input_1 ");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::string line = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+    std::istringstream cols(line);
+    std::vector<std::string> c_;
+    for (std::string x; cols >> x;) c_.push_back(x);
+    ASSERT_GE(c_.size(), 11u) << line;
+    EXPECT_EQ(std::vector<std::string>(c_.begin() + 1, c_.begin() + 8),
+              (std::vector<std::string>{"Clone", "-", "1", "1", "1", "0", "0"}))
+        << line;
+    EXPECT_EQ(c_[8], fmt::format("{}/64", cpy1["max_occupancy"].get<int>())) << line;
+    EXPECT_EQ(c_[9], "64/64") << line;
+    EXPECT_EQ(c_[10], "0") << line;  // multipliers
+    // The next row is pad1's, the clone's first consumer.
+    EXPECT_EQ(r.out.substr(r.out.find('\n', at + 1) + 1, 5), "pad1 ");
+
+    // io_parallel: the fan-out is wiring, no clone row.
+    json pj = json::parse(read_text(model));
+    pj["io_type"] = "io_parallel";
+    RunResult rp;
+    const json prep = check_ii(write_model("resnet_parallel.json", pj), 2, 3, rp);
+    ASSERT_EQ(rp.code, 0) << rp.err;
+    EXPECT_EQ(prep["layers"].size(), 10u);
+    for (const auto& x : prep["layers"]) EXPECT_NE(x["class"], "Clone");
 }
 
 LayerReport layer(const std::string& name, int expected, std::optional<int> net, std::optional<int> iso,

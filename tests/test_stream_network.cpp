@@ -60,13 +60,11 @@ json model_json(const std::string& io_type, int conv_rf, int conv_fifo_depth = 0
               {{"name", "softmax"}, {"class", "Activation"}, {"activation", "softmax"}}}}};
 }
 
-class StreamNetwork : public ::testing::Test {
+class StreamNetwork : public TempDirTest {
 protected:
+    StreamNetwork() : TempDirTest("tlm4ml_stream_") {}
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("tlm4ml_stream_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
+        TempDirTest::SetUp();
         std::string text;
         for (size_t s = 0; s < 12; ++s) {
             for (size_t i = 0; i < 64; ++i) text += std::to_string(w(1000 + s * 64 + i) * 3.0) + (i + 1 < 64 ? " " : "\n");
@@ -74,16 +72,13 @@ protected:
         inputs_ = dir_ / "inputs.txt";
         write_text(inputs_, text);
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     fs::path write_model(const std::string& name, const json& m) {
         const fs::path p = dir_ / name;
         write_text(p, m.dump(1));
         return p;
     }
-    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
-
-    fs::path dir_, inputs_;
+    fs::path inputs_;
 };
 
 TEST_F(StreamNetwork, OutputsEqualIoParallelAndPredict) {
