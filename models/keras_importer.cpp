@@ -27,12 +27,15 @@ using nlohmann::json;
 
 namespace {
 
+const std::set<std::string> kMergeClasses = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+                                             "Concatenate"};
+
 const std::set<std::string> kSupported = {
     "InputLayer", "Dense", "BinaryDense", "TernaryDense", "Activation", "ReLU", "LeakyReLU", "Softmax",
     "BatchNormalization", "QBatchNormalization", "Dropout", "Flatten", "Reshape", "QDense", "QActivation", "Conv1D",
     "Conv2D", "QConv1D", "QConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "ZeroPadding1D",
-    "ZeroPadding2D"};
+    "ZeroPadding2D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"};
 
 std::string supported_list() {
     std::string s;
@@ -44,6 +47,20 @@ struct KerasLayer {
     std::string cls;
     std::string name;
     json config;
+    // The layers (or the model input) whose outputs this layer reads, in call order. Filled from
+    // "inbound_nodes" in a functional model; empty until the converter fills it for a Sequential model
+    // (the previous layer) -- `explicit_inbound` tells which.
+    std::vector<std::string> inbound;
+    bool explicit_inbound = false;
+};
+
+// The model as the configuration describes it: layers in file order (a topological order in Keras'
+// files) and, for functional models, the input and output layer names.
+struct KerasGraph {
+    std::vector<KerasLayer> layers;
+    bool functional = false;
+    std::string input;   // functional: the InputLayer named by "input_layers" ("" when absent)
+    std::string output;  // functional: the layer named by "output_layers" ("" when absent: the last layer)
 };
 
 // Everything the conversion needs, and where messages point.
@@ -66,7 +83,121 @@ std::string layer_where(const Source& s, const KerasLayer& l) {
 
 // ---- architecture --------------------------------------------------------------------------------------
 
-std::vector<KerasLayer> parse_architecture(const json& arch, const std::string& file) {
+// A Keras tensor reference: [layer name, node index, tensor index] (Keras 2 inbound entries carry a fourth
+// element, the call's kwargs; Keras 3's keras_history and input_layers/output_layers have three).
+struct TensorRef {
+    std::string layer;
+    int64_t node = 0;
+    int64_t tensor = 0;
+};
+
+bool is_tensor_ref(const json& v) {
+    return v.is_array() && v.size() >= 3 && v[0].is_string() && v[1].is_number_integer() && v[2].is_number_integer();
+}
+
+TensorRef tensor_ref(const json& v) {
+    return {v[0].get<std::string>(), v[1].get<int64_t>(), v[2].get<int64_t>()};
+}
+
+// Every tensor reference in a (possibly nested) list or mapping, in order: input_layers / output_layers are
+// [name, 0, 0] (one tensor, recent Keras 3), [[name, 0, 0], ...] (Keras 2, early Keras 3) or a mapping.
+void collect_refs(const json& v, std::vector<TensorRef>& out) {
+    if (is_tensor_ref(v)) {
+        out.push_back(tensor_ref(v));
+    } else if (v.is_array() || v.is_object()) {
+        for (const auto& e : v) collect_refs(e, out);
+    }
+}
+
+// Keras 3 serializes a call's arguments with every tensor as {"class_name": "__keras_tensor__", "config":
+// {"keras_history": [layer, node, tensor], ...}}; lists and tuples ({"class_name": "__tuple__", ...}) nest.
+void collect_keras3_tensors(const json& v, std::vector<TensorRef>& out) {
+    if (v.is_object()) {
+        if (v.contains("class_name") && v["class_name"] == "__keras_tensor__") {
+            const json* h = v.contains("config") && v["config"].is_object() && v["config"].contains("keras_history")
+                                ? &v["config"]["keras_history"]
+                                : nullptr;
+            if (h && is_tensor_ref(*h)) out.push_back(tensor_ref(*h));
+            else out.push_back({"", -1, -1});  // malformed: reported by the caller
+            return;
+        }
+        for (const auto& e : v) collect_keras3_tensors(e, out);
+    } else if (v.is_array()) {
+        for (const auto& e : v) collect_keras3_tensors(e, out);
+    }
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "\"" : ", \"") + n + "\"";
+    return s;
+}
+
+// The layers a functional model's layer reads, from its "inbound_nodes" (Keras 2: [[[name, node, tensor,
+// kwargs], ...]]; Keras 3: [{"args": [...], "kwargs": {...}}]). One node only: a layer called more than once
+// (a shared layer) has several.
+std::vector<std::string> parse_inbound(const json& nodes, const KerasLayer& k, const std::string& file) {
+    const std::string where = fmt::format("{}: layer \"{}\" (class {})", file, k.name, k.cls);
+    if (!nodes.is_array()) fail(where, "\"inbound_nodes\" is not a list");
+    if (nodes.empty()) return {};
+    if (nodes.size() > 1)
+        fail(where, fmt::format("is a shared layer: it is called {} times (\"inbound_nodes\" holds {} nodes); shared "
+                                "layers are not supported",
+                                nodes.size(), nodes.size()));
+    const json& node = nodes[0];
+    std::vector<TensorRef> refs;
+    if (node.is_array()) {  // Keras 2
+        for (const auto& e : node) {
+            if (!is_tensor_ref(e)) fail(where, fmt::format("inbound node entry {} is not [layer, node, tensor, ...]", e.dump()));
+            refs.push_back(tensor_ref(e));
+        }
+    } else if (node.is_object() && node.contains("args")) {  // Keras 3
+        collect_keras3_tensors(node["args"], refs);
+        if (node.contains("kwargs")) {
+            std::vector<TensorRef> kw;
+            collect_keras3_tensors(node["kwargs"], kw);
+            if (!kw.empty())
+                fail(where, "takes a tensor as a keyword argument (e.g. a mask): not supported");
+        }
+    } else {
+        fail(where, "\"inbound_nodes\" is in neither Keras 2's nor Keras 3's format");
+    }
+    std::vector<std::string> names;
+    for (const TensorRef& r : refs) {
+        if (r.layer.empty()) fail(where, "an input tensor without a \"keras_history\" [layer, node, tensor]");
+        if (r.node != 0)
+            fail(where, fmt::format("reads node {} of layer \"{}\", which is therefore called more than once (a shared "
+                                    "layer): not supported",
+                                    r.node, r.layer));
+        if (r.tensor != 0)
+            fail(where, fmt::format("reads output tensor {} of layer \"{}\": only layers with one output (tensor index "
+                                    "0) are supported",
+                                    r.tensor, r.layer));
+        names.push_back(r.layer);
+    }
+    if (names.empty()) fail(where, "no input tensor in its inbound node");
+    return names;
+}
+
+// The single layer named by "input_layers" / "output_layers" ("" when the key is absent).
+std::string single_io_layer(const json& config, const char* key, const char* what, const std::string& file) {
+    if (!config.is_object() || !config.contains(key)) return "";
+    std::vector<TensorRef> refs;
+    collect_refs(config[key], refs);
+    if (refs.empty()) fail(file, fmt::format("\"{}\" {} names no layer", key, config[key].dump()));
+    if (refs.size() > 1) {
+        std::vector<std::string> names;
+        for (const auto& r : refs) names.push_back(r.layer);
+        fail(file, fmt::format("the model has {} {}s ({}): only models with one {} are supported", refs.size(), what,
+                               quoted_list(names), what));
+    }
+    if (refs[0].node != 0 || refs[0].tensor != 0)
+        fail(file, fmt::format("the model's {} is node {}, tensor {} of layer \"{}\": only node 0, tensor 0 is supported",
+                               what, refs[0].node, refs[0].tensor, refs[0].layer));
+    return refs[0].layer;
+}
+
+KerasGraph parse_architecture(const json& arch, const std::string& file) {
     if (!arch.is_object() || !arch.contains("class_name") || !arch.contains("config"))
         fail(file, "not a Keras model description (expected \"class_name\" and \"config\")");
     const std::string model_cls = arch["class_name"].is_string() ? arch["class_name"].get<std::string>() : "";
@@ -78,7 +209,9 @@ std::vector<KerasLayer> parse_architecture(const json& arch, const std::string& 
     if (model_cls != "Sequential" && model_cls != "Model" && model_cls != "Functional")
         fail(file, fmt::format("model class \"{}\" is not supported (expected Sequential, Model or Functional)", model_cls));
 
-    std::vector<KerasLayer> out;
+    KerasGraph g;
+    g.functional = model_cls != "Sequential";
+    std::vector<KerasLayer>& out = g.layers;
     for (size_t i = 0; i < layers->size(); ++i) {
         const json& l = (*layers)[i];
         if (!l.is_object() || !l.contains("class_name") || !l["class_name"].is_string() || !l.contains("config") ||
@@ -90,17 +223,11 @@ std::vector<KerasLayer> parse_architecture(const json& arch, const std::string& 
         if (k.config.contains("name") && k.config["name"].is_string()) k.name = k.config["name"].get<std::string>();
         else if (l.contains("name") && l["name"].is_string()) k.name = l["name"].get<std::string>();
         else fail(file, fmt::format("config.layers[{}] ({}): no layer name", i, k.cls));
-        // A functional model must be a single chain: every layer fed by the one before it.
-        if (model_cls != "Sequential" && !out.empty() && l.contains("inbound_nodes")) {
-            const json& nodes = l["inbound_nodes"];
-            bool chain = false;
-            if (nodes.is_array() && nodes.size() == 1 && nodes[0].is_array() && nodes[0].size() == 1 &&
-                nodes[0][0].is_array() && !nodes[0][0].empty() && nodes[0][0][0].is_string())
-                chain = nodes[0][0][0].get<std::string>() == out.back().name;
-            if (!chain)
-                fail(file, fmt::format("layer \"{}\" (class {}) is not fed by the layer before it (\"{}\"): only "
-                                       "single-chain models are supported",
-                                       k.name, k.cls, out.back().name));
+        // A functional model's layers name what they read; a layer without "inbound_nodes" reads the one
+        // before it, as in a Sequential model.
+        if (g.functional && l.contains("inbound_nodes")) {
+            k.inbound = parse_inbound(l["inbound_nodes"], k, file);
+            k.explicit_inbound = !k.inbound.empty();
         }
         out.push_back(std::move(k));
     }
@@ -109,7 +236,11 @@ std::vector<KerasLayer> parse_architecture(const json& arch, const std::string& 
         if (!kSupported.count(k.cls))
             fail(file, fmt::format("layer \"{}\" (class {}) is not supported by the importer (supported: {})", k.name,
                                    k.cls, supported_list()));
-    return out;
+    if (g.functional) {
+        g.input = single_io_layer(config, "input_layers", "input", file);
+        g.output = single_io_layer(config, "output_layers", "output", file);
+    }
+    return g;
 }
 
 // ---- weights -------------------------------------------------------------------------------------------
@@ -257,7 +388,8 @@ class Converter {
 public:
     Converter(const Source& s, std::vector<std::string>& warnings) : s_(s), cfg_(s.cfg), warnings_(warnings) {}
 
-    json convert(const std::vector<KerasLayer>& layers) {
+    json convert(const KerasGraph& g) {
+        std::vector<KerasLayer> layers = g.layers;
         json m;
         const std::string model_prec = cfg_.precision("", {}, "default", "ap_fixed<16,6>");
         parse_precision(cfg_.path + ": HLSConfig.Model.Precision", model_prec);
@@ -276,6 +408,10 @@ public:
         size_t first = 0;
         std::string input_name;
         json shape_src;
+        if (!g.input.empty() && (layers[0].cls != "InputLayer" || layers[0].name != g.input))
+            fail(s_.arch_file, fmt::format("the model input \"{}\" is not the first layer's InputLayer (the first layer "
+                                           "is \"{}\", class {})",
+                                           g.input, layers[0].name, layers[0].cls));
         if (layers[0].cls == "InputLayer") {
             input_name = layers[0].name;
             shape_src = layers[0].config;
@@ -300,8 +436,44 @@ public:
         parse_precision(cfg_.path + ": precision of the input " + input_name, in_prec);
         m["input"] = {{"name", input_name}, {"shape", shape_}, {"precision", in_prec}};
 
+        const std::string output = build_graph(g, layers, first, input_name);
+
+        // Each Keras layer's output lives in some emitted layer's output (or the model input): tensors_ says
+        // which, with its shape. A layer reads what its inbound layers' tensors name; it gets "inputs" when
+        // that is not simply the previous emitted layer (always for merges).
+        tensors_[input_name] = {input_name, shape_, false, false};
+        absorbed_.assign(layers.size(), false);
         out_ = json::array();
-        for (size_t i = first; i < layers.size(); ++i) i = add(layers, i);
+        for (size_t i = first; i < layers.size(); ++i) {
+            if (absorbed_[i]) continue;
+            const KerasLayer& l = layers[i];
+            std::vector<Tensor> ins;
+            for (const auto& src : l.inbound) ins.push_back(tensors_.at(src));
+            shape_ = ins[0].shape;
+            prev_bnqt_ = ins[0].bnqt;
+            prev_bnqt_ternary_ = ins[0].bnqt_ternary;
+            const size_t before = out_.size();
+            const std::string last = before == 0 ? input_name : out_[before - 1]["name"].get<std::string>();
+            absorbed_now_.clear();
+            const bool merge = kMergeClasses.count(l.cls) > 0;
+            if (merge) add_merge(l, ins);
+            else add(layers, i);
+            Tensor t{ins[0].name, shape_, prev_bnqt_, prev_bnqt_ternary_};
+            if (out_.size() > before) {
+                t.name = out_.back()["name"].get<std::string>();
+                if (merge || ins[0].name != last) {
+                    json names = json::array();
+                    for (const auto& in : ins) names.push_back(in.name);
+                    out_[before]["inputs"] = names;
+                }
+            }
+            tensors_[l.name] = t;
+            for (size_t k : absorbed_now_) tensors_[layers[k].name] = t;
+        }
+        if (out_.empty()) fail(s_.arch_file, "the model computes nothing (no layer left after removing Dropout and linear activations)");
+        if (tensors_.at(output).name != out_.back()["name"])
+            fail(s_.arch_file, fmt::format("the model's output \"{}\" is not the last layer computed (\"{}\")", output,
+                                           out_.back()["name"].get<std::string>()));
         m["layers"] = out_;
 
         for (const auto& kv : cfg_.layer_name)
@@ -314,6 +486,132 @@ public:
     }
 
 private:
+    // The tensor holding a Keras layer's output: the emitted layer (or model input) that computes it.
+    struct Tensor {
+        std::string name;
+        std::vector<size_t> shape;
+        bool bnqt = false;  // computed by a merged BatchNormalization + binary/ternary tanh (bnbt_)
+        bool bnqt_ternary = false;
+    };
+
+    // Resolves every layer's inbound layers (a Sequential model's and a functional chain's: the previous
+    // layer), checks the graph (inputs earlier in the file, two inputs for a merge and one for anything
+    // else, every output read) and records who reads what. Returns the output layer's name.
+    std::string build_graph(const KerasGraph& g, std::vector<KerasLayer>& layers, size_t first,
+                            const std::string& input_name) {
+        std::map<std::string, size_t> index;
+        for (size_t i = first; i < layers.size(); ++i) {
+            KerasLayer& l = layers[i];
+            if (l.cls == "InputLayer")
+                fail(layer_where(s_, l), "a second InputLayer: only models with one input are supported");
+            if (!l.explicit_inbound) l.inbound = {i == first ? input_name : layers[i - 1].name};
+            for (const auto& src : l.inbound)
+                if (src != input_name && !index.count(src))
+                    fail(layer_where(s_, l), fmt::format("reads \"{}\", which is neither the model input \"{}\" nor a "
+                                                         "layer listed before it",
+                                                         src, input_name));
+            const bool merge = kMergeClasses.count(l.cls) > 0;
+            if (merge && l.inbound.size() != 2)
+                fail(layer_where(s_, l), fmt::format("merges {} tensors ({}): hls4ml's merge layers take exactly two",
+                                                     l.inbound.size(), quoted_list(l.inbound)));
+            if (!merge && l.inbound.size() != 1)
+                fail(layer_where(s_, l), fmt::format("reads {} tensors ({}): only merge layers take more than one",
+                                                     l.inbound.size(), quoted_list(l.inbound)));
+            if (!index.emplace(l.name, i).second || l.name == input_name)
+                fail(layer_where(s_, l), "another layer has the same name");
+        }
+        consumers_.assign(layers.size(), {});
+        for (size_t i = first; i < layers.size(); ++i)
+            for (const auto& src : layers[i].inbound)
+                if (src != input_name) consumers_[index.at(src)].push_back(i);
+        const std::string output = g.output.empty() ? layers.back().name : g.output;
+        if (output != input_name && !index.count(output))
+            fail(s_.arch_file, fmt::format("the model's output \"{}\" (output_layers) is not one of its layers", output));
+        for (size_t i = first; i < layers.size(); ++i)
+            if (consumers_[i].empty() && layers[i].name != output)
+                fail(layer_where(s_, layers[i]), fmt::format("its output is read by no layer and is not the model's "
+                                                             "output \"{}\"",
+                                                             output));
+        return output;
+    }
+
+    // A binary / ternary tanh that hls4ml merges into the BatchNormalization before it (an Activation, or a
+    // QActivation with a binary / ternary quantizer: hls4ml's TernaryTanh brings the quantizer's threshold,
+    // 0.33 for the plain ternary_tanh function; an Activation layer uses 0.5). "" for anything else.
+    std::string quantized_tanh(const KerasLayer& l, double& ternary_threshold) {
+        ternary_threshold = 0.5;
+        std::string act;
+        if (l.cls == "Activation") {
+            act = l.config.value("activation", "");
+        } else if (l.cls == "QActivation" && l.config.contains("activation")) {
+            const QuantizerSpec q = parse_quantizer(l.config["activation"], layer_where(s_, l));
+            if (q.cls == "binary" || q.cls == "binary_tanh") act = "binary";
+            if (q.cls == "ternary" || q.cls == "ternary_tanh") {
+                act = "ternary";
+                ternary_threshold = q.threshold ? *q.threshold : 0.33;
+            }
+        }
+        if (act == "binary_tanh" || act == "binary") return "binary";
+        if (act == "ternary_tanh" || act == "ternary") return "ternary";
+        return "";
+    }
+
+    // The layers reading layer i's output, looking through Dropouts (hls4ml drops them when it parses).
+    void readers_through_dropout(const std::vector<KerasLayer>& layers, size_t i, std::vector<size_t>& out) {
+        for (size_t c : consumers_[i]) {
+            if (layers[c].cls == "Dropout") readers_through_dropout(layers, c, out);
+            else out.push_back(c);
+        }
+    }
+
+    // Merge layers: hls4ml's Merge (Add, Subtract, Multiply, Average, Maximum, Minimum; LayerType "Merge") and
+    // Concatenate, with a result type and no accumulator. Shapes must agree as Keras requires, without
+    // Keras' broadcasting, which hls4ml's merge functions do not do.
+    void add_merge(const KerasLayer& l, const std::vector<Tensor>& ins) {
+        const bool concat = l.cls == "Concatenate";
+        const std::vector<std::string> classes =
+            concat ? std::vector<std::string>{"Concatenate"} : std::vector<std::string>{l.cls, "Merge"};
+        const Tensor& a = ins[0];
+        const Tensor& b = ins[1];
+        auto shape_text = [](const std::vector<size_t>& v) {
+            std::string t;
+            for (size_t d : v) t += (t.empty() ? "" : ", ") + std::to_string(d);
+            return "[" + t + "]";
+        };
+        json d = {{"name", l.name}, {"class", l.cls}};
+        if (!concat) {
+            if (a.shape != b.shape)
+                fail(layer_where(s_, l), fmt::format("needs two inputs of one shape, got {} (\"{}\") and {} (\"{}\"): "
+                                                     "hls4ml's merge does not broadcast",
+                                                     shape_text(a.shape), l.inbound[0], shape_text(b.shape), l.inbound[1]));
+        } else {
+            const int rank = static_cast<int>(a.shape.size());
+            if (b.shape.size() != a.shape.size())
+                fail(layer_where(s_, l), fmt::format("inputs of different ranks: {} (\"{}\") and {} (\"{}\")",
+                                                     shape_text(a.shape), l.inbound[0], shape_text(b.shape), l.inbound[1]));
+            if (rank > 3) fail(layer_where(s_, l), "concatenating tensors of rank > 3 is not supported (hls4ml: neither)");
+            const json& ax = l.config.contains("axis") ? l.config["axis"] : json(-1);
+            if (!ax.is_number_integer() || ax.get<int>() == 0 || ax.get<int>() < -rank || ax.get<int>() > rank)
+                fail(layer_where(s_, l), fmt::format("axis {}: expected -{}..-1 or 1..{} (0 is the batch axis)", ax.dump(),
+                                                     rank, rank));
+            const int axis = ax.get<int>();
+            const size_t k = static_cast<size_t>(axis < 0 ? axis + rank : axis - 1);
+            for (size_t i = 0; i < a.shape.size(); ++i)
+                if (i != k && a.shape[i] != b.shape[i])
+                    fail(layer_where(s_, l), fmt::format("axis {}: the inputs {} (\"{}\") and {} (\"{}\") differ on "
+                                                         "another axis",
+                                                         axis, shape_text(a.shape), l.inbound[0], shape_text(b.shape),
+                                                         l.inbound[1]));
+            d["axis"] = axis;
+            shape_ = a.shape;
+            shape_[k] += b.shape[k];
+        }
+        common(d, l.name, classes);
+        d["precision"] = {{"result", prec(l.name, classes, "result", "ap_fixed<16,6>")}};
+        out_.push_back(std::move(d));
+        prev_bnqt_ = false;
+    }
+
     std::string prec(const std::string& name, const std::vector<std::string>& classes, const std::string& var,
                      const std::string& fallback, Precision* parsed = nullptr) {
         const std::string p = cfg_.precision(name, classes, var, fallback);
@@ -411,31 +709,49 @@ private:
             return i;
         }
         if (l.cls == "BatchNormalization" || l.cls == "QBatchNormalization") {
-            // hls4ml's merge_batch_norm_quantized_tanh: BN followed by binary/ternary tanh (an Activation, or a
-            // QActivation with a binary/ternary quantizer: hls4ml's TernaryTanh brings the quantizer's
-            // threshold, 0.33 for the plain ternary_tanh function; an Activation layer uses 0.5).
-            size_t j = i + 1;
-            while (j < layers.size() && layers[j].cls == "Dropout") ++j;
-            std::string next_act;
+            // hls4ml's merge_batch_norm_quantized_tanh: BN read by a binary/ternary tanh (through Dropouts, which
+            // hls4ml drops) becomes one bnbt_<bn> layer. Only when that is the BN's only reader: hls4ml merges
+            // regardless and rewires any other reader to the BN's *input* (ModelGraph.remove_node), which would
+            // not compute the Keras model -- refused.
+            std::vector<size_t> path;  // the Dropouts between the BN and its reader
+            size_t k = i;
+            while (consumers_[k].size() == 1 && layers[consumers_[k][0]].cls == "Dropout") {
+                k = consumers_[k][0];
+                path.push_back(k);
+            }
+            std::string act;
             double ternary_threshold = 0.5;
-            if (j < layers.size() && layers[j].cls == "Activation") {
-                next_act = layers[j].config.value("activation", "");
-            } else if (j < layers.size() && layers[j].cls == "QActivation" && layers[j].config.contains("activation")) {
-                const QuantizerSpec q = parse_quantizer(layers[j].config["activation"], layer_where(s_, layers[j]));
-                if (q.cls == "binary" || q.cls == "binary_tanh") next_act = "binary";
-                if (q.cls == "ternary" || q.cls == "ternary_tanh") {
-                    next_act = "ternary";
-                    ternary_threshold = q.threshold ? *q.threshold : 0.33;
+            if (consumers_[k].size() == 1) {
+                path.push_back(consumers_[k][0]);
+                act = quantized_tanh(layers[path.back()], ternary_threshold);
+            } else if (consumers_[k].size() > 1) {
+                std::vector<size_t> readers;
+                readers_through_dropout(layers, i, readers);
+                std::vector<std::string> names;
+                for (size_t r : readers) names.push_back(layers[r].name);
+                for (size_t r : readers) {
+                    double t = 0;
+                    if (!quantized_tanh(layers[r], t).empty())
+                        fail(layer_where(s_, l),
+                             fmt::format("its output is read by {} layers ({}), one of them the binary/ternary tanh "
+                                         "\"{}\": hls4ml would still merge the two into \"bnbt_{}\" and rewire the "
+                                         "other readers to the BatchNormalization's input, so its firmware would not "
+                                         "compute this model; not supported",
+                                         readers.size(), quoted_list(names), layers[r].name, l.name));
                 }
             }
-            const bool binary = next_act == "binary_tanh" || next_act == "binary";
-            const bool ternary = next_act == "ternary_tanh" || next_act == "ternary";
+            const bool binary = act == "binary";
+            const bool ternary = act == "ternary";
             add_batchnorm(l, binary, ternary, ternary_threshold);
             if (binary || ternary) {
-                for (size_t k = i + 1; k <= j; ++k) known_names_.insert(lower(layers[k].name));
+                for (size_t p : path) {
+                    known_names_.insert(lower(layers[p].name));
+                    absorbed_[p] = true;
+                    absorbed_now_.push_back(p);
+                }
                 prev_bnqt_ = true;
                 prev_bnqt_ternary_ = ternary;
-                return j;
+                return i;
             }
             prev_bnqt_ = false;
             return i;
@@ -944,6 +1260,10 @@ private:
     bool prev_bnqt_ = false;
     bool prev_bnqt_ternary_ = false;
     std::set<std::string> known_names_;
+    std::map<std::string, Tensor> tensors_;       // Keras layer (or model input) name -> its output
+    std::vector<std::vector<size_t>> consumers_;  // per Keras layer: the layers reading its output
+    std::vector<bool> absorbed_;                  // layers merged into an earlier one (bnbt_)
+    std::vector<size_t> absorbed_now_;            // those merged by the layer being converted
 };
 
 json read_json_file(const std::string& path) {
@@ -962,7 +1282,7 @@ json read_json_file(const std::string& path) {
 ImportedModel import_hls4ml_config(const std::string& config_path) {
     const Hls4mlConfig cfg = read_hls4ml_config(config_path);
     ImportedModel out;
-    std::vector<KerasLayer> layers;
+    KerasGraph graph;
     std::string arch_file;
     json arch;
     if (!cfg.keras_model.empty()) {
@@ -975,18 +1295,20 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
             } catch (const json::exception& e) {
                 throw ModelError(fmt::format("{}: not valid JSON: {}", arch_file, e.what()));
             }
-            layers = parse_architecture(arch, arch_file);
+            graph = parse_architecture(arch, arch_file);
             const H5Reader h5(cfg.keras_model + ":model.weights.h5", archive.weights);
             Source src{cfg, arch_file, &h5, "", {}};
             std::map<std::string, int> seen;
-            for (const KerasLayer& l : layers) {
+            // Keras 3 numbers the groups per class in the model's layer order: config.json's "layers" list
+            // (Functional.get_config writes self.operations, the order the weights file uses too).
+            for (const KerasLayer& l : graph.layers) {
                 if (l.cls == "InputLayer") continue;  // not among a Keras 3 model's layers
                 const std::string snake = keras3_snake_case(l.cls);
                 const int k = seen.count(snake) ? ++seen[snake] : (seen[snake] = 0);
                 src.keras3_groups[l.name] = "/layers/" + snake + (k ? "_" + std::to_string(k) : "");
             }
             Converter conv(src, out.warnings);
-            out.model = conv.convert(layers);
+            out.model = conv.convert(graph);
             return out;
         }
         H5Reader h5(cfg.keras_model);
@@ -999,21 +1321,21 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
         } catch (const json::exception& e) {
             throw ModelError(fmt::format("{}: model_config is not valid JSON: {}", cfg.keras_model, e.what()));
         }
-        layers = parse_architecture(arch, arch_file);
+        graph = parse_architecture(arch, arch_file);
         const Source src{cfg, arch_file, &h5, h5.exists("/model_weights") ? "/model_weights" : "", {}};
         Converter conv(src, out.warnings);
-        out.model = conv.convert(layers);
+        out.model = conv.convert(graph);
         return out;
     }
     arch_file = cfg.keras_json;
     arch = read_json_file(cfg.keras_json);
-    layers = parse_architecture(arch, arch_file);
+    graph = parse_architecture(arch, arch_file);
     H5Reader h5(cfg.keras_h5);
     std::string base;
     if (!h5.has_attribute("/", "layer_names") && h5.exists("/model_weights")) base = "/model_weights";
     const Source src{cfg, arch_file, &h5, base, {}};
     Converter conv(src, out.warnings);
-    out.model = conv.convert(layers);
+    out.model = conv.convert(graph);
     return out;
 }
 

@@ -12,6 +12,12 @@
 //     what QKeras' gamma/beta/mean/variance quantizers would change; BN + binary/ternary QActivation merged.
 //   * Conv1D / Conv2D / QConv1D / QConv2D (channels last, Keras 'valid' / 'same', kernel [kh][kw][c][f]),
 //     Max/AveragePooling1D/2D, GlobalMax/GlobalAveragePooling1D/2D, ZeroPadding1D/2D, Reshape.
+//   * functional models (Keras 2 and Keras 3 "inbound_nodes") with branches and the two-input merges Add,
+//     Subtract, Multiply, Average, Maximum, Minimum (hls4ml's Merge) and Concatenate: each emitted layer
+//     that does not read the previous one names its producers in "inputs" (a Keras layer's output is the
+//     emitted layer holding it: "<layer>_<activation>", "bnbt_<bn>", the producer of a Dropout). One input,
+//     one output; shared layers, other tensor indices and a BN + binary/ternary tanh merge whose BN has
+//     other readers are refused.
 // Layers it cannot model (recurrent, separable / depthwise convs, ...) are refused by name and class.
 // Throws ModelError.
 #pragma once
