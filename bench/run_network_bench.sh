@@ -16,15 +16,18 @@ best() {  # best <args...>: the output line of the fastest of three runs
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
 printf '%-20s %14s %14s %14s %14s %12s %13s\n' model untimed_inf/s timed_inf/s timed_cyc/s timed/untimed vcd_cyc/s vcd_slowdown
-for m in jet_tagger jet_tagger_binary jet_tagger_ternary mnist_binary; do
+for m in jet_tagger jet_tagger_binary jet_tagger_ternary mnist_binary svhn_cnn; do
   model="$here/testbenches/models/$m.json"
   samples=$n
+  vcd_div=5
   [ "$m" = mnist_binary ] && samples=$((n / 20))
+  # io_stream CNN: ~1156 cycles and 1.3 million MACs per image; every FIFO element traced is ~3 MB per image
+  [ "$m" = svhn_cnn ] && samples=$((n / 300)) && vcd_div=10
   u=$(field inferences_per_s "$(best "$model" untimed "$samples")")
   t=$(best "$model" timed "$samples")
   ti=$(field inferences_per_s "$t")
   tc=$(field cycles_per_s "$t")
-  vc=$(field cycles_per_s "$(best "$model" timed-vcd "$((samples / 5))")")
+  vc=$(field cycles_per_s "$(best "$model" timed-vcd "$((samples / vcd_div))")")
   awk -v m="$m" -v u="$u" -v ti="$ti" -v tc="$tc" -v vc="$vc" \
     'BEGIN { printf "%-20s %14.0f %14.0f %14.0f %14.2f %12.0f %12.1fx\n", m, u, ti, tc, ti / u, vc, tc / vc }'
 done
