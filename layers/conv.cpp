@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "rtl_models/scratch_buffer.h"
+
 namespace tlm4ml {
 
 bool keras_padding(const std::string& mode, size_t in, size_t filt, size_t stride, size_t& pad_before,
@@ -91,26 +93,14 @@ void fill_window(const ConvConfig& c, const int64_t* in, size_t y, size_t x, T* 
 void ConvLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const {
     const size_t row_n = cfg_.mult_n_in();
     if (kernel_->takes_int32()) {
-        int32_t stack_row[2048];
-        std::vector<int32_t> heap_row;
-        int32_t* row = stack_row;
-        if (row_n > 2048) {
-            heap_row.resize(row_n);
-            row = heap_row.data();
-        }
-        fill_window(cfg_, in, y, x, row);
-        kernel_->compute_int32(row, out);
+        ScratchBuffer<int32_t, 2048> row(row_n);
+        fill_window(cfg_, in, y, x, row.data());
+        kernel_->compute_int32(row.data(), out);
         return;
     }
-    int64_t stack_row[1024];
-    std::vector<int64_t> heap_row;
-    int64_t* row = stack_row;
-    if (row_n > 1024) {
-        heap_row.resize(row_n);
-        row = heap_row.data();
-    }
-    fill_window(cfg_, in, y, x, row);
-    kernel_->compute(row, out);
+    ScratchBuffer<int64_t, 1024> row(row_n);
+    fill_window(cfg_, in, y, x, row.data());
+    kernel_->compute(row.data(), out);
 }
 
 std::string ConvLayer::precision_summary() const { return kernel_->precision_summary(); }

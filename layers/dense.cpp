@@ -1,11 +1,12 @@
 #include "dense.h"
 
-#include "rtl_models/mac_kernels.h"
-
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "rtl_models/mac_kernels.h"
+#include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
 
@@ -182,37 +183,19 @@ void DenseLayer::mult32_accumulate(const int32_t* x, uint32_t* acc) const {
 
 void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
-    int32_t stack_x[1024];
-    uint32_t stack_acc[256];
-    std::vector<int32_t> heap_x;
-    std::vector<uint32_t> heap_acc;
-    int32_t* x = stack_x;
-    uint32_t* acc = stack_acc;
-    if (n_in > 1024) {
-        heap_x.resize(n_in);
-        x = heap_x.data();
-    }
-    if (n_out > 256) {
-        heap_acc.resize(n_out);
-        acc = heap_acc.data();
-    }
+    ScratchBuffer<int32_t, 1024> x(n_in);
+    ScratchBuffer<uint32_t, 256> acc(n_out);
     for (size_t i = 0; i < n_in; ++i) x[i] = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
     for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
-    mult32_accumulate(x, acc);
+    mult32_accumulate(x.data(), acc.data());
     for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap_mod32(acc[j], cfg_.accum_t.width, cfg_.accum_t.is_signed);
 }
 
 void DenseLayer::compute_int32(const int32_t* x, int64_t* out) const {
     const size_t n_out = cfg_.n_out;
-    uint32_t stack_acc[256];
-    std::vector<uint32_t> heap_acc;
-    uint32_t* acc = stack_acc;
-    if (n_out > 256) {
-        heap_acc.resize(n_out);
-        acc = heap_acc.data();
-    }
+    ScratchBuffer<uint32_t, 256> acc(n_out);
     for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(bias_in_accum_[j]);
-    mult32_accumulate(x, acc);
+    mult32_accumulate(x, acc.data());
     const int aw = cfg_.accum_t.width;
     const bool as = cfg_.accum_t.is_signed;
     int64_t wrapped[256];
@@ -237,26 +220,15 @@ void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
 
 void DenseLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t n_out = cfg_.n_out;
-    // Small layers are the common case; avoid a heap allocation per inference for them.
-    int64_t stack_acc[256];
-    std::vector<int64_t> heap_acc;
-    int64_t* acc = stack_acc;
-    if (n_out > 256) {
-        heap_acc.resize(n_out);
-        acc = heap_acc.data();
-    }
+    ScratchBuffer<int64_t, 256> acc_buffer(n_out);
+    int64_t* acc = acc_buffer.data();
     for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j];
 
     if (!xnor_columns_.empty()) {
         // Pack the input bits (on the stack for up to 4096 inputs).
         const size_t words = (cfg_.n_in + 63) / 64;
-        uint64_t stack_bits[64];
-        std::vector<uint64_t> heap_bits;
-        uint64_t* bits = stack_bits;
-        if (words > 64) {
-            heap_bits.resize(words);
-            bits = heap_bits.data();
-        }
+        ScratchBuffer<uint64_t, 64> bit_buffer(words);
+        uint64_t* bits = bit_buffer.data();
         std::fill(bits, bits + words, 0);
         for (size_t i = 0; i < cfg_.n_in; ++i) bits[i >> 6] |= static_cast<uint64_t>(in[i] != 0) << (i & 63);
         for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(bits, xnor_columns_[j].data(), cfg_.n_in);

@@ -8,6 +8,7 @@
 
 #include "rtl_models/fixed_math.h"
 #include "rtl_models/quantize.h"
+#include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
 
@@ -117,13 +118,8 @@ int64_t SoftmaxLayer::tree_sum(const int64_t* e, size_t n) const {
 
 void SoftmaxLayer::compute_lookup(const int64_t* in, int64_t* out) const {
     const size_t n = cfg_.n_in;
-    int64_t stack_e[64];
-    std::vector<int64_t> heap_e;
-    int64_t* e = stack_e;
-    if (n > 64) {
-        heap_e.resize(n);
-        e = heap_e.data();
-    }
+    ScratchBuffer<int64_t, 64> e_buffer(n);
+    int64_t* e = e_buffer.data();
     int64_t x_max = in[0];
     for (size_t i = 1; i < n; ++i) x_max = in[i] > x_max ? in[i] : x_max;
     for (size_t i = 0; i < n; ++i) {
