@@ -23,6 +23,13 @@ void StreamModule::queue_output(Token&& t, uint64_t start_cycle, uint64_t due_cy
 void StreamModule::emit(uint64_t cycle) {
     if (!pending_.empty() && pending_.front().due_cycle <= cycle && out_.can_push(cycle)) {
         Pending& p = pending_.front();
+        // Back-to-back outputs (this one was due no later than a cycle after the previous emit): the gap is
+        // the module's own.
+        if (measure_output_ii_ && stats_.emitted > 0 && p.due_cycle <= last_emit_ + 1) {
+            const int gap = static_cast<int>(cycle - last_emit_);
+            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
+        }
+        last_emit_ = cycle;
         stats_.record_emit(p.start_cycle, cycle);
         out_.push(std::move(p.token), cycle);
         pending_.pop_front();
@@ -36,7 +43,7 @@ void StreamModule::tick(uint64_t cycle) {
     if (cycle >= next_accept_ && !queue_full() && may_take(cycle) && src.can_pop(cycle)) {
         const uint64_t visible = source_visible_cycle();
         Token in = src.pop(cycle);
-        stats_.record_accept(cycle, visible, measure_word_ii_);
+        stats_.record_accept(cycle, visible, measure_word_ii_ && !measure_output_ii_);
         next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));  // take() may change it
         take(in, cycle);
         src.recycle(std::move(in.data));

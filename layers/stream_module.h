@@ -67,6 +67,10 @@ protected:
     const Layer& layer_;
     LayerTiming timing_;
     bool measure_word_ii_ = true;  // false where timing_.ii is not a per-word interval (Dense)
+    // Zero padding: its II is the interval between output words (pad or copied); its input words are
+    // unevenly spaced by design (a row's pad pixels go out between them), so the II is measured on emits.
+    bool measure_output_ii_ = false;
+    uint64_t last_emit_ = 0;
     StreamChannel& in_;
     StreamChannel& out_;
     size_t capacity_;

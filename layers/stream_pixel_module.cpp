@@ -52,6 +52,7 @@ StreamPixelModule::StreamPixelModule(sc_core::sc_module_name name, const Layer& 
     pad_ = dynamic_cast<const ZeroPaddingLayer*>(&layer);
     if (!pad_) word_layer_ = word_copy(layer, in.width());
     if (pad_) {
+        measure_output_ii_ = true;
         const ZeroPaddingConfig& c = pad_->config();
         for (size_t y = 0; y < c.out_height(); ++y)
             for (size_t x = 0; x < c.out_width(); ++x)

@@ -264,6 +264,24 @@ TEST_F(StreamIi, GlobalPoolingAndBatchNorm) {
     EXPECT_EQ(l["fc"]["isolated_ii"], 3);      // one word, R 3
 }
 
+// A one-pixel-wide image: zero padding writes its left and right pad pixels between every two input
+// pixels, so its input words are three cycles apart by design; its II (one output word per cycle) is
+// measured on its output words in the network as on its bench.
+TEST_F(StreamIi, ZeroPaddingOfAOnePixelWideImageStreamsAtOneWordPerCycle) {
+    const json mj = {{"name", "narrow"},
+                     {"io_type", "io_stream"},
+                     {"input", {{"shape", {6, 1, 2}}}},
+                     {"layers",
+                      {{{"name", "pad"}, {"class", "ZeroPadding2D"}, {"padding", 1}}, conv_layer("conv", 3, 2, 2, 1, 900)}}};
+    RunResult r;
+    const json rep = check_ii(write_model("narrow.json", mj), 3, 11, r);
+    expect_all_isolated_equal_expected(rep, r);
+    auto l = by_name(rep);
+    EXPECT_EQ(l["pad"]["measured_ii"], 1);
+    EXPECT_EQ(l["pad"]["isolated_ii"], 1);
+    EXPECT_EQ(l["conv"]["measured_ii"], 1);
+}
+
 TEST_F(StreamIi, OneSampleLeavesPerTensorLayersUnmeasuredAndFails) {
     // One sample: a Dense (or a layer on whole-vector words) sees one tensor, so it has no gap to measure;
     // --check-ii fails naming every such layer instead of passing them.
