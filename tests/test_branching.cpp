@@ -419,30 +419,16 @@ TEST(BranchingReference, ForwardComposesTheLayersAlongTheGraph) {
 // Clocked networks through the tlm4ml program
 // ------------------------------------------------------------------------------------------------
 
-class BranchingRun : public ::testing::Test {
+class BranchingRun : public TempDirTest {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("tlm4ml_branch_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    fs::path write_model(const std::string& name, const json& m) {
-        const fs::path p = dir_ / name;
-        write_text(p, m.dump(1));
-        return p;
-    }
+    BranchingRun() : TempDirTest("tlm4ml_branch_") {}
+    fs::path write_model(const std::string& name, const json& m) { return write_file(name, m.dump(1)); }
     fs::path write_inputs(size_t n, size_t size) {
         std::string text;
         for (size_t s = 0; s < n; ++s)
             for (size_t i = 0; i < size; ++i) text += std::to_string(w(3000 + s * size + i) * 3.0) + (i + 1 < size ? " " : "\n");
-        const fs::path p = dir_ / "inputs.txt";
-        write_text(p, text);
-        return p;
+        return write_file("inputs.txt", text);
     }
-    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
 
     // predict's outputs and run's, which must agree; returns run's result.
     RunResult run_equals_predict(const fs::path& model, const fs::path& inputs, const std::string& extra = "") {
@@ -458,8 +444,6 @@ protected:
         EXPECT_EQ(read_text(dir_ / "run.txt"), want) << model;
         return r;
     }
-
-    fs::path dir_;
 };
 
 TEST_F(BranchingRun, ResidualBlocksGiveTheReferenceInBothIoTypes) {

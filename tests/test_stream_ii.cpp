@@ -120,22 +120,10 @@ json merge_model(const std::string& cls, int rf, int axis, int b_rf = 0) {
             {"layers", {{{"name", "a"}, {"class", "Activation"}, {"activation", "relu"}}, b, merge}}};
 }
 
-class StreamIi : public ::testing::Test {
+class StreamIi : public TempDirTest {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("tlm4ml_stream_ii_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    fs::path write_model(const std::string& name, const json& m) {
-        const fs::path p = dir_ / name;
-        write_text(p, m.dump(1));
-        return p;
-    }
-    RunResult tlm4ml(const std::string& args) { return run_program(TLM4ML_BINARY, args, dir_); }
+    StreamIi() : TempDirTest("tlm4ml_stream_ii_") {}
+    fs::path write_model(const std::string& name, const json& m) { return write_file(name, m.dump(1)); }
 
     // `run MODEL --check-ii` on `samples` seeded random samples; the JSON report, or null when it failed.
     json check_ii(const fs::path& model, size_t samples, unsigned seed, RunResult& r) {
@@ -146,8 +134,6 @@ protected:
                    std::to_string(seed) + " --check-ii --report " + shell_quote(rep.string()));
         return fs::exists(rep) ? json::parse(read_text(rep)) : json();
     }
-
-    fs::path dir_;
 };
 
 // name -> the layer's report entry.

@@ -83,6 +83,10 @@ protected:
     RunResult tlm4ml(const std::string& args) const { return run_program(TLM4ML_BINARY, args, dir_); }
     // A file of the folder, quoted for the shell.
     std::string at(const std::string& name) const { return shell_quote((dir_ / name).string()); }
+    fs::path write_file(const std::string& name, const std::string& text) const {
+        write_text(dir_ / name, text);
+        return dir_ / name;
+    }
 
     fs::path dir_;
 
