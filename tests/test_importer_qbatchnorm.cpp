@@ -180,19 +180,6 @@ std::vector<double> reference(const std::vector<double>& x, const std::vector<do
     return out;
 }
 
-std::vector<std::vector<double>> read_rows(const std::string& text) {
-    std::vector<std::vector<double>> rows;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::vector<double> r;
-        double v;
-        while (ls >> v) r.push_back(v);
-        rows.push_back(r);
-    }
-    return rows;
-}
 
 const json* layer_named(const json& m, const std::string& name) {
     for (const auto& l : m["layers"])
@@ -291,7 +278,7 @@ TEST_F(QBatchNormImport, PredictMatchesIndependentReference) {
         sv.push_back(via_text(s[k], true));
         bv.push_back(via_text(b[k], false));
     }
-    const auto rows = read_rows(read_text(dir_ / "out.txt"));
+    const auto rows = parse_rows(read_text(dir_ / "out.txt"));
     ASSERT_EQ(rows.size(), xs.size());
     size_t positive = 0;
     for (size_t n = 0; n < xs.size(); ++n) {
@@ -368,7 +355,7 @@ TEST_F(QBatchNormImport, BinaryQActivationMergesIntoThresholds) {
                                shell_quote((dir_ / "in.txt").string()) + " --outputs " +
                                shell_quote((dir_ / "out.txt").string()));
     ASSERT_EQ(r.code, 0) << r.err;
-    const auto rows = read_rows(read_text(dir_ / "out.txt"));
+    const auto rows = parse_rows(read_text(dir_ / "out.txt"));
     ASSERT_EQ(rows.size(), xs.size());
     size_t on = 0;
     for (size_t n = 0; n < xs.size(); ++n)

@@ -45,20 +45,6 @@ std::string quote(const std::string& s) {
 }
 
 
-std::vector<std::vector<double>> read_rows(const fs::path& p) {
-    std::vector<std::vector<double>> rows;
-    std::istringstream in(read_text(p));
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        std::istringstream ls(line);
-        std::vector<double> r;
-        double v;
-        while (ls >> v) r.push_back(v);
-        rows.push_back(std::move(r));
-    }
-    return rows;
-}
 
 size_t argmax(const std::vector<double>& v) {
     size_t b = 0;
@@ -240,7 +226,7 @@ TEST_F(NetworkRun, RunOutputsEqualPredictOutputsForEveryExampleModel) {
         EXPECT_FALSE(a.empty());
         EXPECT_EQ(a, b);
         const size_t lines = static_cast<size_t>(std::count(b.begin(), b.end(), '\n'));
-        EXPECT_EQ(lines, read_rows(in).size());
+        EXPECT_EQ(lines, parse_rows(read_text(in)).size());
     }
 }
 
@@ -340,7 +326,7 @@ TEST_F(NetworkRun, ExpectedOutputsAndTolerance) {
     EXPECT_EQ(rep["checks"]["expected_mismatches"], 0);
 
     // Alter one value of sample 4 and two of sample 9 (+0.0625 each): 2 samples differ.
-    auto rows = read_rows(pred);
+    auto rows = parse_rows(read_text(pred));
     ASSERT_EQ(rows.size(), 100u);
     rows[4][0] += 0.0625;
     rows[9][1] += 0.0625;
@@ -372,7 +358,7 @@ TEST_F(NetworkRun, LabelsGiveTheAccuracyOfTheOutputs) {
     const fs::path outputs = path("outputs.dat");
     Result r = tlm4ml({"run", kJet, "--inputs", kJetInputs, "--outputs", outputs.string(), "--quiet"});
     ASSERT_EQ(r.code, 0) << r.err;
-    const auto out = read_rows(outputs);
+    const auto out = parse_rows(read_text(outputs));
     ASSERT_EQ(out.size(), 100u);
 
     // Labels: the prediction for every third sample, a fixed other class elsewhere.

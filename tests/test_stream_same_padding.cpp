@@ -172,19 +172,6 @@ std::vector<double> reference(const Case& c, const std::vector<double>& x) {
     return t.v;
 }
 
-std::vector<std::vector<double>> read_rows(const std::string& text) {
-    std::vector<std::vector<double>> rows;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::vector<double> r;
-        double v;
-        while (ls >> v) r.push_back(v);
-        rows.push_back(r);
-    }
-    return rows;
-}
 
 class StreamSamePadding : public TempDirTest {
 protected:
@@ -226,7 +213,7 @@ protected:
         const std::string stream = read_text(dir_ / "stream.txt");
         EXPECT_EQ(stream, read_text(dir_ / "parallel.txt"));
         EXPECT_EQ(stream, read_text(dir_ / "predict.txt"));
-        const auto rows = read_rows(stream);
+        const auto rows = parse_rows(stream);
         ASSERT_EQ(rows.size(), xs.size());
         size_t nonzero = 0;
         for (size_t s = 0; s < xs.size(); ++s) {
@@ -409,7 +396,7 @@ TEST_F(StreamSamePadding, BranchesKeepTheirInputs) {
                                shell_quote((dir_ / "o.txt").string()));
     ASSERT_EQ(r.code, 0) << r.err;
     out[2] = read_text(dir_ / "o.txt");
-    EXPECT_EQ(read_rows(out[0]).size(), 5u);
+    EXPECT_EQ(parse_rows(out[0]).size(), 5u);
     EXPECT_EQ(out[0], out[1]);
     EXPECT_EQ(out[0], out[2]);
     // The sum of the two exact 'same' convolutions.
@@ -417,7 +404,7 @@ TEST_F(StreamSamePadding, BranchesKeepTheirInputs) {
     x.h = 6, x.w = 5, x.c = 2;
     for (size_t i = 0; i < 60; ++i) x.v.push_back(eighths(i, 2.0));  // sample 0
     const Tensor3 a = conv_same(x, k1), b = conv_same(x, k2);
-    const auto rows = read_rows(out[0]);
+    const auto rows = parse_rows(out[0]);
     ASSERT_EQ(rows[0].size(), a.v.size());
     for (size_t i = 0; i < a.v.size(); ++i) EXPECT_EQ(rows[0][i], a.v[i] + b.v[i]) << i;
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <systemc>
@@ -30,6 +31,22 @@ inline std::string read_text(const fs::path& p) {
 inline void write_text(const fs::path& p, const std::string& text) {
     std::ofstream f(p, std::ios::binary | std::ios::trunc);
     f << text;
+}
+
+// The numbers of a sample file (one sample per line, separated by spaces), blank lines skipped.
+inline std::vector<std::vector<double>> parse_rows(const std::string& text) {
+    std::vector<std::vector<double>> rows;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::istringstream ls(line);
+        std::vector<double> r;
+        double v;
+        while (ls >> v) r.push_back(v);
+        rows.push_back(std::move(r));
+    }
+    return rows;
 }
 
 // Single-quotes a word for /bin/sh.
