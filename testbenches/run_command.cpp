@@ -255,7 +255,8 @@ int run_command(const RunOptions& o) {
         // A progress bar on a terminal: run in slices of 1000 cycles until nothing is left to do.
         const sc_core::sc_time slice = net.period() * 1000.0;
         size_t last = SIZE_MAX;
-        while (sc_core::sc_pending_activity()) {
+        // sc_pending_activity() is false before the first sc_start (nothing is scheduled yet): start first.
+        do {
             sc_core::sc_start(slice);
             const size_t got = sink.received();
             if (got != last) {
@@ -265,7 +266,7 @@ int run_command(const RunOptions& o) {
                           << std::flush;
                 last = got;
             }
-        }
+        } while (sc_core::sc_pending_activity());
         std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
     } else {
         sc_core::sc_start();
