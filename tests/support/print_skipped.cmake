@@ -1,0 +1,28 @@
+# Run by ctest after the tests (CTEST_CUSTOM_POST_TEST): a skipped test passes silently, so print each one with
+# the reason it gave (GTEST_SKIP's message), e.g. that ../shared is absent.
+# Usage: cmake -DLOG=<build>/Testing/Temporary/LastTest.log -P print_skipped.cmake
+if(NOT EXISTS "${LOG}")
+  return()
+endif()
+file(STRINGS "${LOG}" lines)
+set(test "")
+set(reason "")
+set(expect_reason FALSE)
+set(report "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^[0-9]+/[0-9]+ Testing: (.*)$")
+    set(test "${CMAKE_MATCH_1}")
+    set(reason "")
+  elseif(expect_reason)
+    set(reason "${line}")
+    set(expect_reason FALSE)
+  elseif(line MATCHES ": Skipped$")
+    set(expect_reason TRUE)
+  elseif(line MATCHES "^\\[  SKIPPED \\] [^ ]+ \\(")
+    string(APPEND report "  ${test}: ${reason}\n")
+  endif()
+endforeach()
+if(report)
+  # ctest shows the standard output of post-test commands (message() would go to standard error).
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E echo "Skipped tests and why:\n${report}")
+endif()
