@@ -1,7 +1,8 @@
 // Opt-in waveforms of a network run: the clock, every (filtered) channel's valid / ready / occupancy /
 // data (raw integer and real value per element) and every layer's busy and stall state, plus a GTKWave
 // save file (.gtkw) grouping the signals per layer in network order. The clock domain hands every
-// evaluated cycle to sample(); cycles it skipped (nothing happened) appear as clock edges only.
+// evaluated cycle to sample(); cycles it skipped (nothing happened) appear as clock edges only, or, in gaps
+// longer than a few cycles, as one pulse of the `idle` signal.
 #pragma once
 
 #include <functional>
@@ -57,7 +58,10 @@ private:
     TraceOptions opts_;
     std::string tmp_path_;
     std::unique_ptr<VcdWriter> vcd_;
+    // Skipped cycles up to this many are drawn as clock edges; longer gaps as one pulse of `idle`.
+    static constexpr uint64_t kDrawnIdleCycles = 16;
     size_t clk_id_ = 0;
+    size_t idle_id_ = 0;  // high while the network had nothing to do (cycles the clock domain skipped)
     std::vector<ChannelVars> channels_;
     std::vector<LayerVars> layers_;
     std::vector<std::string> gtkw_lines_;

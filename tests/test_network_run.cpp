@@ -573,7 +573,7 @@ TEST_F(NetworkRun, VcdAndGtkwDescribeTheRun) {
     EXPECT_GE(edges.size() + 2, total);
     EXPECT_LE(edges.size(), total + 2);
     // The program reports the number of signals it traced.
-    EXPECT_EQ(v.vars.size(), 1 /* clk */ + 8 * 2 /* busy, stall */ + 9 * 3 /* valid, ready, occupancy */ + (16 + 64 + 64 + 32 + 32 + 32 + 32 + 5 + 5) * 2);
+    EXPECT_EQ(v.vars.size(), 2 /* clk, idle */ + 8 * 2 /* busy, stall */ + 9 * 3 /* valid, ready, occupancy */ + (16 + 64 + 64 + 32 + 32 + 32 + 32 + 5 + 5) * 2);
 
     // The output channel's occupancy stays within its depth and is 1 at some edge (results do arrive).
     const std::string occ = id_of(v, "tlm4ml.output_softmax_out.occupancy");
@@ -635,6 +635,29 @@ TEST_F(NetworkRun, VcdShowsTheOutputFifoFillingUnderBackpressure) {
     EXPECT_GT(not_ready, 0u);
 }
 
+TEST_F(NetworkRun, VcdIdleGapsCostOneTimestampNotEveryClockEdge) {
+    // One input every 10^6 cycles: the clock domain skips the gaps, and so must the waveform (one pulse of
+    // `idle`, no clock edges), or three samples would write ~10^6 timestamps.
+    const fs::path vcd = path("idle.vcd");
+    json r = run_report(kJet, kJetInputs, {"--samples", "3", "--rate", "1000000", "--vcd", vcd.string()});
+    EXPECT_GE(r["total_cycles"].get<uint64_t>(), 2000000u);
+    const Vcd v = parse_vcd(read_text(vcd));
+    EXPECT_LT(v.changes.size(), 200u);
+    const std::string idle = id_of(v, "tlm4ml.idle");
+    ASSERT_FALSE(idle.empty());
+    std::vector<std::pair<uint64_t, std::string>> idle_changes;
+    for (const auto& [t, vals] : v.changes)
+        if (vals.count(idle)) idle_changes.emplace_back(t, vals.at(idle));
+    // Low at 0, high during each of the two gaps, low again when the next sample is offered.
+    ASSERT_EQ(idle_changes.size(), 5u);
+    const uint64_t period_ps = 5000;
+    EXPECT_EQ(idle_changes[0], std::make_pair(uint64_t{0}, std::string("0")));
+    EXPECT_EQ(idle_changes[1].second, "1");
+    EXPECT_EQ(idle_changes[2], std::make_pair(uint64_t{1000000} * period_ps, std::string("0")));
+    EXPECT_EQ(idle_changes[3].second, "1");
+    EXPECT_EQ(idle_changes[4], std::make_pair(uint64_t{2000000} * period_ps, std::string("0")));
+}
+
 TEST_F(NetworkRun, VcdIsAcceptedByGtkwaveTools) {
     if (!have_program("vcd2fst") || !have_program("fst2vcd")) GTEST_SKIP() << "vcd2fst / fst2vcd (gtkwave) not installed";
     const fs::path vcd = path("g.vcd"), fst = path("g.fst");
@@ -662,7 +685,7 @@ TEST_F(NetworkRun, TraceFilterAndTraceElementsLimitTheSignals) {
     EXPECT_EQ(scopes, (std::set<std::string>{"tlm4ml", "tlm4ml.fc1_relu", "tlm4ml.fc1_relu_out", "tlm4ml.fc1_relu_relu",
                                              "tlm4ml.fc1_relu_relu_out"}));
     for (const auto& [c, var] : v.vars)
-        EXPECT_TRUE(var.path == "tlm4ml.clk" || var.path.rfind("tlm4ml.fc1", 0) == 0) << var.path;
+        EXPECT_TRUE(var.path == "tlm4ml.clk" || var.path == "tlm4ml.idle" || var.path.rfind("tlm4ml.fc1", 0) == 0) << var.path;
     EXPECT_EQ(gtkw_groups(read_text(path("f.gtkw"))), (std::vector<std::string>{"fc1_relu", "fc1_relu_relu"}));
 
     // Two patterns, spaces allowed; a channel may be selected on its own.
