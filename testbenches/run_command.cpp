@@ -47,10 +47,13 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
                     "MNIST input = pixel / this (default 256, as QKeras' MNIST examples train)")
         ->check(CLI::PositiveNumber);
     run->add_option("--report", o.report, "Write the report as JSON");
-    run->add_option("--vcd", o.vcd, "Write a VCD waveform (and a .gtkw save file next to it)");
+    run->add_option("--vcd", o.vcd, "Write a waveform: VCD, or FST when the name ends in .fst (and a .gtkw save file "
+                                    "next to it)");
     run->add_option("--trace-filter", o.trace_filter,
                     "Comma-separated glob patterns of layer / channel names to trace (default: all)");
-    run->add_option("--trace-elements", o.trace_elements, "Trace at most N elements per channel (default: all)");
+    run->add_option("--trace-elements", o.trace_elements,
+                    "Trace the real values of at most N elements per channel (default 4; 0: every element)");
+    run->add_flag("--trace-raw", o.trace_raw, "Also trace each traced element's raw integer");
     run->add_option("--profile", o.profile,
                     "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1, default) or 'vivado2019'");
     run->add_flag("--check-ii", o.check_ii,
@@ -240,6 +243,7 @@ int run_command(const RunOptions& o) {
         to.vcd_path = o.vcd;
         to.filter = o.trace_filter;
         to.max_elements = o.trace_elements;
+        to.raw = o.trace_raw;
         tracer = std::make_unique<WaveformTracer>(net, clock, to);
     }
     // A network that keeps evaluating cycles without a single transfer is stopped, not waited on.

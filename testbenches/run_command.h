@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+
 namespace tlm4ml {
 
 struct RunOptions {
@@ -28,7 +29,8 @@ struct RunOptions {
     double backpressure = 0.0;
     unsigned seed = 1;
     size_t samples = 0;
-    size_t trace_elements = 0;
+    size_t trace_elements = 4;  // TraceOptions::kDefaultTraceElements
+    bool trace_raw = false;
     uint64_t deadlock_cycles = 100000;
     bool quiet = false;
     std::string fifo_depths;           // io_stream: "auto" or a JSON file {"fifo name": depth}

@@ -64,8 +64,8 @@ std::string VcdWriter::display_name(size_t id) const {
     return s;
 }
 
-void VcdWriter::header(const std::string& timescale) {
-    std::string h = "$date tlm4ml $end\n$version tlm4ml VCD writer $end\n$timescale " + timescale + " $end\n";
+void VcdWriter::header() {
+    std::string h = "$date tlm4ml $end\n$version tlm4ml VCD writer $end\n$timescale 1 ps $end\n";
     std::vector<std::string> open;
     for (const auto& v : vars_) {
         size_t common = 0;

@@ -8,32 +8,27 @@
 #include <string>
 #include <vector>
 
+#include "testbenches/wave_writer.h"
+
 namespace tlm4ml {
 
-class VcdWriter {
+class VcdWriter : public WaveWriter {
 public:
-    enum class Kind { Bit, Vector, Real };
-
-    // Variables are declared first (dotted names give the scopes: "top.fc1.busy"), then header() is
-    // written, then values at increasing times.
     explicit VcdWriter(const std::string& path);
-    ~VcdWriter();
+    ~VcdWriter() override;
     VcdWriter(const VcdWriter&) = delete;
     VcdWriter& operator=(const VcdWriter&) = delete;
 
-    size_t add(const std::string& dotted_name, Kind kind, int width = 1);
-    void header(const std::string& timescale = "1 ps");
-    void time(uint64_t t);
-    void bit(size_t id, bool v);
-    void vec(size_t id, uint64_t v);  // low `width` bits
-    void real(size_t id, double v);
-    // A real variable holding the fixed-point value raw * 2^-frac, printed exactly (and fast: integer
-    // arithmetic only when the digits fit 64 bits).
-    void fixed(size_t id, int64_t raw, int frac);
-    void close();
-
-    // The name GTKWave shows for a variable ("top.fc1.raw_0[15:0]" for vectors).
-    std::string display_name(size_t id) const;
+    size_t add(const std::string& dotted_name, Kind kind, int width = 1) override;
+    void header() override;
+    void time(uint64_t t) override;
+    void bit(size_t id, bool v) override;
+    void vec(size_t id, uint64_t v) override;
+    void real(size_t id, double v) override;
+    // Printed exactly (and fast: integer arithmetic only when the digits fit 64 bits).
+    void fixed(size_t id, int64_t raw, int frac) override;
+    void close() override;
+    std::string display_name(size_t id) const override;
 
 private:
     struct Var {

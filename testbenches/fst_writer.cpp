@@ -1,0 +1,171 @@
+#include "fst_writer.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#ifdef TLM4ML_HAVE_FST
+extern "C" {
+#include "fstapi.h"
+}
+#endif
+
+namespace tlm4ml {
+
+namespace {
+std::vector<std::string> split_dots(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+        const size_t dot = s.find('.', start);
+        out.push_back(s.substr(start, dot - start));
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return out;
+}
+}  // namespace
+
+#ifdef TLM4ML_HAVE_FST
+
+FstWriter::FstWriter(const std::string& path) : path_(path) {
+    ctx_ = fstWriterCreate(path.c_str(), 1);
+    if (!ctx_) throw std::runtime_error(fmt::format("{}: cannot create the FST file", path));
+    fstWriterSetPackType(ctx_, FST_WR_PT_LZ4);
+    fstWriterSetTimescale(ctx_, -12);  // picoseconds, as the VCD
+    fstWriterSetVersion(ctx_, "tlm4ml FST writer");
+}
+
+FstWriter::~FstWriter() { close(); }
+
+size_t FstWriter::add(const std::string& dotted, Kind kind, int width) {
+    auto parts = split_dots(dotted);
+    Var v;
+    v.name = parts.back();
+    parts.pop_back();
+    v.scope = std::move(parts);
+    v.kind = kind;
+    v.width = kind == Kind::Bit ? 1 : (kind == Kind::Real ? 64 : width);
+    vars_.push_back(std::move(v));
+    return vars_.size() - 1;
+}
+
+std::string FstWriter::display_name(size_t id) const {
+    const Var& v = vars_[id];
+    std::string s;
+    for (const auto& p : v.scope) s += p + ".";
+    s += v.name;
+    if (v.kind == Kind::Vector) s += fmt::format("[{}:0]", v.width - 1);
+    return s;
+}
+
+void FstWriter::header() {
+    // Scopes are opened and closed as the VCD writer does, so both files hold the same hierarchy.
+    std::vector<std::string> open;
+    for (auto& v : vars_) {
+        size_t common = 0;
+        while (common < open.size() && common < v.scope.size() && open[common] == v.scope[common]) ++common;
+        while (open.size() > common) {
+            fstWriterSetUpscope(ctx_);
+            open.pop_back();
+        }
+        while (open.size() < v.scope.size()) {
+            fstWriterSetScope(ctx_, FST_ST_VCD_MODULE, v.scope[open.size()].c_str(), nullptr);
+            open.push_back(v.scope[open.size()]);
+        }
+        const std::string name = v.kind == Kind::Vector ? fmt::format("{} [{}:0]", v.name, v.width - 1) : v.name;
+        v.handle = fstWriterCreateVar(ctx_, v.kind == Kind::Real ? FST_VT_VCD_REAL : FST_VT_VCD_WIRE, FST_VD_IMPLICIT,
+                                      static_cast<uint32_t>(v.width), name.c_str(), 0);
+    }
+    while (!open.empty()) {
+        fstWriterSetUpscope(ctx_);
+        open.pop_back();
+    }
+    time_written_ = false;
+}
+
+void FstWriter::time(uint64_t t) {
+    if (t == now_) return;
+    now_ = t;
+    time_written_ = false;
+}
+
+void FstWriter::emit_time() {
+    if (time_written_) return;
+    fstWriterEmitTimeChange(ctx_, now_);
+    time_written_ = true;
+}
+
+void FstWriter::bit(size_t id, bool b) {
+    Var& v = vars_[id];
+    if (v.written && v.last_bits == static_cast<uint64_t>(b)) return;
+    v.written = true;
+    v.last_bits = b;
+    emit_time();
+    fstWriterEmitValueChange(ctx_, v.handle, b ? "1" : "0");
+}
+
+void FstWriter::vec(size_t id, uint64_t x) {
+    Var& v = vars_[id];
+    if (v.width < 64) x &= (uint64_t{1} << v.width) - 1;
+    if (v.written && v.last_bits == x) return;
+    v.written = true;
+    v.last_bits = x;
+    emit_time();
+    fstWriterEmitValueChange64(ctx_, v.handle, static_cast<uint32_t>(v.width), x);
+}
+
+void FstWriter::real(size_t id, double d) {
+    Var& v = vars_[id];
+    if (v.written && v.last_real == d) return;
+    v.written = true;
+    v.last_real = d;
+    emit_time();
+    fstWriterEmitValueChange(ctx_, v.handle, &d);
+}
+
+void FstWriter::fixed(size_t id, int64_t raw, int frac) {
+    // FST stores reals as doubles: exact for the up to 53 significant bits of every type tlm4ml traces.
+    real(id, std::ldexp(static_cast<double>(raw), -frac));
+}
+
+void FstWriter::close() {
+    if (!ctx_) return;
+    fstWriterClose(ctx_);
+    ctx_ = nullptr;
+}
+
+#else  // built without fstapi
+
+FstWriter::FstWriter(const std::string& path) : path_(path) {
+    throw std::runtime_error(fmt::format(
+        "{}: FST output needs GTKWave's fstapi, which this build did not find (Debian package 'verilator' ships it "
+        "in /usr/share/verilator/include/gtkwave); rebuild after installing it, or write a .vcd",
+        path));
+}
+FstWriter::~FstWriter() = default;
+size_t FstWriter::add(const std::string&, Kind, int) { return 0; }
+void FstWriter::header() {}
+void FstWriter::time(uint64_t) {}
+void FstWriter::bit(size_t, bool) {}
+void FstWriter::vec(size_t, uint64_t) {}
+void FstWriter::real(size_t, double) {}
+void FstWriter::fixed(size_t, int64_t, int) {}
+void FstWriter::close() {}
+std::string FstWriter::display_name(size_t) const { return {}; }
+void FstWriter::emit_time() {}
+
+#endif
+
+bool fst_available() {
+#ifdef TLM4ML_HAVE_FST
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool wants_fst(const std::string& path) { return path.size() > 4 && path.compare(path.size() - 4, 4, ".fst") == 0; }
+
+}  // namespace tlm4ml
