@@ -37,6 +37,8 @@ std::vector<std::string> split_dots(const std::string& s) {
 VcdWriter::VcdWriter(const std::string& path) {
     f_ = std::fopen(path.c_str(), "w");
     if (!f_) throw std::runtime_error(fmt::format("{}: cannot create the VCD file", path));
+    // The writer buffers itself; stdio's own buffer would only add a copy of every byte.
+    std::setvbuf(f_, nullptr, _IONBF, 0);
     buf_.resize(kBufferSize);
 }
 

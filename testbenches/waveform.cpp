@@ -232,6 +232,8 @@ void WaveformTracer::sample(uint64_t cycle) {
         wave_->bit(cv.valid, popped || cv.channel->can_pop(cycle));
         wave_->bit(cv.ready, cv.channel->occupancy_at_edge(cycle) < cv.channel->depth());
         wave_->vec(cv.occupancy, cv.channel->size());
+        // The word shown (taken this cycle, else the one waiting) changes only with a push or a pop.
+        if (!popped && !cv.channel->pushed_in(cycle)) continue;
         const std::vector<int64_t>* d = popped ? &cv.channel->last_popped()
                                                : (cv.channel->front() ? &cv.channel->front()->data : nullptr);
         if (d) {
