@@ -302,8 +302,8 @@ LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DevicePr
             // PIPELINE II=ii"; softmax_legacy (SoftmaxInitLoop) and softmax_argmax: "#pragma HLS PIPELINE" (1).
             in.n_in = in.n_out = word_in;
             LayerTiming t = layer_cost(in, p, clock_period_ns);
-            t.ii = in.softmax_ii_from_reuse ? std::max(1, static_cast<int>(word / ceil_div(word, static_cast<size_t>(rf))))
-                                            : 1;
+            const size_t multiplier_limit = ceil_div(word, static_cast<size_t>(rf));
+            t.ii = in.softmax_ii_from_reuse ? std::max(1, static_cast<int>(word / multiplier_limit)) : 1;
             return t;
         }
         default: {

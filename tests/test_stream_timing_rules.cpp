@@ -70,8 +70,8 @@ json dense(const std::string& name, size_t n_in, size_t units, int rf) {
             {"reuse_factor", rf}};
 }
 
-// 6x6x2 -> conv 3x3x3 (R 6, a valid reuse factor of its 18 x 3 kernel) -> relu (R 4) -> sigmoid (R 4) -> max pool 2x2 (R 4) -> BatchNorm (R 5) -> Flatten
-// -> Dense 10 (R 4, 4 words of 3) -> softmax (R 4, one word of 10).
+// 6x6x2 -> conv 3x3x3 (R 6, a valid reuse factor of its 18 x 3 kernel) -> relu (R 4) -> sigmoid (R 4) -> max
+// pool 2x2 (R 4) -> BatchNorm (R 5) -> Flatten -> Dense 10 (R 4, 4 words of 3) -> softmax (R 4, one word of 10).
 json chain_model() {
     return {{"name", "stream_rules"},
             {"io_type", "io_stream"},
