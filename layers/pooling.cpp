@@ -100,6 +100,7 @@ LayerCostInputs PoolingLayer::cost_inputs() const {
     c.kind = LayerCostInputs::Kind::Pooling;
     c.mult_n_in = cfg_.pool_height * cfg_.pool_width;
     c.average = cfg_.pool_op == PoolOp::Average;
+    c.global_pool = cfg_.global;
     return c;
 }
 

@@ -5,9 +5,9 @@
 //   * average: accum_t y = 0; y += x for every cell (each sum re-stored in accum_t, padded cells add 0);
 //     y /= count, the quotient truncated toward zero at accum_t's LSB (ap_fixed division); count is the
 //     pool area with count_pad, else the number of real cells; then accum_t -> result_t.
-// Tensors are channels-last. hls4ml's loops step the window by the stride and size it by the stride as
-// well, so tlm4ml matches it bit for bit when pool size == stride (Keras' default); other strides use the
-// pool size (Keras' meaning).
+// Tensors are channels-last. The window is the pool size, stepped by the stride, as pooling2d_cl /
+// pooling1d_cl do since hls4ml PR #1335 (df6101770, in v1.2.0 and the reference commit ef92ebdf2fc6; hls4ml up
+// to v1.1.0 sized it by the stride): tests/test_pooling_stride.cpp follows those loops.
 #pragma once
 
 #include "layer.h"

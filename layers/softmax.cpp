@@ -186,6 +186,7 @@ std::string SoftmaxLayer::precision_summary() const {
 LayerCostInputs SoftmaxLayer::cost_inputs() const {
     LayerCostInputs c = Layer::cost_inputs();
     c.kind = LayerCostInputs::Kind::Softmax;
+    c.softmax_ii_from_reuse = cfg_.implementation == SoftmaxImpl::Stable || cfg_.implementation == SoftmaxImpl::Latency;
     return c;
 }
 

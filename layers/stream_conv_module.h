@@ -1,8 +1,9 @@
 // A line-buffer Conv1D/2D or Max/Average pooling in io_stream (nnet_conv2d_stream.h, nnet_pooling_stream.h;
-// HLS4ML_SEMANTICS.md §7): input pixels arrive one per word in raster order, at most one every `ii` (R)
-// cycles. When a pixel completes a stride-aligned window (pad 0: 'same' padding is an explicit ZeroPadding
-// layer before it), the window's output pixel is computed by the layer's own per-pixel arithmetic
-// (ConvLayer::compute_pixel / PoolingLayer::compute_pixel) and written `latency` cycles later. The module
+// HLS4ML_SEMANTICS.md §7): input pixels arrive one per word in raster order, at most one every `ii` cycles
+// (a conv: R; pooling: 1, stream_layer_cost). When a pixel completes a stride-aligned window (pad 0: 'same'
+// padding is an explicit ZeroPadding layer before it), the window's output pixel is computed by the layer's
+// own per-pixel arithmetic (ConvLayer::compute_pixel / PoolingLayer::compute_pixel) and written `latency`
+// cycles later. The module
 // keeps the current image (a superset of hls4ml's filt_h-1 line buffers: every window is computed as soon
 // as it is complete, so no value is needed after the next image overwrites it).
 #pragma once

@@ -20,15 +20,17 @@ StreamDenseModule::StreamDenseModule(sc_core::sc_module_name name, const Layer& 
     if (layer.n_in() % in.width() != 0 || out.width() != layer.n_out())
         throw std::invalid_argument(fmt::format("{} {}: cannot stream words of {} values into {} inputs",
                                                 layer.class_name(), layer.name(), in.width(), layer.n_in()));
-    // Reported: cycles between tensors. The kernel takes one every R cycles (timing.ii), but its words are
-    // read one per cycle, so two tensors are never closer than the words of one.
-    timing_.ii = std::max(timing.ii, static_cast<int>(layer.n_in() / in.width()));
-    const int ii = std::max(1, timing_.ii);
-    capacity_ = static_cast<size_t>((timing.latency + ii - 1) / ii) + 1;
+    timing_.ii = timing.ii;  // reported: cycles between tensors
+    // Only Dense's kernel is pipelined at II = R (global pooling's loops use no reuse factor).
+    if (layer.cost_inputs().kind == LayerCostInputs::Kind::Dense) kernel_ii_ = std::max(1, layer.reuse_factor());
+    capacity_ = 1;           // one result at a time: the next tensor waits for its write
     measure_word_ii_ = false;  // words come at one per cycle; tensors are too far apart to be back-to-back
 }
 
 bool StreamDenseModule::may_take(uint64_t cycle) const {
+    // The first word of a tensor: the previous result has been written (in an earlier cycle).
+    if (filled_ == 0 && (in_flight() > 0 || (emitted_any_ && cycle <= last_emit_))) return false;
+    // The last word starts the kernel, pipelined at II = R.
     return filled_ + in_.width() < buffer_.size() || cycle >= next_vector_;
 }
 
@@ -44,7 +46,8 @@ void StreamDenseModule::take(const Token& in, uint64_t cycle) {
     out.data = out_.take_buffer();
     layer_.compute(buffer_.data(), out.data.data());
     queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
-    next_vector_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));
+    next_vector_ = cycle + static_cast<uint64_t>(kernel_ii_);
+    emitted_any_ = true;  // last_emit_ is set by the write before the next tensor is read
 }
 
 }  // namespace tlm4ml

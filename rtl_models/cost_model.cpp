@@ -220,31 +220,102 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
     return t;
 }
 
+// io_stream rules, each from the pipelined loop of hls4ml's stream template (hls4ml commit ef92ebdf2fc6, the
+// commit of ../shared/reference; "vitis/" overrides "vivado/" for the Vitis backend, the default profile).
+// hls4ml's stream functions are DATAFLOW processes; HLS starts the next call of a function once the previous
+// one returned, so a function made of several loops runs them one after the other.
 LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DeviceProfile& p, double clock_period_ns) {
+    const double usable = clock_period_ns * (1.0 - p.clock_uncertainty);
+    const int rf = std::max(1, in.reuse_factor);
+    const size_t word = std::max<size_t>(1, word_in);
+    const size_t n_total = std::max<size_t>(1, in.n_in);
+    const int words = static_cast<int>(std::max<size_t>(1, n_total / word));
     switch (in.kind) {
         case LayerCostInputs::Kind::Conv:
-            // nnet_conv2d_stream.h: the input loop body is PIPELINE II=R; every complete window runs the Dense
-            // kernel (mult_n_in x n_filt) once: a single partition of one pixel.
+            // vitis/nnet_conv2d_stream.h conv_2d_buffer_latency_cl, ReadInputWidth loop: "#pragma HLS PIPELINE
+            // II=CONFIG_T::reuse_factor" (vitis/nnet_conv1d_stream.h conv_1d_cl the same; vivado/
+            // nnet_conv2d_stream.h conv_2d_buffer_cl under the Latency strategy too): one input pixel every R
+            // cycles. A pixel that completes a window runs the Dense kernel (mult_n_in x n_filt) once inside
+            // compute_output_buffer_2d/1d: a single partition of one pixel.
             in.n_partitions = 1;
             in.parallelization_factor = 1;
             return layer_cost(in, p, clock_period_ns);
-        case LayerCostInputs::Kind::Pooling:
-        case LayerCostInputs::Kind::Dense:
+        case LayerCostInputs::Kind::Pooling: {
+            if (in.global_pool) {
+                // vitis/nnet_pooling_stream.h global_pooling2d_cl / global_pooling1d_cl: the ReadInputWidth /
+                // ReadInput loop (LOOP_FLATTEN, no PIPELINE pragma; Vitis HLS pipelines it at II 1) folds each
+                // word into a running max / sum (compute_global_pool), then MaxPoolRes / AvgPoolRes ("#pragma HLS
+                // PIPELINE") writes the result; no pragma uses the reuse factor. The next tensor is read once the
+                // result is written: ii = words + latency, latency = the last comparator / adder (and the
+                // average's divider).
+                LayerTiming t = layer_cost(in, p, clock_period_ns);
+                t.latency = std::max(1, stages(p.t_add_ns + (in.average ? p.t_mult_ns : 0.0), usable));
+                t.ii = words + t.latency;
+                return t;
+            }
+            // vitis/nnet_pooling_stream.h pooling2d_cl, ReadInputWidth loop: "#pragma HLS PIPELINE" (no II: 1);
+            // pooling1d_cl the same (vivado/ pooling2d_buffer_cl too). The reuse factor appears in no pragma:
+            // one input pixel per cycle whatever R. Latency: the window's comparator / adder tree (reduce_pool).
+            LayerTiming t = layer_cost(in, p, clock_period_ns);
+            t.ii = 1;
+            return t;
+        }
+        case LayerCostInputs::Kind::Dense: {
+            // vitis/nnet_dense_stream.h dense: data_prepare's DataPrepare loop ("#pragma HLS PIPELINE": a word
+            // per cycle), then dense_latency_wrapper ("#pragma HLS PIPELINE II=CONFIG_T::reuse_factor"), then
+            // res_write; dense itself is not pipelined, so the next tensor's words are read after the result is
+            // written: ii = max(R, words + latency) cycles between tensors.
+            LayerTiming t = layer_cost(in, p, clock_period_ns);
+            t.ii = std::max(rf, words + t.latency);
+            return t;
+        }
         case LayerCostInputs::Kind::Wiring:
+            // vivado/nnet_padding_stream.h zeropad1d_cl / zeropad2d_cl: loops without pragmas (Vitis HLS
+            // pipelines them at II 1), one output word per cycle, pad or copied.
             return layer_cost(in, p, clock_period_ns);
         case LayerCostInputs::Kind::MergeAdder:
         case LayerCostInputs::Kind::MergeMultiply: {
-            // nnet_merge_stream.h: one word of each input per iteration; add / subtract PIPELINE at II 1,
-            // the other merges at II = reuse_factor.
+            // vivado/nnet_merge_stream.h: one word of each input per iteration; add / subtract "#pragma HLS
+            // PIPELINE" (II 1), multiply / average / maximum / minimum "#pragma HLS PIPELINE
+            // II=CONFIG_T::reuse_factor", concatenate1d/2d/3d "#pragma HLS PIPELINE" / "II=1".
             in.n_in = in.n_out = word_in;
             LayerTiming t = layer_cost(in, p, clock_period_ns);
-            t.ii = in.merge_ii_is_reuse ? std::max(1, in.reuse_factor) : 1;
+            t.ii = in.merge_ii_is_reuse ? rf : 1;
             return t;
         }
-        default:
-            // Element-wise layers (and softmax over one word) compute on one word at a time.
+        case LayerCostInputs::Kind::BatchNorm: {
+            // vivado/nnet_batchnorm_stream.h normalize, BatchNormLoop: "constexpr unsigned ii = CONFIG_T::n_in /
+            // CONFIG_T::multiplier_limit; #pragma HLS PIPELINE II=ii" with multiplier_limit =
+            // DIV_ROUNDUP(n_in, reuse_factor) (backends/vivado/passes/core_templates.py
+            // batchnorm_config_template) and n_in the whole input tensor.
             in.n_in = in.n_out = word_in;
-            return layer_cost(in, p, clock_period_ns);
+            LayerTiming t = layer_cost(in, p, clock_period_ns);
+            t.ii = std::max(1, static_cast<int>(n_total / ceil_div(n_total, static_cast<size_t>(rf))));
+            t.multipliers = ceil_div(word_in, static_cast<size_t>(t.ii));
+            t.dsp = t.dsp ? t.multipliers : 0;
+            return t;
+        }
+        case LayerCostInputs::Kind::Softmax: {
+            // vivado/nnet_activation_stream.h softmax_stable (SoftmaxArrayLoop) and softmax_latency
+            // (SoftmaxExpLoop): "constexpr unsigned multiplier_limit = DIV_ROUNDUP(data_T::size,
+            // CONFIG_T::reuse_factor); constexpr unsigned ii = data_T::size / multiplier_limit; #pragma HLS
+            // PIPELINE II=ii"; softmax_legacy (SoftmaxInitLoop) and softmax_argmax: "#pragma HLS PIPELINE" (1).
+            in.n_in = in.n_out = word_in;
+            LayerTiming t = layer_cost(in, p, clock_period_ns);
+            const size_t multiplier_limit = ceil_div(word, static_cast<size_t>(rf));
+            t.ii = in.softmax_ii_from_reuse ? std::max(1, static_cast<int>(word / multiplier_limit)) : 1;
+            return t;
+        }
+        default: {
+            // Element-wise: vivado/nnet_activation_stream.h relu (ReLUActLoop), linear, sigmoid, tanh,
+            // hard_sigmoid, hard_tanh, leaky_relu, thresholded_relu, softplus, softsign, elu, selu, binary_tanh,
+            // ternary_tanh: "#pragma HLS PIPELINE" (II 1) whatever the reuse factor; vivado/
+            // nnet_batchnorm_stream.h normalize_binary_tanh / normalize_ternary_tanh: "#pragma HLS PIPELINE".
+            in.n_in = in.n_out = word_in;
+            LayerTiming t = layer_cost(in, p, clock_period_ns);
+            t.ii = 1;
+            return t;
+        }
     }
 }
 

@@ -41,6 +41,10 @@ struct LayerCostInputs {
     // Merges in io_stream: hls4ml pipelines multiply / average / maximum / minimum at II = reuse_factor
     // (nnet_merge_stream.h), add / subtract at II = 1.
     bool merge_ii_is_reuse = false;
+    bool global_pool = false;  // pooling over the whole image (io_stream: accumulated word by word)
+    // Softmax whose io_stream loop is pipelined at II = size / ceil(size / R) (stable and latency; legacy and
+    // argmax are pipelined at II 1).
+    bool softmax_ii_from_reuse = false;
 };
 
 // Operator delays and pipeline conventions of a tool + device at a clock.
@@ -77,16 +81,21 @@ struct LayerTiming {
 LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double clock_period_ns);
 
 // io_stream (one word per FIFO transfer: a pixel of n_chan values, or the whole vector of a flat tensor).
-// `word_in` is the number of values in one input word. ii and latency are per word:
-//   Conv (line buffer) / Pooling: ii = cycles between input pixels (R); latency = cycles from the input
-//     pixel that completes a stride-aligned window to its output pixel (the per-pixel kernel);
-//   Dense and global pooling (read the whole input, one word per cycle): the kernel starts a vector every R
-//     cycles, but the reported ii (cycles between two input vectors) is max(R, words per vector), which
-//     StreamDenseModule applies since it knows the word count; latency = cycles from the last input word
-//     to the output word;
-//   element-wise layers: ii / latency of the layer on one word; zero padding: 1 / 0;
+// `word_in` is the number of values in one input word; `in.n_in` is the whole input tensor. The II is the
+// interval of the layer's pipelined loop as hls4ml's stream templates set it (each rule names its template,
+// function and pragma in cost_model.cpp), per word except for Dense and global pooling:
+//   Conv (line buffer): ii = R cycles between input pixels; latency = cycles from the input pixel that
+//     completes a stride-aligned window to its output pixel (the per-pixel kernel);
+//   max / average pooling (line buffer): ii = 1 whatever R; latency: the window's comparator / adder tree;
+//   element-wise activations (tables included) and BatchNormalizationQuantizedTanh: ii = 1 whatever R;
+//   BatchNormalization: ii = n_in / ceil(n_in / R) (the whole tensor's n_in: about R);
+//   softmax (one whole-vector word): stable / latency ii = word / ceil(word / R), legacy / argmax 1;
+//   zero padding: 1 / 0;
+//   Dense and global pooling read the whole input (one word per cycle), compute, then write, one after the
+//     other: ii = cycles between two tensors = max(R, words + latency) for Dense, words + latency for global
+//     pooling; latency = cycles from the last input word to the output word;
 //   merges: the io_parallel row on one word of each input, ii 1 (Add, Subtract, Concatenate) or R (Multiply,
-//     Average, Maximum, Minimum), as nnet_merge_stream.h pipelines them.
+//     Average, Maximum, Minimum).
 LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DeviceProfile& p, double clock_period_ns);
 
 // ceil(log2(n)) for n >= 1.

@@ -12,17 +12,18 @@
 //     smallest gap between back-to-back accepts. A merge gets one source per input and takes both tensors in
 //     one cycle, as in the network.
 //   io_stream, one item per iteration of the layer's pipelined loop:
-//   - line-buffer Conv / pooling (StreamConvModule): cycles between input pixel words (R), whether or not
-//     the pixel completes a window; measured by the module's stats (smallest gap between back-to-back input
-//     words), across rows and across images.
+//   - line-buffer Conv / pooling (StreamConvModule): cycles between input pixel words (conv R, pooling 1),
+//     whether or not the pixel completes a window; measured by the module's stats (smallest gap between
+//     back-to-back input words), across rows and across images.
 //   - element-wise layers (activations, BatchNorm, softmax on a whole-vector word; StreamPixelModule): cycles
-//     between input words, each giving one output word; measured the same way.
+//     between input words, each giving one output word (stream_layer_cost's rule per kind); measured the same way.
 //   - zero padding (StreamPixelModule on a ZeroPaddingLayer): cycles between output words, pad or copied (1).
 //     It reads an input pixel only in the copying iterations, so its input words are not evenly spaced (the
 //     pad pixels of a row boundary, whole pad rows between images): measured as the smallest gap between
 //     output words.
-//   - whole-tensor layers (Dense, global pooling; StreamDenseModule): cycles between two tensors, the kernel's
-//     R but no fewer than the tensor's words, which are read one per cycle. Measured as the smallest gap
+//   - whole-tensor layers (Dense, global pooling; StreamDenseModule): cycles between two tensors: the words,
+//     read one per cycle, then the latency to the result's write before the next tensor is read (Dense: no
+//     fewer than R). Measured as the smallest gap
 //     between output words (one per tensor, a fixed latency after the kernel took the tensor), so it needs
 //     two tensors: the gap between two inferences.
 //   - merges (StreamMergeModule; two input FIFOs, one source each, fed the words of the two layers the merge
