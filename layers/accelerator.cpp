@@ -20,21 +20,23 @@ public:
     void tick(uint64_t cycle) override {
         if (a_.pending_.empty()) return;
         Pending& p = a_.pending_.front();
-        if (p.earliest_cycle > cycle || !in_.can_push(cycle)) return;
+        StreamChannel& into = channel(p);
+        if (p.earliest_cycle > cycle || !into.can_push(cycle)) return;
         Token t;
-        t.sample = next_sample_++;
+        t.sample = next_sample_;
         t.data = std::move(p.data);
-        pushed_[t.sample] = {cycle, p.streamed};
+        if (!pushed_.count(t.sample)) pushed_[t.sample] = {cycle, p.streamed};  // its first word
         const bool streamed = p.streamed;
-        in_.push(std::move(t), cycle);
+        if (p.last) ++next_sample_;
+        into.push(std::move(t), cycle);
         a_.pending_.pop_front();
         a_.taken(streamed);
     }
     uint64_t next_wake(uint64_t cycle) const override {
         if (a_.pending_.empty()) return kNever;
-        const uint64_t at = a_.pending_.front().earliest_cycle;
-        if (at > cycle) return at;
-        return in_.full() ? kNever : cycle + 1;  // a full input waits for the first layer's pop
+        const Pending& p = a_.pending_.front();
+        if (p.earliest_cycle > cycle) return p.earliest_cycle;
+        return channel(p).full() ? kNever : cycle + 1;  // a full input waits for the first layer's pop
     }
     // The cycle a sample entered and whether it came through the streaming face; forgets it.
     std::pair<uint64_t, bool> take(uint64_t sample) {
@@ -45,6 +47,7 @@ public:
     }
 
 private:
+    StreamChannel& channel(const Pending& p) const { return p.word ? *a_.net_.input_words() : in_; }
     Accelerator& a_;
     StreamChannel& in_;
     uint64_t next_sample_ = 0;
@@ -348,36 +351,51 @@ void Accelerator::stream_in_transport(tlm::tlm_generic_payload& p, sc_time& dela
     if (p.get_byte_enable_ptr() != nullptr) return p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     if (p.get_data_length() != len || p.get_streaming_width() < len)
         return p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-    delay += net_.period() * static_cast<double>(std::max<size_t>(1, len / 4));
-    if (mmio_busy() && options_.timing == AcceleratorTiming::Cycle) sync(delay);
-    if (options_.timing == AcceleratorTiming::Fast) catch_up(sc_time_stamp() + delay);
+    delay += net_.period();  // one beat
+    const bool cycle_mode = options_.timing == AcceleratorTiming::Cycle;
+    if (mmio_busy() && cycle_mode) sync(delay);
+    if (!cycle_mode) catch_up(sc_time_stamp() + delay);
     if (mmio_busy()) return p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-
-    const unsigned char* d = p.get_data_ptr();
-    if (beats_ == 0) beat_buffer_.clear();
-    for (size_t i = 0; i < beat_words_; ++i) beat_buffer_.push_back(from_word(d + i * word_bytes_, model_.input_precision));
     p.set_response_status(tlm::TLM_OK_RESPONSE);
-    if (++beats_ * beat_words_ < input_words()) return;
-    beats_ = 0;
 
-    if (options_.timing == AcceleratorTiming::Cycle) {
+    std::vector<int64_t> word(beat_words_);
+    for (size_t i = 0; i < beat_words_; ++i) word[i] = from_word(p.get_data_ptr() + i * word_bytes_, model_.input_precision);
+    const size_t beats_per_tensor = input_words() / beat_words_;
+    const bool first = beats_ == 0, last = beats_ + 1 == beats_per_tensor;
+    beats_ = last ? 0 : beats_ + 1;
+
+    if (cycle_mode) {
         if (pending_.size() >= options_.stream_queue_depth) {
             sync(delay);
             while (pending_.size() >= options_.stream_queue_depth) wait(queue_changed_);  // back-pressure
         }
-        const sc_time at = sc_time_stamp() + delay;
-        pending_.push_back(Pending{std::move(beat_buffer_), true, cycle_at(at)});
-        beat_buffer_ = {};
-        ++streams_in_flight_;
+        const uint64_t edge = cycle_at(sc_time_stamp() + delay);
+        if (net_.input_words()) {
+            pending_.push_back(Pending{std::move(word), true, edge, true, last});
+        } else {
+            if (first) beat_buffer_.clear();
+            beat_buffer_.insert(beat_buffer_.end(), word.begin(), word.end());
+            if (!last) return;
+            pending_.push_back(Pending{std::move(beat_buffer_), true, edge, false, true});
+            beat_buffer_ = {};
+        }
+        if (first) ++streams_in_flight_;
         clock_->wake(delay);
         return;
     }
-    // Fast: the tensor starts at the first edge at or after its last beat, no sooner than the expected II
-    // after the previous one, and is out the expected latency later.
-    const uint64_t edge = std::max(cycle_at(sc_time_stamp() + delay), fast_next_stream_cycle_);
-    const uint64_t beats = net_.streaming() ? input_words() / beat_words_ : 1;
-    fast_next_stream_cycle_ = edge + std::max<uint64_t>(beats, static_cast<uint64_t>(net_.expected_ii()));
-    stream_results_.push_back(Result{forward(model_, beat_buffer_), cycles_of(edge + fast_latency(), net_.period())});
+    // Fast: the tensor starts at its first beat's edge, no sooner than the expected II after the previous
+    // one, and is out the estimated latency later (no sooner than the cost model's latency after its last beat).
+    if (first) {
+        beat_buffer_.clear();
+        fast_first_beat_cycle_ = cycle_at(sc_time_stamp() + delay);
+    }
+    beat_buffer_.insert(beat_buffer_.end(), word.begin(), word.end());
+    if (!last) return;
+    const uint64_t start = std::max(fast_first_beat_cycle_, fast_next_stream_cycle_);
+    fast_next_stream_cycle_ = start + std::max<uint64_t>(beats_per_tensor, static_cast<uint64_t>(net_.expected_ii()));
+    const uint64_t done = std::max(start + fast_latency(), cycle_at(sc_time_stamp() + delay) +
+                                                               static_cast<uint64_t>(net_.expected_latency()));
+    stream_results_.push_back(Result{forward(model_, beat_buffer_), cycles_of(done, net_.period())});
     ++completed_;
     queue_changed_.notify(sc_core::SC_ZERO_TIME);
 }
@@ -396,7 +414,7 @@ void Accelerator::stream_out_transport(tlm::tlm_generic_payload& p, sc_time& del
     stream_results_.pop_front();
     unsigned char* d = p.get_data_ptr();
     for (size_t i = 0; i < r.data.size(); ++i) to_word(r.data[i], d + i * word_bytes_);
-    delay += net_.period() * static_cast<double>(std::max<size_t>(1, len / 4));
+    delay += net_.period();  // one beat
     p.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

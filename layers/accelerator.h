@@ -42,16 +42,20 @@
 //   TLM_GENERIC_ERROR_RESPONSE     busy: ap_start or an input-buffer write while an inference is in flight, a
 //                                  memory-mapped start while stream inferences are in flight and vice versa
 //   TLM_IGNORE_COMMAND is answered OK and changes nothing.
-// Delays: every transaction adds one clock period per 32-bit bus beat (AXI-lite) to the annotated delay.
+// Delays: a control transaction adds one clock period per 32-bit bus beat (AXI-lite) to the annotated
+// delay, a streaming transaction one period (one beat).
 // A transaction whose answer depends on the network (a status read while busy, a stream read) first waits
 // out the annotated delay (b_transport may wait in the loosely-timed style) so that it sees the network at
 // the initiator's local time.
 //
-// Streaming face: a write to `stream_in` is one beat: one input word, i.e. a pixel's n_chan values (the
-// last axis of an image input) or the whole flat input, as hls4ml's io_stream top level takes it. When a
-// tensor's last beat arrives the tensor enters the network (a full queue of `stream_queue_depth` tensors
-// makes the write wait: back-pressure). A read of `stream_out` returns one output tensor (all output values:
-// hls4ml's flat output word), waiting until one is there. Same word format as the buffers.
+// Streaming face: a write to `stream_in` is one beat, one clock period: one input word, i.e. a pixel's
+// n_chan values (the last axis of an image input) or the whole flat input, as hls4ml's io_stream top level
+// takes it. In an io_stream network each word enters the input FIFO at the first edge at or after its beat
+// (one word per cycle), so pixels are processed as they arrive; in io_parallel the tensor enters when its
+// beat arrives. Back-pressure: when `stream_queue_depth` beats wait at the face (the input FIFO is full),
+// a write waits. A read of `stream_out` returns one output tensor (all output values: hls4ml's flat output
+// word), waiting until one is there. Same word format as the buffers. With pixels one per cycle from an idle
+// network, first word to result equals `tlm4ml run`'s first-output latency.
 #pragma once
 
 #include <cstdint>
@@ -74,7 +78,7 @@ enum class AcceleratorTiming { Cycle, Fast };
 
 struct AcceleratorOptions {
     AcceleratorTiming timing = AcceleratorTiming::Cycle;
-    size_t stream_queue_depth = 2;  // whole input tensors waiting at the streaming face
+    size_t stream_queue_depth = 2;  // beats waiting at the streaming face (a skid buffer) before a write waits
 };
 
 namespace accel_reg {
@@ -122,6 +126,8 @@ private:
         std::vector<int64_t> data;
         bool streamed = false;
         uint64_t earliest_cycle = 0;
+        bool word = false;  // one word for the io_stream input FIFO, not a whole tensor
+        bool last = true;   // the tensor's last word
     };
     struct Result {
         std::vector<int64_t> data;
@@ -177,6 +183,7 @@ private:
     std::deque<Result> stream_results_;
     size_t streams_in_flight_ = 0;
     uint64_t fast_next_stream_cycle_ = 0;  // fast mode: the expected II after the last stream start
+    uint64_t fast_first_beat_cycle_ = 0;   // fast mode: the edge of the current tensor's first beat
     sc_core::sc_event queue_changed_;  // a tensor entered the network or a stream result arrived
     uint64_t completed_ = 0;
 
