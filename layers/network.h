@@ -55,6 +55,9 @@ public:
     std::vector<Clocked*> parts() const;
 
     StreamChannel& input() { return *channels_.front(); }
+    // io_stream: the input FIFO behind the splitter, for a source that hands the network one word per cycle
+    // itself (a streaming face); nullptr in io_parallel.
+    StreamChannel* input_words() { return splitter_ ? channels_[1].get() : nullptr; }
     StreamChannel& output() { return *channels_.back(); }
     const std::vector<std::unique_ptr<StreamChannel>>& channels() const { return channels_; }
     // io_parallel layers (empty in io_stream) and io_stream layers (empty in io_parallel).

@@ -40,9 +40,21 @@ void ClockDomain::wire() {
     wired_ = true;
 }
 
+void ClockDomain::wake(const sc_core::sc_time& delay) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const uint64_t at = (now + delay).value();
+    uint64_t edge = (at + period_.value() - 1) / period_.value();
+    if (evaluated_ > 0 && edge <= last_cycle_) edge = last_cycle_ + 1;
+    wake_event_.notify(cycles_of(edge, period_) - now);
+}
+
 void ClockDomain::step() {
     if (!wired_) wire();
     const uint64_t c = cycle();
+    if (evaluated_ > 0 && c <= last_cycle_) {  // woken within a cycle already evaluated: wait for the next edge
+        next_trigger(cycles_of(last_cycle_ + 1, period_) - sc_core::sc_time_stamp(), wake_event_);
+        return;
+    }
     const size_t n = parts_.size();
     // A flag raised by a producer's push in this cycle reaches its consumer before the consumer's turn.
     for (size_t i = 0; i < n; ++i) {
@@ -60,7 +72,8 @@ void ClockDomain::step() {
         last_progress_ = progress;
         if (idle_cycles_ >= stall_limit_) {
             stalled_ = true;
-            return;  // no new trigger: the simulation runs out of events
+            next_trigger(wake_event_);  // nothing else: the simulation runs out of events
+            return;
         }
     }
     uint64_t next = kNever;
@@ -71,8 +84,12 @@ void ClockDomain::step() {
         }
         next = std::min(next, wake_[i]);
     }
-    if (next == kNever) return;  // finished, or every part waits on another: sc_start returns
-    next_trigger(cycles_of(std::max(next, c + 1) - c, period_));
+    // Finished, or every part waits on another: only a wake() restarts the clock, so sc_start returns.
+    if (next == kNever) {
+        next_trigger(wake_event_);
+        return;
+    }
+    next_trigger(cycles_of(std::max(next, c + 1) - c, period_), wake_event_);
 }
 
 }  // namespace tlm4ml

@@ -55,6 +55,11 @@ public:
         progress_ = std::move(progress);
     }
 
+    // For parts whose work arrives from outside the domain (a TLM target taking a start): evaluates the
+    // first rising edge at or after now + delay that has not been evaluated yet, even if the clock had
+    // stopped because nothing was left to do.
+    void wake(const sc_core::sc_time& delay = sc_core::SC_ZERO_TIME);
+
     const sc_core::sc_time& period() const { return period_; }
     uint64_t cycle() const;
     uint64_t last_cycle() const { return last_cycle_; }
@@ -67,6 +72,7 @@ private:
 
     sc_core::sc_time period_;
     std::vector<Clocked*> parts_;
+    sc_core::sc_event wake_event_;
     bool wired_ = false;
     std::vector<uint8_t> tracked_;  // evaluated only when due or flagged
     std::vector<uint8_t> flagged_;  // a channel of the part moved (raised by the channel), or it just ticked
