@@ -6,8 +6,9 @@
 //     y /= count, the quotient truncated toward zero at accum_t's LSB (ap_fixed division); count is the
 //     pool area with count_pad, else the number of real cells; then accum_t -> result_t.
 // Tensors are channels-last. The window is the pool size, stepped by the stride, as pooling2d_cl /
-// pooling1d_cl do since hls4ml PR #1335 (df6101770, in v1.2.0 and the reference commit ef92ebdf2fc6; hls4ml up
-// to v1.1.0 sized it by the stride): tests/test_pooling_stride.cpp follows those loops.
+// pooling1d_cl do since hls4ml PR #1335 (df6101770, in v1.2.0 and the reference commit ef92ebdf2fc6; up to
+// v1.1.0 hls4ml sized the 2-D window by the stride, and in 1-D and 2-D stepped over full_padded / stride * stride
+// positions, more than the outputs when pool size > stride): tests/test_pooling_stride.cpp follows those loops.
 #pragma once
 
 #include "layer.h"

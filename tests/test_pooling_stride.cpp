@@ -10,7 +10,8 @@
 //         cond1 && cond2 ? data[...] : pad_val<data_T, pool_op>()   (overlap_pixel counts the real cells)
 //       res[(ii / stride_height) * out_width * n_filt + (jj / stride_width) * n_filt + ff] =
 //           pool_op<...>(pool, count_pad ? pool_height * pool_width : overlap_pixel);
-// (hls4ml up to v1.1.0 sized the window by the stride instead; the hand-made case below tells the two apart.)
+// (hls4ml up to v1.1.0 sized the 2-D window by the stride and looped ii, jj up to full_padded / stride * stride,
+// more positions than outputs when pool size > stride; the hand-made 2-D case below tells the two apart.)
 // The oracle's casts are assignments to sc_fix / sc_ufix; it never calls tlm4ml's quantize code.
 #include <gtest/gtest.h>
 
@@ -212,10 +213,9 @@ TEST(PoolingStride, AverageGapsAndNarrowAccumulator1D) {
 }
 
 TEST(PoolingStride, WindowIsThePoolSizeNotTheStride) {
-    // 1-D, pool 3, stride 2, valid: windows {1,2,9} and {9,3,4} give 9 and 9; windows the size of the stride
-    // ({1,2}, {9,3}: hls4ml <= v1.1.0) would give 2 and 9.
+    // 2-D, one row, pool 1x3, stride 1x2, valid: windows {1,2,9} and {9,3,4} give 9 and 9; windows the size of
+    // the stride ({1,2}, {9,3}: hls4ml <= v1.1.0's pooling2d_cl) would give 2 and 9.
     PoolingConfig c;
-    c.one_d = true;
     c.in_width = 5;
     c.n_filt = 1;
     c.pool_width = 3;
