@@ -243,25 +243,21 @@ bool Accelerator::streams_in_flight() const {
 // The control socket: registers and buffers
 
 void Accelerator::control_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
-    if (p.is_read() || p.is_write()) {
-        delay += net_.period() * static_cast<double>(std::max<unsigned>(1, p.get_data_length() / 4));
-        if (options_.timing == AcceleratorTiming::Cycle && mmio_busy()) sync(delay);  // see the network at that time
-        const sc_time at = sc_time_stamp() + delay;
-        if (options_.timing == AcceleratorTiming::Fast) catch_up(at);
+    if (!p.is_read() && !p.is_write()) {
+        p.set_response_status(p.get_byte_enable_ptr() ? tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE : tlm::TLM_OK_RESPONSE);
+        return;
     }
-    p.set_response_status(tlm::TLM_OK_RESPONSE);
-    if (p.get_byte_enable_ptr() != nullptr) {
+    // The access takes its bus beats; it acts, and sees the accelerator, at the end of them.
+    delay += net_.period() * static_cast<double>(std::max<unsigned>(1, p.get_data_length() / 4));
+    if (options_.timing == AcceleratorTiming::Cycle && mmio_busy()) sync(delay);  // see the network at that time
+    const sc_time at = sc_time_stamp() + delay;
+    if (options_.timing == AcceleratorTiming::Fast) catch_up(at);
+    if (p.get_byte_enable_ptr() != nullptr)
         p.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-        return;
-    }
-    if (p.get_streaming_width() < p.get_data_length()) {
+    else if (p.get_streaming_width() < p.get_data_length())
         p.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-        return;
-    }
-    if (p.is_read() || p.is_write()) {
-        const sc_time at = sc_time_stamp() + delay;
-        p.set_response_status(p.get_address() < kBufferBase ? register_access(p, at) : buffer_access(p, at));
-    }
+    else
+        p.set_response_status(p.get_address() < kBufferBase ? register_access(p, at) : buffer_access(p));
 }
 
 tlm::tlm_response_status Accelerator::register_access(tlm::tlm_generic_payload& p, const sc_time& at) {
@@ -317,7 +313,7 @@ tlm::tlm_response_status Accelerator::register_access(tlm::tlm_generic_payload& 
     return tlm::TLM_OK_RESPONSE;
 }
 
-tlm::tlm_response_status Accelerator::buffer_access(tlm::tlm_generic_payload& p, const sc_time&) {
+tlm::tlm_response_status Accelerator::buffer_access(tlm::tlm_generic_payload& p) {
     const uint64_t a = p.get_address();
     const size_t len = p.get_data_length();
     const bool in_input = a >= kBufferBase && a < kBufferBase + input_words() * word_bytes_;

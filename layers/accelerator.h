@@ -138,7 +138,7 @@ private:
     void stream_in_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     void stream_out_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     tlm::tlm_response_status register_access(tlm::tlm_generic_payload& p, const sc_core::sc_time& at);
-    tlm::tlm_response_status buffer_access(tlm::tlm_generic_payload& p, const sc_core::sc_time& at);
+    tlm::tlm_response_status buffer_access(tlm::tlm_generic_payload& p);
     tlm::tlm_response_status start(const sc_core::sc_time& at);
     // Fast mode: completes the memory-mapped inference if its done time has come at `at`.
     void catch_up(const sc_core::sc_time& at);

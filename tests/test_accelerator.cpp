@@ -464,3 +464,81 @@ TEST(Accelerator, ImagesStreamedIntoTheCnnEqualPredictWithRunsLatency) {
     for (size_t k = 1; k < images.size(); ++k)
         EXPECT_GE(r["ready"][k].get<uint64_t>(), edge_ps(r["first_beat"][k], 5000) + run_latency * 5000);
 }
+
+TEST(Accelerator, ReadyInterruptRisesWhenTheInputIsTakenAndDoneStaysMasked) {
+    // IER = ready only: the interrupt rises at the start edge (the network took the input); done sets no
+    // ISR bit, so after the inference ISR still holds only ready.
+    const json r = in_child([] {
+        const Model model = load_model(kJet);
+        Accelerator acc("acc", model);
+        json out;
+        BusMaster cpu("cpu", [&](BusMaster& m) {
+            m.write32(kGie, 1);
+            m.write32(kIer, kIsrReady);
+            m.local += sc_core::sc_time(3, sc_core::SC_NS);
+            m.write32(kApCtrl, kApStart);
+            out["start_ps"] = ps(m.now());
+            m.sync();
+            if (!acc.interrupt.read()) sc_core::wait(acc.interrupt.posedge_event());
+            out["irq_ps"] = ps(sc_core::sc_time_stamp());
+            out["isr_at_ready"] = m.read32(kIsr);
+            while (!(m.read32(kApCtrl) & kApIdle)) m.local += sc_core::sc_time(5, sc_core::SC_NS);
+            out["isr_after_done"] = m.read32(kIsr);
+            m.write32(kIsr, kIsrReady);
+            out["isr_cleared"] = m.read32(kIsr);
+            m.sync();
+            sc_core::wait(sc_core::SC_ZERO_TIME);
+            sc_core::wait(sc_core::SC_ZERO_TIME);
+            out["irq_cleared"] = acc.interrupt.read();
+        });
+        cpu.socket.bind(acc.control);
+        sc_core::sc_start();
+        return out;
+    });
+    ASSERT_TRUE(r.is_object());
+    EXPECT_EQ(r["irq_ps"].get<uint64_t>(), edge_ps(r["start_ps"], 5000));
+    EXPECT_EQ(r["isr_at_ready"], kIsrReady);
+    EXPECT_EQ(r["isr_after_done"], kIsrReady);
+    EXPECT_EQ(r["isr_cleared"], 0);
+    EXPECT_EQ(r["irq_cleared"], false);
+}
+
+TEST(Accelerator, FastModeStreamsGiveTheReferenceAtTheEstimatedLatency) {
+    // Fast mode on the io_stream CNN: the scores are forward()'s, the first out the cost model's latency plus
+    // one cycle per input word after the first pixel's edge.
+    const Model model = load_model(kSvhn);
+    const auto images = read_samples(kSvhnInputs, model.input_size(), model.input_precision, 2);
+    const json r = in_child([&] {
+        const Model m = load_model(kSvhn);
+        AcceleratorOptions o;
+        o.timing = AcceleratorTiming::Fast;
+        Accelerator acc("acc", m, DeviceProfile::vitis_default(), o);
+        json first_beat = json::array(), results = json::array(), ready = json::array();
+        BusMaster writer("dma_in", [&](BusMaster& bus) {
+            for (const auto& img : images)
+                for (size_t i = 0; i < img.size(); i += 3) {
+                    bus.write_words(0, {img[i], img[i + 1], img[i + 2]}, acc.word_bytes());
+                    if (i == 0) first_beat.push_back(ps(bus.now()));
+                }
+            bus.sync();
+        });
+        writer.socket.bind(acc.stream_in);
+        BusMaster reader("dma_out", [&](BusMaster& bus) {
+            for (size_t k = 0; k < images.size(); ++k) {
+                results.push_back(bus.read_words(0, acc.output_words(), acc.word_bytes()));
+                ready.push_back(ps(sc_core::sc_time_stamp()));
+                bus.sync();
+            }
+        });
+        reader.socket.bind(acc.stream_out);
+        sc_core::sc_start();
+        return json{{"first_beat", first_beat}, {"results", results}, {"ready", ready},
+                    {"expected_latency", acc.network().expected_latency()}};
+    });
+    ASSERT_TRUE(r.is_object());
+    for (size_t k = 0; k < images.size(); ++k)
+        EXPECT_EQ(r["results"][k].get<std::vector<int64_t>>(), forward(model, images[k])) << "image " << k;
+    const uint64_t words = model.input_size() / 3;
+    EXPECT_EQ(r["ready"][0].get<uint64_t>(),
+              edge_ps(r["first_beat"][0], 5000) + (r["expected_latency"].get<uint64_t>() + words) * 5000);
+}
