@@ -45,6 +45,11 @@ Model load_model(const std::string& path) {
     Model m = load_model_json(imported.model, path, std::filesystem::path(path).parent_path().string());
     m.source_file = path;
     m.warnings.insert(m.warnings.begin(), imported.warnings.begin(), imported.warnings.end());
+    const Hls4mlConfig cfg = read_hls4ml_config(path);
+    m.input_data_path = cfg.input_data;
+    m.output_predictions_path = cfg.output_predictions;
+    m.backend = cfg.backend;
+    m.clock_uncertainty = cfg.clock_uncertainty;
     return m;
 }
 
