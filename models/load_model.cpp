@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "models/degenerate_firmware.h"
 #include "models/hls4ml_config.h"
 #include "models/keras_importer.h"
 #include "testbenches/sample_io.h"
@@ -40,7 +41,11 @@ std::string format_model_file(const nlohmann::json& m) {
 }  // namespace
 
 Model load_model(const std::string& path) {
-    if (!is_hls4ml_config_path(path)) return load_model_file(path);
+    if (!is_hls4ml_config_path(path)) {
+        Model m = load_model_file(path);
+        for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
+        return m;
+    }
     ImportedModel imported = import_hls4ml_config(path);
     Model m = load_model_json(imported.model, path, std::filesystem::path(path).parent_path().string());
     m.source_file = path;
@@ -50,6 +55,7 @@ Model load_model(const std::string& path) {
     m.output_predictions_path = cfg.output_predictions;
     m.backend = cfg.backend;
     m.clock_uncertainty = cfg.clock_uncertainty;
+    for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
     return m;
 }
 

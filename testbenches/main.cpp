@@ -17,6 +17,7 @@
 #include "layers/reference.h"
 #include "models/load_model.h"
 #include "testbenches/run_command.h"
+#include "models/degenerate_firmware.h"
 #include "testbenches/sample_io.h"
 
 namespace {
@@ -35,8 +36,10 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     std::string out_text;
     std::vector<std::string> trace_text(model.layers.size());
     std::vector<std::vector<int64_t>> trace;
+    OutputConstancy constancy(model);
     for (const auto& sample : in) {
         const auto out = forward(model, sample, trace_dir.empty() ? nullptr : &trace);
+        constancy.observe(out);
         out_text += format_sample(out, model.output_precision());
         for (size_t l = 0; l < trace.size(); ++l)
             trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
@@ -52,6 +55,7 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     if (!to_stdout) files.emplace_back(outputs, out_text);
     write_files_atomically(files);
     if (to_stdout) std::cout << out_text;
+    if (const std::string w = constancy.warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
     return 0;
 }
 
