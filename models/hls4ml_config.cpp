@@ -133,6 +133,10 @@ Hls4mlLayerConfig layer_config(const std::string& file, const std::string& where
                 fail(file, at, "Skip: true (hls4ml's skip_softmax, which drops the softmax) is not supported");
         } else if (sk == "bram_factor" || sk == "target_cycles" || sk == "pipeline_interval") {
             integer(file, at, kv.second, 0, INT32_MAX);  // checked, no effect on tlm4ml's model (README)
+        } else if (sk == "conv_implementation") {
+            // hls4ml's io_stream convolutions: LineBuffer (the default, modelled) or Encoded (not modelled).
+            if (lower(scalar(file, at, kv.second)) != "linebuffer")
+                fail(file, at, fmt::format("\"{}\": only LineBuffer convolutions are modelled", scalar(file, at, kv.second)));
         } else {
             c.settings[sk] = scalar(file, at, kv.second);
         }

@@ -1103,36 +1103,28 @@ private:
         json a = {{"name", name}, {"class", "Activation"}};
         a["activation"] = q.cls == "quantized_relu" ? "relu" : "linear";
         common(a, name, classes);
+        // hls4ml 1.x takes a QActivation's result type from the configuration alone, exactly as written
+        // (TRN / WRAP when it names no modes): Activation.initialize (hls4ml/model/layers.py:961-964) sizes
+        // the output with get_precision(self, 'result') -- LayerName, LayerType, Model --, and the quantizer
+        // that get_activation_quantizer stores (converters/keras/qkeras.py:104-180) is never read again. The
+        // quantizer's own type (AP_RND_CONV, AP_SAT) reaches the firmware only when the configuration carries
+        // it, as config_from_keras_model writes it for granularity 'name' / 'type' (utils/config.py,
+        // make_layer_config's quantizer loop and _get_precision_from_quantizer, :47-117).
         std::string r = cfg_.explicit_precision(name, classes, "result");
         if (r.empty()) {
             const auto it = cfg_.layer_name.find(lower(name));
             if (it != cfg_.layer_name.end() && it->second.precision.count("default"))
                 r = it->second.precision.at("default");
         }
-        // hls4ml 1.x takes a QActivation's result type from the configuration alone: Activation.initialize
-        // (hls4ml/model/layers.py:961-964) sizes the output from the config's "result"; the quantizer
-        // (converters/keras/qkeras.py get_activation_quantizer, :104-180) is stored and never read again. The
-        // quantizer's AP_RND_CONV / AP_SAT type reaches the firmware only because config_from_keras_model
-        // writes it into 'name' / 'type' configurations (utils/config.py make_layer_config's quantizer loop,
-        // _get_precision_from_quantizer :47-117). tlm4ml keeps the quantizer's modes in two cases where
-        // hls4ml would not (see the warning), because TRN / WRAP there turns a ReLU output of 1.0 in
-        // ap_fixed<3,1> into -1.
-        const std::string hls4ml_type =
-            r.empty() ? cfg_.precision(name, classes, "result", model_prec_) : (is_auto_precision(r) ? model_prec_ : r);
+        if (r.empty()) r = cfg_.precision(name, classes, "result", model_prec_);
         if (is_auto_precision(r)) r = model_prec_;  // Activation is not inferred: the model default
-        if (r.empty()) {
-            r = activation_precision(q, where);
-        } else if (r.find("AP_") == std::string::npos && r.find('<') != std::string::npos &&
-                   r.rfind("ap_", 0) == 0 && r.find("fixed") != std::string::npos) {
-            r.insert(r.rfind('>'), ",AP_RND_CONV,AP_SAT");
-        }
-        if (!is_auto_precision(hls4ml_type) &&
-            parse_precision(where, hls4ml_type) != parse_precision(where, r))
+        const std::string quantizer_type = activation_precision(q, where);
+        if (parse_precision(where, quantizer_type) != parse_precision(where, r))
             warnings_.push_back(fmt::format(
-                "{}: result type {} (the quantizer's modes AP_RND_CONV, AP_SAT, as QKeras computes); hls4ml 1.x's "
-                "firmware would use {} as the configuration gives it, so its outputs can differ from tlm4ml's "
-                "here: write the type with its modes to get one answer",
-                where + (name == l.name ? "" : " (activation \"" + name + "\")"), r, hls4ml_type));
+                "{}: QKeras computes this activation in {} (the quantizer's type), but hls4ml's firmware, and tlm4ml, "
+                "use {} from the configuration (hls4ml 1.x ignores the quantizer here): the outputs can differ from "
+                "QKeras'; give the layer that type (LayerName.{}.Precision.result) to follow QKeras",
+                where + (name == l.name ? "" : " (activation \"" + name + "\")"), quantizer_type, r, name));
         parse_precision(fmt::format("{}: result precision of layer \"{}\"", cfg_.path, name), r);
         a["precision"] = {{"result", r}};
         out_.push_back(std::move(a));
