@@ -1,6 +1,7 @@
 #include "load_model.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "models/degenerate_firmware.h"
 #include "models/hls4ml_config.h"
@@ -39,6 +40,18 @@ std::string format_model_file(const nlohmann::json& m) {
 }
 
 }  // namespace
+
+nlohmann::json load_model_document(const std::string& path, std::string& base_dir) {
+    base_dir = std::filesystem::path(path).parent_path().string();
+    if (is_hls4ml_config_path(path)) return import_hls4ml_config(path).model;
+    std::ifstream f(path);
+    if (!f) throw ModelError(path + ": cannot open the model file");
+    try {
+        return nlohmann::json::parse(f);
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(path + ": malformed JSON: " + e.what());
+    }
+}
 
 Model load_model(const std::string& path) {
     if (!is_hls4ml_config_path(path)) {

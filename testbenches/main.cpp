@@ -18,6 +18,7 @@
 #include "models/load_model.h"
 #include "testbenches/run_command.h"
 #include "models/degenerate_firmware.h"
+#include "models/overflow_profile.h"
 #include "testbenches/sample_io.h"
 
 namespace {
@@ -37,11 +38,13 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     std::vector<std::string> trace_text(model.layers.size());
     std::vector<std::vector<int64_t>> trace;
     OutputConstancy constancy(model);
+    OverflowProfile overflows(model_path, model);
     for (const auto& sample : in) {
-        const auto out = forward(model, sample, trace_dir.empty() ? nullptr : &trace);
+        const auto out = forward(model, sample, &trace);
         constancy.observe(out);
+        overflows.observe(sample, trace);
         out_text += format_sample(out, model.output_precision());
-        for (size_t l = 0; l < trace.size(); ++l)
+        for (size_t l = 0; l < trace.size() && !trace_dir.empty(); ++l)
             trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
     }
     std::vector<std::pair<std::string, std::string>> files;
@@ -56,6 +59,7 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     write_files_atomically(files);
     if (to_stdout) std::cout << out_text;
     if (const std::string w = constancy.warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : overflows.warnings(0.01)) std::cerr << "warning: " << w << "\n";
     return 0;
 }
 
