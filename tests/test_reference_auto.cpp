@@ -6,7 +6,8 @@
 //   * KERAS_3layer_batch_norm (model granularity): BatchNormalization stays a layer (not fused), bit for bit;
 //   * the same model with "auto" Dense outputs: hls4ml's FuseBatchNormalization folds every BN into the Dense
 //     before it; the fused weights are checked against bn_fuse.py's formula computed here from the .h5;
-//   * the granularity='type' configurations shipped in testbenches/models/configs run with --check-ii.
+//   * the granularity='type' configurations shipped in testbenches/models/configs run with --check-ii;
+//   * TableSize, InputData and ClockUncertainty change what they change in hls4ml.
 // The reference config.yml names its Keras files relative to ../shared/data/example-models (not to its own
 // folder, which hls4ml would not resolve either: hls4ml opens them relative to the working directory), so
 // the test writes a copy with those paths made absolute.
@@ -185,6 +186,51 @@ TEST_F(ReferenceAutoTest, ResolvedTypesEqualManifest) {
         if (w.find("output_softmax_softmax") != std::string::npos && w.find("ap_ufixed<37,17>") != std::string::npos)
             warned = true;
     EXPECT_TRUE(warned) << "no warning about the softmax's exp table";
+}
+
+// hls4ml turns a layer's TableSize into its table_size attribute (layers.py: every LayerName key in snake case)
+// and the softmax template takes exp_table_size / inv_table_size from it (core_templates.py
+// SoftmaxConfigTemplate.format, setdefault).
+TEST_F(ReferenceAutoTest, TableSizeIsHonoured) {
+    std::string text = read_text(kReference / "KERAS_3layer__name_auto" / "config.yml");
+    const std::string from = "      TableSize: 1024\n      Implementation: stable";
+    ASSERT_NE(text.find(from), std::string::npos);
+    text.replace(text.find(from), from.size(), "      TableSize: 256\n      Implementation: stable");
+    const tlm4ml::Model m = tlm4ml::load_model(resolved_config("KERAS_3layer__name_auto", text).string());
+    const auto* sm = dynamic_cast<const tlm4ml::SoftmaxLayer*>(m.layers.back().get());
+    ASSERT_NE(sm, nullptr);
+    EXPECT_EQ(sm->config().exp_table_size, 256);
+    EXPECT_EQ(sm->config().inv_table_size, 256);
+    EXPECT_EQ(sm->exp_table().size(), 256u);
+}
+
+// InputData (hls4ml's testbench input file) feeds `run` when --inputs is not given: the KERAS_3layer
+// reference's own inputs give exactly its outputs (random inputs do not). ClockUncertainty (here 60 %: 2 ns of
+// the 5 ns period left to fill, instead of the profile's 27 %: 3.65 ns) enters the cost model's table (README):
+// each Dense needs t_mult + ceil(log2(n_in+1))·t_add = 1 + 5..7·0.35 ns, 2.75..3.45 ns: one cycle at 3.65 ns,
+// two at 2 ns; the softmax's ceil(log2 5)·t_add + t_mult = 2.05 ns likewise. Five cycles more.
+TEST_F(ReferenceAutoTest, InputDataAndClockUncertaintyAreHonoured) {
+    const std::string body = "KerasJson: keras/KERAS_3layer.json\nKerasH5: keras/KERAS_3layer_weights.h5\n"
+                             "ClockPeriod: 5\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n"
+                             "    ReuseFactor: 1\n    Strategy: Latency\n";
+    const fs::path plain = resolved_config("plain", body);
+    const fs::path with_data = resolved_config(
+        "with_data", "InputData: " + (kReference / "KERAS_3layer" / "inputs.dat").string() + "\n" + body);
+    const std::string expected = " --expected " + shell_quote((kReference / "KERAS_3layer" / "outputs.dat").string());
+    ASSERT_EQ(tlm4ml("run " + shell_quote(with_data.string()) + expected + " --quiet"), 0) << err_ << out_;
+    EXPECT_EQ(err_.find("no --inputs"), std::string::npos) << err_;
+    EXPECT_EQ(tlm4ml("run " + shell_quote(plain.string()) + expected + " --quiet"), 3) << err_;
+
+    auto latency = [&](const fs::path& cfg) {
+        const fs::path report = tmp_ / "report.json";
+        EXPECT_EQ(tlm4ml("run " + shell_quote(cfg.string()) + " --samples 5 --quiet --report " + shell_quote(report.string())),
+                  0)
+            << err_;
+        return json::parse(read_text(report)).at("latency").at("expected_cycles").get<int64_t>();
+    };
+    const fs::path uncertain = resolved_config("uncertain", "ClockUncertainty: 60%\n" + body);
+    EXPECT_EQ(latency(plain), 14);
+    EXPECT_EQ(latency(uncertain), 19);
 }
 
 TEST_F(ReferenceAutoTest, BatchNormModelGranularityStaysUnfusedBitForBit) {
