@@ -438,9 +438,11 @@ public:
             shape_.push_back((*bis)[i].get<size_t>());
         }
         known_names_.insert(lower(input_name));
+        input_name_ = input_name;
         std::string in_prec = cfg_.precision(input_name, {"InputLayer", "Input"}, "result", model_prec);
         if (is_auto_precision(in_prec)) in_prec = model_prec;  // infer_precision.py: Input is not inferred
         parse_precision(cfg_.path + ": precision of the input " + input_name, in_prec);
+        input_prec_ = in_prec;
         m["input"] = {{"name", input_name}, {"shape", shape_}, {"precision", in_prec}};
 
         const std::string output = build_graph(g, layers, first, input_name);
@@ -686,6 +688,7 @@ private:
                 } else {
                     const std::string act = c.value("activation", std::string("linear"));
                     if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
+                    else add_linear_activation(l, l.name + "_linear", l.name);
                 }
             }
             return i;
@@ -705,6 +708,7 @@ private:
             prev_bnqt_ = false;
             const std::string act = c.value("activation", std::string("linear"));
             if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
+            else add_linear_activation(l, l.name + "_linear", l.name);
             return i;
         }
         if (l.cls == "QDense") {
@@ -781,8 +785,8 @@ private:
         prev_bnqt_ = false;
         if (l.cls == "Activation") {
             const std::string act = c.value("activation", std::string("linear"));
-            if (act == "linear") {  // hls4ml removes linear activations
-                known_names_.insert(lower(l.name));
+            if (act == "linear") {
+                add_linear_activation(l, l.name, tensors_.at(l.inbound[0]).name);
                 return i;
             }
             add_activation(l, l.name, act, json::object());
@@ -1130,6 +1134,34 @@ private:
         out_.push_back(std::move(a));
     }
 
+    // hls4ml's EliminateLinearActivation and MergeLinearActivation (hls4ml/model/optimizer/passes/linear.py):
+    // a linear activation is dropped when it casts nothing (its result type is its input's) or when the layer
+    // before it has an "auto" output type; otherwise it stays, as a cast to its result type (the
+    // configuration's, "auto" being the model default: Activation is not inferred). `producer` is the emitted
+    // layer (or the model input) it reads.
+    void add_linear_activation(const KerasLayer& l, const std::string& name, const std::string& producer) {
+        known_names_.insert(lower(name));
+        std::string in_type;
+        if (producer == input_name_) {
+            in_type = input_prec_;
+        } else {
+            for (const auto& e : out_)
+                if (e["name"] == producer && e.contains("precision") && e["precision"].is_object() &&
+                    e["precision"].contains("result"))
+                    in_type = e["precision"]["result"].get<std::string>();
+        }
+        if (in_type.empty() || is_auto_precision(in_type)) return;  // unknown here, or merged into an auto parent
+        const std::vector<std::string> classes = {"Activation", l.cls};
+        std::string result = cfg_.precision(name, classes, "result", model_prec_);
+        if (is_auto_precision(result)) result = model_prec_;
+        const std::string where = fmt::format("{}: result precision of layer \"{}\"", cfg_.path, name);
+        if (parse_precision(where, result) == parse_precision(where, in_type)) return;
+        json a = {{"name", name}, {"class", "Activation"}, {"activation", "linear"}};
+        common(a, name, classes);
+        a["precision"] = {{"result", result}};
+        out_.push_back(std::move(a));
+    }
+
     void add_activation(const KerasLayer& l, const std::string& name, const std::string& act, const json& extra) {
         json a = {{"name", name}};
         if (act == "softmax") {
@@ -1368,6 +1400,7 @@ private:
     std::vector<size_t> absorbed_now_;            // those merged by the layer being converted
     Precision model_default_;
     std::string model_prec_ = "ap_fixed<16,6>";
+    std::string input_name_, input_prec_;
     // Dense / Conv weights before the firmware's quantization, by emitted layer name: what hls4ml's
     // FuseBatchNormalization multiplies (models/fuse_batchnorm.h).
     struct RawWeights {

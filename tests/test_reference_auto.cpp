@@ -303,6 +303,36 @@ TEST_F(ReferenceAutoTest, AutoDenseOutputFusesBatchNormAsHls4ml) {
     EXPECT_EQ(tlm4ml("run " + shell_quote(cfg.string()) + " --check-ii --quiet --samples 50"), 0) << err_;
 }
 
+// hls4ml/model/optimizer/passes/linear.py: EliminateLinearActivation drops a linear activation only when it
+// casts nothing (input type == output type); MergeLinearActivation drops it when its parent's output is auto.
+// KERAS_3layer_batch_norm's Dense layers have linear activations ("fc1_relu_linear", ...).
+TEST_F(ReferenceAutoTest, LinearActivationStaysWhenItCasts) {
+    const std::string head = "KerasJson: keras/KERAS_3layer_batch_norm.json\nKerasH5: keras/KERAS_3layer_batch_norm_weights.h5\n"
+                             "HLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n    ReuseFactor: 1\n  LayerName:\n";
+    auto layers_of = [&](const std::string& name, const std::string& extra) {
+        std::vector<std::string> v;
+        const json doc = import(resolved_config(name, head + extra));
+        for (const auto& l : doc.at("layers"))
+            v.push_back(l.at("name").get<std::string>() + ":" + l.at("class").get<std::string>());
+        return v;
+    };
+    // The same type as its input: removed.
+    const auto same = layers_of("same", "    fc1_relu_linear:\n      Precision:\n        result: ap_fixed<16,6>\n");
+    ASSERT_GT(same.size(), 2u) << err_;
+    EXPECT_EQ(same[1], "bn1:BatchNormalization");
+    // Another type: a cast hls4ml keeps.
+    const json m = import(resolved_config("cast", head + "    fc1_relu_linear:\n      Precision:\n        result: ap_fixed<10,4>\n"));
+    ASSERT_GT(m.at("layers").size(), 2u);
+    EXPECT_EQ(m.at("layers")[1].at("name"), "fc1_relu_linear");
+    EXPECT_EQ(m.at("layers")[1].at("activation"), "linear");
+    EXPECT_EQ(m.at("layers")[1].at("precision").at("result"), "ap_fixed<10,4>");
+    // An auto Dense output: merged away whatever the activation's type.
+    const auto merged = layers_of("merged", "    fc1_relu:\n      Precision:\n        result: auto\n        accum: auto\n"
+                                            "    fc1_relu_linear:\n      Precision:\n        result: ap_fixed<10,4>\n");
+    ASSERT_GT(merged.size(), 2u) << err_;
+    EXPECT_EQ(merged[1], "relu1:Activation");  // bn1 fused too (the Dense output is auto)
+}
+
 TEST_F(ReferenceAutoTest, TypeGranularityConfigsOfShippedExamplesRunWithCheckedII) {
     const fs::path configs = fs::path(TLM4ML_SOURCE_DIR) / "testbenches" / "models" / "configs";
     size_t n = 0;
