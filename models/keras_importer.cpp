@@ -1145,10 +1145,17 @@ private:
         if (producer == input_name_) {
             in_type = input_prec_;
         } else {
-            for (const auto& e : out_)
-                if (e["name"] == producer && e.contains("precision") && e["precision"].is_object() &&
-                    e["precision"].contains("result"))
+            for (const auto& e : out_) {
+                if (e["name"] != producer) continue;
+                const std::string cls = e.value("class", std::string());
+                if (cls == "BinaryDense" || cls == "TernaryDense") {
+                    // The XNOR / ternary re-typing (quantize_dense_output) is a backend pass that runs after
+                    // the linear activations are gone: they saw the configured type.
+                    in_type = cfg_.precision(producer, {"Dense", cls}, "result", model_prec_);
+                } else if (e.contains("precision") && e["precision"].is_object() && e["precision"].contains("result")) {
                     in_type = e["precision"]["result"].get<std::string>();
+                }
+            }
         }
         if (in_type.empty() || is_auto_precision(in_type)) return;  // unknown here, or merged into an auto parent
         const std::vector<std::string> classes = {"Activation", l.cls};
