@@ -1172,7 +1172,9 @@ private:
     void add_activation(const KerasLayer& l, const std::string& name, const std::string& act, const json& extra) {
         json a = {{"name", name}};
         if (act == "softmax") {
-            const std::vector<std::string> classes = {"Softmax", "Activation"};
+            // hls4ml's Softmax layer has class_name "Softmax": LayerType.Activation does not reach it
+            // (HLSConfig.get_layer_config / get_precision look up layer.class_name only).
+            const std::vector<std::string> classes = {"Softmax"};
             a["class"] = "Softmax";
             common(a, name, classes);
             json p = json::object();
