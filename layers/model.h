@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +44,11 @@ struct Model {
     size_t default_fifo_depth = 0;
     std::map<std::string, size_t> fifo_depths;
     std::vector<std::string> warnings;  // e.g. reuse factors replaced by the closest valid one
+    // From an hls4ml YAML configuration (models/load_model.cpp); empty / unset for a model file.
+    std::string input_data_path;          // InputData: the testbench's inputs, resolved against the YAML's folder
+    std::string output_predictions_path;  // OutputPredictions: the expected outputs, likewise
+    std::string backend;                  // "Vivado" or "Vitis" (Backend), "" when not given
+    std::optional<double> clock_uncertainty;  // ClockUncertainty as a share of the clock period
 
     size_t input_size() const;
     // Layer i's producers (resolved, never empty). Throws std::logic_error if `inputs` is out of step.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <set>
 
@@ -55,40 +56,89 @@ int integer(const std::string& file, const std::string& where, const YAML::Node&
     }
 }
 
+// hls4ml's convert_to_snake_case (utils/string_utils.py): a layer's configuration keys become its attributes
+// that way, so "TableSize" and "table_size" are the same setting.
+std::string snake_case(const std::string& key) {
+    std::string out;
+    for (size_t i = 0; i < key.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(key[i]);
+        if (i > 0 && std::isupper(c)) out += '_';
+        out += static_cast<char>(std::tolower(c));
+    }
+    std::string squeezed;
+    for (char c : out)
+        if (!(c == '_' && !squeezed.empty() && squeezed.back() == '_')) squeezed += c;
+    return squeezed;
+}
+
+bool boolean(const std::string& file, const std::string& where, const YAML::Node& n) {
+    const std::string s = lower(scalar(file, where, n));
+    if (s == "true" || s == "1" || s == "yes") return true;
+    if (s == "false" || s == "0" || s == "no") return false;
+    fail(file, where, fmt::format("expected true or false, got \"{}\"", s));
+}
+
 Hls4mlLayerConfig layer_config(const std::string& file, const std::string& where, const YAML::Node& n, bool model) {
     Hls4mlLayerConfig c;
     c.where = fmt::format("{}: {}", file, where);
     if (!n.IsMap()) fail(file, where, "expected a mapping (Precision, ReuseFactor, Strategy, ...)");
-    static const std::set<std::string> model_keys = {"Precision", "ReuseFactor", "Strategy", "Trace", "TraceOutput",
-                                                     "BramFactor", "PipelineStyle", "PipelineInterval"};
+    // Keys as hls4ml 1.x reads them (HLSConfig._parse_hls_config for Model; the layer's attributes, in snake
+    // case, for LayerName / LayerType). Those without an effect on tlm4ml's arithmetic or timing are accepted
+    // and documented in the README (Trace, TraceOutput, BramFactor, PipelineStyle, TargetCycles, ...).
+    static const std::set<std::string> model_keys = {"precision",      "reuse_factor",    "strategy",
+                                                     "trace",          "trace_output",    "bram_factor",
+                                                     "pipeline_style", "pipeline_interval", "target_cycles",
+                                                     "conv_implementation", "compression"};
     static const std::set<std::string> layer_keys = {
-        "Precision", "ReuseFactor", "Strategy", "Trace", "Implementation", "implementation", "table_size",
-        "exp_table_size", "inv_table_size", "table_t", "exp_table_t", "inv_table_t", "inv_inp_t", "accum_t",
-        "ParallelizationFactor", "ConvImplementation", "Compression", "BramFactor"};
-    check_keys(file, where, n, model ? model_keys : layer_keys);
+        "precision", "reuse_factor", "strategy", "trace", "implementation", "table_size", "exp_table_size",
+        "inv_table_size", "table_t", "exp_table_t", "inv_table_t", "inv_inp_t", "accum_t", "parallelization_factor",
+        "conv_implementation", "compression", "bram_factor", "skip", "target_cycles"};
+    const std::set<std::string>& allowed = model ? model_keys : layer_keys;
+    for (const auto& kv : n) {
+        const std::string key = kv.first.as<std::string>();
+        if (!allowed.count(snake_case(key))) {
+            std::set<std::string> shown;
+            for (const auto& k : allowed) shown.insert(k);
+            fail(file, where + "." + key,
+                 fmt::format("unknown key (expected one of, in hls4ml's CamelCase or snake_case: {})", join(shown)));
+        }
+    }
     static const std::set<std::string> prec_keys = {"default", "weight", "bias", "accum", "result", "scale",
                                                     "table", "exp_table", "inv_table", "inv_inp", "threshold"};
     for (const auto& kv : n) {
         const std::string key = kv.first.as<std::string>();
+        const std::string sk = snake_case(key);
         const std::string at = where + "." + key;
-        if (key == "Precision") {
+        if (sk == "precision") {
             if (kv.second.IsScalar()) {
                 c.precision["default"] = kv.second.as<std::string>();
             } else if (kv.second.IsMap()) {
-                check_keys(file, at, kv.second, prec_keys);
+                std::set<std::string> keys = prec_keys;
+                if (model) keys.insert("maximum");  // config_from_keras_model's max_precision
+                check_keys(file, at, kv.second, keys);
                 for (const auto& p : kv.second)
                     c.precision[p.first.as<std::string>()] = scalar(file, at + "." + p.first.as<std::string>(), p.second);
             } else {
                 fail(file, at, "expected a precision string or a mapping of named precisions");
             }
-        } else if (key == "ReuseFactor") {
+        } else if (sk == "reuse_factor") {
             c.reuse_factor = integer(file, at, kv.second, 1, 1 << 24);
-        } else if (key == "Strategy") {
+        } else if (sk == "strategy") {
             c.strategy = scalar(file, at, kv.second);
-        } else if (key == "Trace" || key == "TraceOutput") {
-            scalar(file, at, kv.second);  // accepted; tlm4ml predict --trace writes every layer
+        } else if (sk == "trace" || sk == "trace_output") {
+            boolean(file, at, kv.second);  // accepted; tlm4ml predict --trace writes every layer
+        } else if (sk == "skip") {
+            // hls4ml's Softmax "skip" removes the softmax from the firmware (skip_softmax pass).
+            if (boolean(file, at, kv.second))
+                fail(file, at, "Skip: true (hls4ml's skip_softmax, which drops the softmax) is not supported");
+        } else if (sk == "bram_factor" || sk == "target_cycles" || sk == "pipeline_interval") {
+            integer(file, at, kv.second, 0, INT32_MAX);  // checked, no effect on tlm4ml's model (README)
+        } else if (sk == "conv_implementation") {
+            // hls4ml's io_stream convolutions: LineBuffer (the default, modelled) or Encoded (not modelled).
+            if (lower(scalar(file, at, kv.second)) != "linebuffer")
+                fail(file, at, fmt::format("\"{}\": only LineBuffer convolutions are modelled", scalar(file, at, kv.second)));
         } else {
-            c.settings[key] = scalar(file, at, kv.second);
+            c.settings[sk] = scalar(file, at, kv.second);
         }
     }
     return c;
@@ -137,7 +187,12 @@ Hls4mlConfig read_hls4ml_config(const std::string& path) {
             const std::string b = lower(scalar(path, "Backend", root["Backend"]));
             if (b != "vivado" && b != "vitis")
                 fail(path, "Backend", fmt::format("\"{}\": tlm4ml models the Vivado / Vitis backends", b));
+            c.backend = b == "vivado" ? "Vivado" : "Vitis";
         }
+        // hls4ml's testbench reads these (vivado_writer.py write_test_bench); relative to this file, like KerasJson.
+        if (root["InputData"]) c.input_data = resolve(path, scalar(path, "InputData", root["InputData"]));
+        if (root["OutputPredictions"])
+            c.output_predictions = resolve(path, scalar(path, "OutputPredictions", root["OutputPredictions"]));
         if (root["IOType"]) {
             c.io_type = scalar(path, "IOType", root["IOType"]);
             if (c.io_type != "io_parallel" && c.io_type != "io_stream")
@@ -152,6 +207,29 @@ Hls4mlConfig read_hls4ml_config(const std::string& path) {
             } catch (const std::exception&) {
                 fail(path, "ClockPeriod", fmt::format("expected a positive period in ns, got \"{}\"", s));
             }
+        }
+        if (root["ClockUncertainty"]) {
+            // Written into hls4ml's build script as `set_clock_uncertainty <value>`: "12.5%" is a share of the
+            // period, a bare number is in ns (as Vivado / Vitis HLS read it).
+            const std::string s = scalar(path, "ClockUncertainty", root["ClockUncertainty"]);
+            std::string num = s;
+            const bool percent = !num.empty() && num.back() == '%';
+            if (percent) num.pop_back();
+            double v = -1;
+            try {
+                size_t used = 0;
+                v = std::stod(num, &used);
+                if (used != num.size()) v = -1;
+            } catch (const std::exception&) {
+                v = -1;
+            }
+            const double share = percent ? v / 100.0 : v / c.clock_period_ns;
+            if (!(v >= 0) || !(share < 0.9))
+                fail(path, "ClockUncertainty",
+                     fmt::format("expected a share of the period such as \"12.5%\" or a time in ns below 90% of "
+                                 "ClockPeriod ({} ns), got \"{}\"",
+                                 c.clock_period_ns, s));
+            c.clock_uncertainty = share;
         }
         if (root["Part"]) c.part = scalar(path, "Part", root["Part"]);
         if (root["ProjectName"]) c.project_name = scalar(path, "ProjectName", root["ProjectName"]);

@@ -15,7 +15,9 @@
 #include "layers/model.h"
 #include "models/hdf5_reader.h"
 #include "models/keras_archive.h"
+#include "models/fuse_batchnorm.h"
 #include "models/hls4ml_config.h"
+#include "models/infer_precision.h"
 #include "models/qkeras.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/precision.h"
@@ -392,7 +394,11 @@ public:
         std::vector<KerasLayer> layers = g.layers;
         json m;
         const std::string model_prec = cfg_.precision("", {}, "default", "ap_fixed<16,6>");
-        parse_precision(cfg_.path + ": HLSConfig.Model.Precision", model_prec);
+        if (is_auto_precision(model_prec))
+            fail(cfg_.path + ": HLSConfig.Model.Precision",
+                 "the model default cannot be \"auto\" (hls4ml's config_from_keras_model: it must be explicit)");
+        model_default_ = parse_precision(cfg_.path + ": HLSConfig.Model.Precision", model_prec);
+        model_prec_ = model_prec;
         m["name"] = cfg_.project_name.empty() ? std::filesystem::path(cfg_.path).stem().string() : cfg_.project_name;
         m["source"] = fmt::format("imported by tlm4ml from {} ({}{})", cfg_.path, s_.arch_file,
                                   cfg_.keras_h5.empty() ? "" : " + " + cfg_.keras_h5);
@@ -432,8 +438,11 @@ public:
             shape_.push_back((*bis)[i].get<size_t>());
         }
         known_names_.insert(lower(input_name));
-        const std::string in_prec = cfg_.precision(input_name, {"InputLayer", "Input"}, "result", model_prec);
+        input_name_ = input_name;
+        std::string in_prec = cfg_.precision(input_name, {"InputLayer", "Input"}, "result", model_prec);
+        if (is_auto_precision(in_prec)) in_prec = model_prec;  // infer_precision.py: Input is not inferred
         parse_precision(cfg_.path + ": precision of the input " + input_name, in_prec);
+        input_prec_ = in_prec;
         m["input"] = {{"name", input_name}, {"shape", shape_}, {"precision", in_prec}};
 
         const std::string output = build_graph(g, layers, first, input_name);
@@ -475,6 +484,11 @@ public:
             fail(s_.arch_file, fmt::format("the model's output \"{}\" is not the last layer computed (\"{}\")", output,
                                            out_.back()["name"].get<std::string>()));
         m["layers"] = out_;
+        // hls4ml's infer_precision_types: the result / accum types left "auto".
+        std::optional<Precision> maximum;
+        if (const auto it = cfg_.model.precision.find("maximum"); it != cfg_.model.precision.end())
+            maximum = parse_precision(cfg_.path + ": HLSConfig.Model.Precision.maximum", it->second);
+        infer_precision_types(m, model_default_, maximum, cfg_.path);
 
         for (const auto& kv : cfg_.layer_name)
             if (!known_names_.count(kv.first))
@@ -612,9 +626,16 @@ private:
         prev_bnqt_ = false;
     }
 
+    // A configured type. "auto" stays for result / accum (models/infer_precision.cpp sizes them once the
+    // input types are known); any other "auto" (weight, bias, scale, tables) is the model default, as
+    // infer_precision.py's _infer_default_type makes it before the weights are written.
     std::string prec(const std::string& name, const std::vector<std::string>& classes, const std::string& var,
                      const std::string& fallback, Precision* parsed = nullptr) {
-        const std::string p = cfg_.precision(name, classes, var, fallback);
+        std::string p = cfg_.precision(name, classes, var, fallback);
+        if (is_auto_precision(p)) {
+            if ((var == "result" || var == "accum") && !parsed) return "auto";
+            p = model_prec_;
+        }
         const Precision pp = parse_precision(fmt::format("{}: precision {} of layer \"{}\"", cfg_.path, var, name), p);
         if (parsed) *parsed = pp;
         return p;
@@ -667,6 +688,7 @@ private:
                 } else {
                     const std::string act = c.value("activation", std::string("linear"));
                     if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
+                    else add_linear_activation(l, l.name + "_linear", l.name);
                 }
             }
             return i;
@@ -686,6 +708,7 @@ private:
             prev_bnqt_ = false;
             const std::string act = c.value("activation", std::string("linear"));
             if (act != "linear") add_activation(l, l.name + "_" + act, act, json::object());
+            else add_linear_activation(l, l.name + "_linear", l.name);
             return i;
         }
         if (l.cls == "QDense") {
@@ -742,7 +765,10 @@ private:
             }
             const bool binary = act == "binary";
             const bool ternary = act == "ternary";
-            add_batchnorm(l, binary, ternary, ternary_threshold);
+            if (add_batchnorm(l, binary, ternary, ternary_threshold, fusable_parent(layers, i))) {
+                prev_bnqt_ = false;
+                return i;
+            }
             if (binary || ternary) {
                 for (size_t p : path) {
                     known_names_.insert(lower(layers[p].name));
@@ -759,8 +785,8 @@ private:
         prev_bnqt_ = false;
         if (l.cls == "Activation") {
             const std::string act = c.value("activation", std::string("linear"));
-            if (act == "linear") {  // hls4ml removes linear activations
-                known_names_.insert(lower(l.name));
+            if (act == "linear") {
+                add_linear_activation(l, l.name, tensors_.at(l.inbound[0]).name);
                 return i;
             }
             add_activation(l, l.name, act, json::object());
@@ -908,7 +934,7 @@ private:
                   {"strides", st}, {"padding", padding}};
         common(d, l.name, classes);
         d["strategy"] = cfg_.strategy(l.name, classes);
-        if (const std::string pf = cfg_.setting(l.name, classes, "ParallelizationFactor"); !pf.empty())
+        if (const std::string pf = cfg_.setting(l.name, classes, "parallelization_factor"); !pf.empty())
             d["parallelization_factor"] = to_int(l.name, "ParallelizationFactor", pf);
         json p = json::object();
         if (l.cls[0] == 'Q') {
@@ -996,7 +1022,12 @@ private:
         std::vector<double> kv(kernel.values.size());
         for (size_t k = 0; k < kv.size(); ++k) kv[k] = firmware_value(kernel.values[k], wt);
         d["kernel"] = tensor_json(kv.data(), kernel_shape);
-        if (use_bias) d["bias"] = values_json(need(s_, l, w, "bias", {kernel_shape.back()}).values, bt);
+        RawWeights& raw = raw_weights_[l.name];
+        raw = {kernel.values, {}, kernel_shape, wt, bt, std::nullopt, std::nullopt, false, false};
+        if (use_bias) {
+            raw.bias = need(s_, l, w, "bias", {kernel_shape.back()}).values;
+            d["bias"] = values_json(raw.bias, bt);
+        }
     }
 
     // QDense: hls4ml takes the weight and bias types from the quantizers (they override the configuration)
@@ -1039,10 +1070,21 @@ private:
         if (po2 && !kernel_shape.empty())
             fail(where, "quantized_po2 kernels are not supported in convolutions (use quantized_bits)");
         d["kernel"] = kernel_shape.empty() ? matrix_json(kv, n_in, n_out) : tensor_json(kv.data(), kernel_shape);
+        RawWeights& raw = raw_weights_[l.name];
+        raw.kernel_shape = kernel_shape.empty() ? std::vector<size_t>{n_in, n_out} : kernel_shape;
+        raw.wt = wt;
+        raw.bt = bt;
+        raw.kq = kq;
+        raw.bq = bq;
+        raw.po2 = po2;
+        raw.binary = kq && (kq->cls == "binary" || kq->cls == "ternary");
+        raw.kernel.resize(kernel.values.size());
+        for (size_t k = 0; k < kv.size(); ++k) raw.kernel[k] = kq ? qkeras_quantize(*kq, kernel.values[k]) : kernel.values[k];
         if (use_bias) {
             std::vector<double> bv = need(s_, l, w, "bias", {n_out}).values;
             if (bq)
                 for (double& x : bv) x = qkeras_quantize(*bq, x);
+            raw.bias = bv;
             d["bias"] = values_json(bv, bt);
         } else {
             d["use_bias"] = false;
@@ -1065,45 +1107,83 @@ private:
         json a = {{"name", name}, {"class", "Activation"}};
         a["activation"] = q.cls == "quantized_relu" ? "relu" : "linear";
         common(a, name, classes);
+        // hls4ml 1.x takes a QActivation's result type from the configuration alone, exactly as written
+        // (TRN / WRAP when it names no modes): Activation.initialize (hls4ml/model/layers.py:961-964) sizes
+        // the output with get_precision(self, 'result') -- LayerName, LayerType, Model --, and the quantizer
+        // that get_activation_quantizer stores (converters/keras/qkeras.py:104-180) is never read again. The
+        // quantizer's own type (AP_RND_CONV, AP_SAT) reaches the firmware only when the configuration carries
+        // it, as config_from_keras_model writes it for granularity 'name' / 'type' (utils/config.py,
+        // make_layer_config's quantizer loop and _get_precision_from_quantizer, :47-117).
         std::string r = cfg_.explicit_precision(name, classes, "result");
         if (r.empty()) {
             const auto it = cfg_.layer_name.find(lower(name));
             if (it != cfg_.layer_name.end() && it->second.precision.count("default"))
                 r = it->second.precision.at("default");
         }
-        if (r.empty()) {
-            r = activation_precision(q, where);
-        } else if (r.find("AP_") == std::string::npos && r.find('<') != std::string::npos &&
-                   r.rfind("ap_", 0) == 0 && r.find("fixed") != std::string::npos) {
-            // A configured width without modes keeps the quantizer's AP_RND_CONV + AP_SAT (with TRN/WRAP
-            // a ReLU output of 1.0 in ap_fixed<3,1> would wrap to -1).
-            r.insert(r.rfind('>'), ",AP_RND_CONV,AP_SAT");
-        }
+        if (r.empty()) r = cfg_.precision(name, classes, "result", model_prec_);
+        if (is_auto_precision(r)) r = model_prec_;  // Activation is not inferred: the model default
+        const std::string quantizer_type = activation_precision(q, where);
+        if (parse_precision(where, quantizer_type) != parse_precision(where, r))
+            warnings_.push_back(fmt::format(
+                "{}: QKeras computes this activation in {} (the quantizer's type), but hls4ml's firmware, and tlm4ml, "
+                "use {} from the configuration (hls4ml 1.x ignores the quantizer here): the outputs can differ from "
+                "QKeras'; give the layer that type (LayerName.{}.Precision.result) to follow QKeras",
+                where + (name == l.name ? "" : " (activation \"" + name + "\")"), quantizer_type, r, name));
         parse_precision(fmt::format("{}: result precision of layer \"{}\"", cfg_.path, name), r);
         a["precision"] = {{"result", r}};
+        out_.push_back(std::move(a));
+    }
+
+    // hls4ml's EliminateLinearActivation and MergeLinearActivation (hls4ml/model/optimizer/passes/linear.py):
+    // a linear activation is dropped when it casts nothing (its result type is its input's) or when the layer
+    // before it has an "auto" output type; otherwise it stays, as a cast to its result type (the
+    // configuration's, "auto" being the model default: Activation is not inferred). `producer` is the emitted
+    // layer (or the model input) it reads.
+    void add_linear_activation(const KerasLayer& l, const std::string& name, const std::string& producer) {
+        known_names_.insert(lower(name));
+        std::string in_type;
+        if (producer == input_name_) {
+            in_type = input_prec_;
+        } else {
+            for (const auto& e : out_) {
+                if (e["name"] != producer) continue;
+                const std::string cls = e.value("class", std::string());
+                if (cls == "BinaryDense" || cls == "TernaryDense") {
+                    // The XNOR / ternary re-typing (quantize_dense_output) is a backend pass that runs after
+                    // the linear activations are gone: they saw the configured type.
+                    in_type = cfg_.precision(producer, {"Dense", cls}, "result", model_prec_);
+                } else if (e.contains("precision") && e["precision"].is_object() && e["precision"].contains("result")) {
+                    in_type = e["precision"]["result"].get<std::string>();
+                }
+            }
+        }
+        if (in_type.empty() || is_auto_precision(in_type)) return;  // unknown here, or merged into an auto parent
+        const std::vector<std::string> classes = {"Activation", l.cls};
+        std::string result = cfg_.precision(name, classes, "result", model_prec_);
+        if (is_auto_precision(result)) result = model_prec_;
+        const std::string where = fmt::format("{}: result precision of layer \"{}\"", cfg_.path, name);
+        if (parse_precision(where, result) == parse_precision(where, in_type)) return;
+        json a = {{"name", name}, {"class", "Activation"}, {"activation", "linear"}};
+        common(a, name, classes);
+        a["precision"] = {{"result", result}};
         out_.push_back(std::move(a));
     }
 
     void add_activation(const KerasLayer& l, const std::string& name, const std::string& act, const json& extra) {
         json a = {{"name", name}};
         if (act == "softmax") {
-            const std::vector<std::string> classes = {"Softmax", "Activation"};
+            // hls4ml's Softmax layer has class_name "Softmax": LayerType.Activation does not reach it
+            // (HLSConfig.get_layer_config / get_precision look up layer.class_name only).
+            const std::vector<std::string> classes = {"Softmax"};
             a["class"] = "Softmax";
             common(a, name, classes);
             json p = json::object();
             p["result"] = prec(name, classes, "result", "ap_fixed<16,6>");
             p["accum"] = prec(name, classes, "accum", "ap_fixed<16,6>");
-            for (const char* t : {"exp_table", "inv_table", "inv_inp", "table"}) {
-                std::string v = cfg_.explicit_precision(name, classes, t);
-                if (v.empty()) v = cfg_.setting(name, classes, std::string(t) + "_t");
-                if (!v.empty()) {
-                    parse_precision(fmt::format("{}: {}_t of layer \"{}\"", cfg_.path, t, name), v);
-                    p[t] = v;
-                }
-            }
+            for (const char* t : {"exp_table", "inv_table", "inv_inp", "table"})
+                if (const std::string v = table_precision(name, classes, t); !v.empty()) p[t] = v;
             a["precision"] = p;
             std::string impl = cfg_.setting(name, classes, "implementation");
-            if (impl.empty()) impl = cfg_.setting(name, classes, "Implementation");
             if (impl.empty()) {
                 // Older configurations select the softmax variant with Strategy (e.g. "Stable").
                 const std::string st = lower(cfg_.strategy(name, classes));
@@ -1126,12 +1206,7 @@ private:
             } else {
                 p["result"] = prec(name, classes, "result", "ap_fixed<16,6>");
             }
-            std::string table = cfg_.explicit_precision(name, classes, "table");
-            if (table.empty()) table = cfg_.setting(name, classes, "table_t");
-            if (!table.empty()) {
-                parse_precision(fmt::format("{}: table_t of layer \"{}\"", cfg_.path, name), table);
-                p["table"] = table;
-            }
+            if (const std::string table = table_precision(name, classes, "table"); !table.empty()) p["table"] = table;
             a["precision"] = p;
             if (const std::string v = cfg_.setting(name, classes, "table_size"); !v.empty())
                 a["table_size"] = to_int(name, "table_size", v);
@@ -1140,7 +1215,49 @@ private:
         out_.push_back(std::move(a));
     }
 
-    void add_batchnorm(const KerasLayer& l, bool binary, bool ternary, double ternary_threshold) {
+    // The emitted Dense / Conv a BatchNormalization could be fused into (bn_fuse.py match(): the BN's input
+    // node is that layer, its output type is unspecified, and -- transform() -- nothing else reads it), or "".
+    std::string fusable_parent(const std::vector<KerasLayer>& layers, size_t bn) {
+        if (out_.empty()) return "";
+        const json& prev = out_.back();
+        const std::string name = prev["name"].get<std::string>();
+        if (tensors_.at(layers[bn].inbound[0]).name != name || !raw_weights_.count(name)) return "";
+        if (!prev.contains("precision") || !prev["precision"].is_object() ||
+            prev["precision"].value("result", std::string()) != "auto")
+            return "";
+        for (size_t k = 0; k < layers.size(); ++k)
+            if (layers[k].name == name) {
+                std::vector<size_t> readers;
+                readers_through_dropout(layers, k, readers);
+                return readers.size() == 1 ? name : "";
+            }
+        return "";
+    }
+
+    // hls4ml's FuseBatchNormalization: the BN's scale and bias folded into the Dense / Conv before it.
+    void fuse_batchnorm(const KerasLayer& l, const std::string& parent, const std::vector<float>& scale,
+                        const std::vector<float>& bias) {
+        const RawWeights& raw = raw_weights_.at(parent);
+        const FusedWeights f = fuse_batchnorm_weights(raw.kernel, raw.bias, scale, bias);
+        std::vector<double> kv(f.kernel.size()), bv(f.bias.size());
+        // transform() re-adds the weights through their quantizers (the Dense's; a BN has none).
+        for (size_t k = 0; k < kv.size(); ++k)
+            kv[k] = firmware_value(raw.kq ? qkeras_quantize(*raw.kq, f.kernel[k]) : f.kernel[k], raw.wt);
+        for (size_t k = 0; k < bv.size(); ++k)
+            bv[k] = firmware_value(raw.bq ? qkeras_quantize(*raw.bq, f.bias[k]) : f.bias[k], raw.bt);
+        json& d = out_.back();
+        d["kernel"] = tensor_json(kv.data(), raw.kernel_shape);
+        d["bias"] = bv;
+        d.erase("use_bias");
+        known_names_.insert(lower(l.name));
+        warnings_.push_back(fmt::format("{}: fused into \"{}\" (hls4ml's FuseBatchNormalization: the Dense / Conv "
+                                        "output type is \"auto\")",
+                                        layer_where(s_, l), parent));
+    }
+
+    // Returns true when the BN was fused into `fuse_parent` (then nothing is emitted for it).
+    bool add_batchnorm(const KerasLayer& l, bool binary, bool ternary, double ternary_threshold,
+                       const std::string& fuse_parent) {
         const json& c = l.config;
         json axis_j = c.contains("axis") ? c["axis"] : json(-1);
         if (axis_j.is_array() && axis_j.size() == 1) axis_j = axis_j[0];  // Keras may write [3]
@@ -1198,6 +1315,21 @@ private:
             const volatile float sm = scale[k] * static_cast<float>(mean.values[k]);
             bias[k] = b - sm;
         }
+        if (!fuse_parent.empty()) {
+            const RawWeights& raw = raw_weights_.at(fuse_parent);
+            BatchNormFuseFacts f;
+            f.parent_is_dense_or_conv = f.parent_result_auto = f.parent_single_reader = true;
+            f.parent_binary_weights = raw.binary;
+            f.parent_exponent_weights = raw.po2;
+            f.weight_quantizer = raw.kq.has_value();
+            f.bias_quantizer = raw.bq.has_value();
+            f.scale_all_ones = std::all_of(scale.begin(), scale.end(), [](float v) { return v == 1.0f; });
+            f.bias_all_zero = std::all_of(bias.begin(), bias.end(), [](float v) { return v == 0.0f; });
+            if (batchnorm_fuses(f)) {
+                fuse_batchnorm(l, fuse_parent, scale, bias);
+                return true;
+            }
+        }
         if (binary || ternary) {
             const std::string name = "bnbt_" + l.name;
             known_names_.insert(lower(name));
@@ -1225,7 +1357,7 @@ private:
                 q["threshold_lo"] = lo;
             }
             out_.push_back(std::move(q));
-            return;
+            return false;
         }
         const std::vector<std::string> classes = {"BatchNormalization", l.cls};
         json b = {{"name", l.name}, {"class", "BatchNormalization"}};
@@ -1240,6 +1372,7 @@ private:
         b["scale"] = values_json(sv, st);
         b["bias"] = values_json(bv, bt);
         out_.push_back(std::move(b));
+        return false;
     }
 
     int to_int(const std::string& name, const char* key, const std::string& v) {
@@ -1250,6 +1383,16 @@ private:
         } catch (const std::exception&) {
         }
         fail(cfg_.path, fmt::format("{} of layer \"{}\": expected an integer, got \"{}\"", key, name, v));
+    }
+
+    // An explicit table type (table, exp_table, ...: Precision.<var>, or the <var>_t key), "auto" as the
+    // model default; "" when the configuration names none (the backend's default applies).
+    std::string table_precision(const std::string& name, const std::vector<std::string>& classes, const std::string& var) {
+        std::string v = cfg_.explicit_precision(name, classes, var);
+        if (v.empty()) v = cfg_.setting(name, classes, var + "_t");
+        if (is_auto_precision(v)) v = model_prec_;
+        if (!v.empty()) parse_precision(fmt::format("{}: {}_t of layer \"{}\"", cfg_.path, var, name), v);
+        return v;
     }
 
     const Source& s_;
@@ -1264,6 +1407,19 @@ private:
     std::vector<std::vector<size_t>> consumers_;  // per Keras layer: the layers reading its output
     std::vector<bool> absorbed_;                  // layers merged into an earlier one (bnbt_)
     std::vector<size_t> absorbed_now_;            // those merged by the layer being converted
+    Precision model_default_;
+    std::string model_prec_ = "ap_fixed<16,6>";
+    std::string input_name_, input_prec_;
+    // Dense / Conv weights before the firmware's quantization, by emitted layer name: what hls4ml's
+    // FuseBatchNormalization multiplies (models/fuse_batchnorm.h).
+    struct RawWeights {
+        std::vector<double> kernel, bias;  // bias empty: no bias
+        std::vector<size_t> kernel_shape;
+        Precision wt, bt;
+        std::optional<QuantizerSpec> kq, bq;
+        bool binary = false, po2 = false;
+    };
+    std::map<std::string, RawWeights> raw_weights_;
 };
 
 json read_json_file(const std::string& path) {

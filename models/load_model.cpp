@@ -1,7 +1,9 @@
 #include "load_model.h"
 
 #include <filesystem>
+#include <fstream>
 
+#include "models/degenerate_firmware.h"
 #include "models/hls4ml_config.h"
 #include "models/keras_importer.h"
 #include "testbenches/sample_io.h"
@@ -39,12 +41,34 @@ std::string format_model_file(const nlohmann::json& m) {
 
 }  // namespace
 
+nlohmann::json load_model_document(const std::string& path, std::string& base_dir) {
+    base_dir = std::filesystem::path(path).parent_path().string();
+    if (is_hls4ml_config_path(path)) return import_hls4ml_config(path).model;
+    std::ifstream f(path);
+    if (!f) throw ModelError(path + ": cannot open the model file");
+    try {
+        return nlohmann::json::parse(f);
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(path + ": malformed JSON: " + e.what());
+    }
+}
+
 Model load_model(const std::string& path) {
-    if (!is_hls4ml_config_path(path)) return load_model_file(path);
+    if (!is_hls4ml_config_path(path)) {
+        Model m = load_model_file(path);
+        for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
+        return m;
+    }
     ImportedModel imported = import_hls4ml_config(path);
     Model m = load_model_json(imported.model, path, std::filesystem::path(path).parent_path().string());
     m.source_file = path;
     m.warnings.insert(m.warnings.begin(), imported.warnings.begin(), imported.warnings.end());
+    const Hls4mlConfig cfg = read_hls4ml_config(path);
+    m.input_data_path = cfg.input_data;
+    m.output_predictions_path = cfg.output_predictions;
+    m.backend = cfg.backend;
+    m.clock_uncertainty = cfg.clock_uncertainty;
+    for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
     return m;
 }
 

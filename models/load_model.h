@@ -4,12 +4,18 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "layers/model.h"
 
 namespace tlm4ml {
 
 // Throws ModelError.
 Model load_model(const std::string& path);
+
+// The model document load_model builds the Model from (the file's JSON, or what the importer makes of a
+// YAML configuration), with the folder its relative .npy paths resolve against.
+nlohmann::json load_model_document(const std::string& path, std::string& base_dir);
 
 // `tlm4ml import`: writes the imported model as tlm4ml's JSON model file (under a temporary name, then
 // renamed). Returns the warnings.

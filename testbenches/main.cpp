@@ -17,6 +17,8 @@
 #include "layers/reference.h"
 #include "models/load_model.h"
 #include "testbenches/run_command.h"
+#include "models/degenerate_firmware.h"
+#include "models/overflow_profile.h"
 #include "testbenches/sample_io.h"
 
 namespace {
@@ -35,10 +37,14 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     std::string out_text;
     std::vector<std::string> trace_text(model.layers.size());
     std::vector<std::vector<int64_t>> trace;
+    OutputConstancy constancy(model);
+    OverflowProfile overflows(model_path, model);
     for (const auto& sample : in) {
-        const auto out = forward(model, sample, trace_dir.empty() ? nullptr : &trace);
+        const auto out = forward(model, sample, &trace);
+        constancy.observe(out);
+        overflows.observe(sample, trace);
         out_text += format_sample(out, model.output_precision());
-        for (size_t l = 0; l < trace.size(); ++l)
+        for (size_t l = 0; l < trace.size() && !trace_dir.empty(); ++l)
             trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
     }
     std::vector<std::pair<std::string, std::string>> files;
@@ -52,6 +58,8 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     if (!to_stdout) files.emplace_back(outputs, out_text);
     write_files_atomically(files);
     if (to_stdout) std::cout << out_text;
+    if (const std::string w = constancy.warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : overflows.warnings(0.01)) std::cerr << "warning: " << w << "\n";
     return 0;
 }
 

@@ -180,6 +180,7 @@ int run_command(const RunOptions& o) {
     if (o.profile.empty() || o.profile == "vitis") profile = DeviceProfile::vitis_default();
     else if (o.profile == "vivado2019") profile = DeviceProfile::vivado_2019();
     else profile = DeviceProfile::load(o.profile);
+    if (model.clock_uncertainty) profile.clock_uncertainty = *model.clock_uncertainty;  // the YAML's ClockUncertainty
 
     std::vector<std::vector<int64_t>> samples;
     std::vector<std::vector<double>> expected, labels;
@@ -201,11 +202,13 @@ int run_command(const RunOptions& o) {
                 samples[k][i] = quantize_double(im.pixels[k * px + i] / o.mnist_scale, model.input_precision);
             labels[k][0] = lab[k];
         }
-    } else if (o.inputs.empty()) {
+    } else if (o.inputs.empty() && model.input_data_path.empty()) {
         samples = random_samples(model, o.samples ? o.samples : 100, o.seed);
         std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", samples.size(), o.seed);
     } else {
-        samples = read_samples(o.inputs, model.input_size(), model.input_precision, o.samples);
+        // Without --inputs, the YAML's InputData (hls4ml's testbench input file).
+        samples = read_samples(o.inputs.empty() ? model.input_data_path : o.inputs, model.input_size(),
+                               model.input_precision, o.samples);
     }
     if (!o.expected.empty()) expected = read_real_rows(o.expected, model.output_size(), samples.size());
     if (!o.labels.empty()) {

@@ -267,6 +267,8 @@ TEST_F(ImporterTest, LayerNameAndTypeOverrides) {
         << m.layers[0]->precision_summary();
     EXPECT_EQ(m.layers[1]->output_precision().str(), "ap_fixed<12,4>");  // fc1_relu_relu: LayerType Activation
     EXPECT_EQ(m.layers[2]->output_precision().str(), "ap_fixed<16,6>");  // fc2_relu: the model default
+    // The softmax is hls4ml class Softmax, which LayerType.Activation does not configure: the model default.
+    EXPECT_EQ(m.layers[7]->output_precision().str(), "ap_fixed<16,6>");
 }
 
 TEST_F(ImporterTest, MissingH5IsRefused) {

@@ -123,7 +123,12 @@ protected:
                    "KerasJson: model.json\nKerasH5: weights.h5\nIOType: io_parallel\nHLSConfig:\n  Model:\n"
                    "    Precision: ap_fixed<16,6>\n    ReuseFactor: 1\n    Strategy: Latency\n  LayerName:\n    qbn:\n"
                    "      Precision:\n        scale: ap_fixed<14,4,AP_RND>\n        bias: ap_fixed<16,6>\n"
-                   "        result: ap_fixed<16,6>\n");
+                   "        result: ap_fixed<16,6>\n" +
+                       // The quantizer's type, as config_from_keras_model(granularity='name') writes it: hls4ml 1.x
+                       // takes a QActivation's result type from the configuration only.
+                       (activation == "quantized_relu(8,3)"
+                            ? std::string("    act:\n      Precision:\n        result: ap_ufixed<8,3,AP_RND_CONV,AP_SAT>\n")
+                            : std::string()));
         return cfg;
     }
 
