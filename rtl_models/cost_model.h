@@ -3,7 +3,9 @@
 // numbers they use are named parameters of a device profile (JSON), calibrated against HLS reports.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace tlm4ml {
@@ -41,6 +43,13 @@ struct LayerCostInputs {
     // Merges in io_stream: hls4ml pipelines multiply / average / maximum / minimum at II = reuse_factor
     // (nnet_merge_stream.h), add / subtract at II = 1.
     bool merge_ii_is_reuse = false;
+    // For the resource model (rtl_models/resource_model.h). weight_csd_histogram[d]: how many weights have d
+    // canonical signed digits (d = 0: zero weights); all zero when the values are unknown.
+    std::array<uint32_t, 65> weight_csd_histogram{};
+    // io_stream convolutions: the line buffer (filter rows - 1) x input width words of n_chan values.
+    size_t line_buffer_depth = 0;
+    size_t line_buffer_values = 0;
+    bool io_stream = false;  // set by the io_stream network: line buffers exist only there
 };
 
 // Operator delays and pipeline conventions of a tool + device at a clock.
