@@ -18,7 +18,7 @@ struct ResourceProfile {
     // A product by a constant with fewer canonical signed digits than this is a shift-add network in LUTs
     // (io_parallel, Latency, R = 1); one with as many or more goes to a DSP when both operands are at least
     // DeviceProfile::dsp_min_operand_bits wide.
-    int dsp_min_csd_digits = 4;
+    int dsp_min_csd_digits = 3;
     // LUTs per bit of a two-operand addition. Vivado packs adder trees into ternary adders (LUT6 + carry
     // chain adds three operands per LUT and bit), so a tree of n terms costs about (n - 1) / 2 adder widths.
     double tree_lut_per_add_bit = 0.5;
