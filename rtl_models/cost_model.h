@@ -46,7 +46,8 @@ struct LayerCostInputs {
     // For the resource model (rtl_models/resource_model.h). weight_csd_histogram[d]: how many weights have d
     // canonical signed digits (d = 0: zero weights); all zero when the values are unknown.
     std::array<uint32_t, 65> weight_csd_histogram{};
-    // io_stream convolutions: the line buffer (filter rows - 1) x input width words of n_chan values.
+    // io_stream convolutions and poolings: the line buffer, (window rows - 1) x n_chan values per word,
+    // one (padded) input row deep.
     size_t line_buffer_depth = 0;
     size_t line_buffer_values = 0;
     bool io_stream = false;  // set by the io_stream network: line buffers exist only there

@@ -24,8 +24,13 @@ const FpgaPart& find_fpga_part(const std::string& part_string) {
     std::string device = part_string.substr(0, part_string.find('-'));
     std::transform(device.begin(), device.end(), device.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // Zynq-7000 strings run the package into the device name (xc7z020clg400-1): take the longest known
+    // device the text starts with.
+    const FpgaPart* best = nullptr;
     for (const FpgaPart& p : known_fpga_parts())
-        if (p.device == device) return p;
+        if (device.compare(0, p.device.size(), p.device) == 0 && (!best || p.device.size() > best->device.size()))
+            best = &p;
+    if (best) return *best;
     std::string known;
     for (const FpgaPart& p : known_fpga_parts()) known += (known.empty() ? "" : ", ") + p.device;
     throw UnknownPartError("unknown FPGA part '" + part_string + "' (device '" + device + "'); known devices: " +

@@ -29,7 +29,8 @@ public:
 // Every part tlm4ml knows, smallest device name first.
 const std::vector<FpgaPart>& known_fpga_parts();
 
-// The part a part string names: the device is the text before the first '-' (case-insensitive).
+// The part a part string names: the longest known device the text before the first '-' starts with
+// (case-insensitive).
 // Throws UnknownPartError naming the part string and listing the known devices.
 const FpgaPart& find_fpga_part(const std::string& part_string);
 

@@ -94,6 +94,15 @@ ResourceEstimate dense_kernel(const LayerCostInputs& in, size_t n_in, size_t n_o
     return r;
 }
 
+// hls4ml's io_stream line buffer: (window rows - 1) ap_shift_reg of one (padded) image row per channel.
+// Shift registers map to SRL32s (chained for deeper rows), not block RAM.
+ResourceEstimate line_buffer(const LayerCostInputs& in, size_t data_bits) {
+    ResourceEstimate r;
+    if (!in.io_stream || in.line_buffer_depth == 0) return r;
+    r.lut = in.line_buffer_values * data_bits * ceil_div(in.line_buffer_depth, 32);
+    return r;
+}
+
 }  // namespace
 
 ResourceEstimate& ResourceEstimate::operator+=(const ResourceEstimate& o) {
@@ -169,24 +178,20 @@ ResourceEstimate layer_resources(const LayerCostInputs& in, const LayerTiming& t
             const size_t pf = in.parallelization_factor < 1 ? 1 : static_cast<size_t>(in.parallelization_factor);
             r = dense_kernel(in, in.mult_n_in, in.mult_n_out, pf, t, dsp_bits, rp);
             r.lut += in.mult_n_in * pf * d;  // the window (im2col) selection
-            if (in.io_stream && in.line_buffer_depth > 0) {
-                // hls4ml's line buffer: (filter rows - 1) shift registers of one image row, then the window.
-                const size_t width = in.line_buffer_values * d;
-                if (in.line_buffer_depth <= rp.fifo_srl_max_depth)
-                    r.lut += width * ceil_div(in.line_buffer_depth, 32);
-                else
-                    r.bram18 += bram18_for(in.line_buffer_depth, width);
-                r.ff += in.mult_n_in * d;  // the window registers
-            }
+            r += line_buffer(in, d);
+            if (in.io_stream && in.line_buffer_depth > 0) r.ff += in.mult_n_in * d;  // the window registers
             break;
         }
         case Kind::Pooling: {
             const size_t area = in.mult_n_in < 1 ? 1 : in.mult_n_in;
+            // io_stream computes one output pixel (n_filt windows) at a time; io_parallel every window.
+            const size_t windows = in.io_stream && in.mult_n_out > 0 ? in.mult_n_out : in.n_out;
             // max: compare and select per extra element; average: an adder tree (the divider is a shift or
             // a constant product folded into it)
-            r.lut = in.average ? in.n_out * adder_tree_luts(area, a, rp.tree_lut_per_add_bit) + in.n_out * a
-                               : in.n_out * (area - 1) * d;
-            r.ff = in.n_out * a;
+            r.lut = in.average ? windows * adder_tree_luts(area, a, rp.tree_lut_per_add_bit) + windows * a
+                               : windows * (area - 1) * d;
+            r.ff = windows * a;
+            r += line_buffer(in, d);
             break;
         }
         case Kind::Wiring:
