@@ -201,41 +201,75 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
         throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not any, uniform:LO:HI or model:<file>",
                                            row.id, row.line, row.weights));
 
+    // The tensor between layers: h x w pixels of `chan` values (a flat vector: 1 x 1 x n).
     std::istringstream tokens(row.layers);
     std::string tok;
-    size_t width = 0, dense_index = 0;
+    size_t h = 0, w = 0, chan = 0, dense_index = 0;
     while (tokens >> tok) {
         LayerCostInputs c;
         c.reuse_factor = row.reuse_factor;
         c.strategy = row.strategy;
         c.data_width = c.weight_width = c.result_width = prec.width;
         c.io_stream = row.io_stream;
-        size_t n_in = 0, n_out = 0;
-        if (std::sscanf(tok.c_str(), "dense:%zux%zu", &n_in, &n_out) == 2) {
+        size_t a = 0, b = 0, k = 0;
+        auto fail = [&](const std::string& why) {
+            return CalibrationError(fmt::format("row '{}' (line {}): '{}': {}", row.id, row.line, tok, why));
+        };
+        if (std::sscanf(tok.c_str(), "input:%zux%zux%zu", &a, &b, &k) == 3) {
+            h = a, w = b, chan = k;
+            continue;
+        }
+        if (std::sscanf(tok.c_str(), "dense:%zux%zu", &a, &b) == 2) {
+            if (chan != 0 && h * w * chan != a) throw fail(fmt::format("the input has {} values", h * w * chan));
             c.kind = LayerCostInputs::Kind::Dense;
-            c.n_in = n_in;
-            c.n_out = n_out;
+            c.n_in = a;
+            c.n_out = b;
             if (uniform) {
-                c.weight_csd_histogram = uniform_histogram(lo, hi, frac, n_in * n_out);
+                c.weight_csd_histogram = uniform_histogram(lo, hi, frac, a * b);
             } else if (!model_dense.empty()) {
-                if (dense_index >= model_dense.size() || model_dense[dense_index]->n_in != n_in ||
-                    model_dense[dense_index]->n_out != n_out)
-                    throw CalibrationError(fmt::format("row '{}' (line {}): {} does not match Dense #{} of {}", row.id,
-                                                       row.line, tok, dense_index, row.weights));
+                if (dense_index >= model_dense.size() || model_dense[dense_index]->n_in != a ||
+                    model_dense[dense_index]->n_out != b)
+                    throw fail(fmt::format("does not match Dense #{} of {}", dense_index, row.weights));
                 const DenseConfig& d = *model_dense[dense_index];
                 const int shift = d.weight_t.width - d.weight_t.integer - frac;
-                for (int64_t w : d.weights) {
-                    const int64_t v = shift >= 0 ? (w >> shift) : w * (int64_t{1} << -shift);
-                    ++c.weight_csd_histogram[static_cast<size_t>(csd_digits(v))];
+                for (int64_t v : d.weights) {
+                    const int64_t q = shift >= 0 ? (v >> shift) : v * (int64_t{1} << -shift);
+                    ++c.weight_csd_histogram[static_cast<size_t>(csd_digits(q))];
                 }
             }
             c.n_zero_weights = c.weight_csd_histogram[0];
             ++dense_index;
-            width = n_out;
+            h = w = 1;
+            chan = b;
+        } else if (std::sscanf(tok.c_str(), "conv3x3:%zu", &a) == 1) {
+            // 3x3 'valid', stride 1, as the hls4ml tutorial's CNN
+            if (h < 3 || w < 3) throw fail("needs an input:HxWxC image of at least 3x3 before it");
+            c.kind = LayerCostInputs::Kind::Conv;
+            c.n_in = h * w * chan;
+            c.mult_n_in = 9 * chan;
+            c.mult_n_out = a;
+            c.n_partitions = (h - 2) * (w - 2);
+            c.line_buffer_depth = w;
+            c.line_buffer_values = 2 * chan;
+            h -= 2, w -= 2, chan = a;
+            c.n_out = h * w * chan;
+        } else if (tok == "maxpool2x2") {
+            if (h < 2 || w < 2) throw fail("needs an image of at least 2x2 before it");
+            c.kind = LayerCostInputs::Kind::Pooling;
+            c.n_in = h * w * chan;
+            c.mult_n_in = 4;
+            c.mult_n_out = chan;
+            c.line_buffer_depth = w;
+            c.line_buffer_values = chan;
+            h /= 2, w /= 2;
+            c.n_out = h * w * chan;
+        } else if (tok == "flatten") {
+            chan *= h * w;
+            h = w = 1;
+            continue;
         } else {
-            if (width == 0)
-                throw CalibrationError(fmt::format("row '{}' (line {}): '{}' before any dense layer", row.id, row.line, tok));
-            c.n_in = c.n_out = width;
+            if (chan == 0) throw fail("an element-wise layer needs a layer or input before it");
+            c.n_in = c.n_out = h * w * chan;
             if (tok == "relu" || tok == "leaky_relu" || tok == "prelu")
                 c.kind = LayerCostInputs::Kind::Activation;
             else if (tok == "sigmoid" || tok == "tanh" || tok == "elu")
@@ -243,12 +277,18 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             else if (tok == "softmax")
                 c.kind = LayerCostInputs::Kind::Softmax;
             else
-                throw CalibrationError(fmt::format("row '{}' (line {}): unknown layer '{}'", row.id, row.line, tok));
+                throw fail("unknown layer");
         }
-        LayerTiming t = layer_cost(c, dp, 5.0);
-        const ResourceEstimate r = layer_resources(c, t, dp.dsp_min_operand_bits, rp);
-        out.total += r;
-        if (row.io_stream) out.total += fifo_resources(1, width * static_cast<size_t>(prec.width), rp);
+        // io_stream: one word per pixel (a flat vector: one word), and the layer's output FIFO, one slot per
+        // word (hls4ml's default depth).
+        const LayerTiming t = row.io_stream ? stream_layer_cost(c, c.kind == LayerCostInputs::Kind::Dense ? c.n_in : chan, dp, 5.0)
+                                            : layer_cost(c, dp, 5.0);
+        LayerCostInputs sized = c;
+        if (row.io_stream && c.kind != LayerCostInputs::Kind::Dense && c.kind != LayerCostInputs::Kind::Conv &&
+            c.kind != LayerCostInputs::Kind::Pooling)
+            sized.n_in = sized.n_out = chan;  // element-wise layers work on one word
+        out.total += layer_resources(sized, t, dp.dsp_min_operand_bits, rp);
+        if (row.io_stream) out.total += fifo_resources(h * w, chan * static_cast<size_t>(prec.width), rp);
     }
     out.estimated = true;
     return out;

@@ -339,3 +339,21 @@ TEST(ResourceReport, StatedUncertaintyCoversTheCalibration) {
         }
     }
 }
+
+TEST(ResourceCalibration, StreamCnnRowCountsItsFifosAndTables) {
+    // The tutorial's SVHN CNN in io_stream (32x32x3, valid 3x3 convs of 16, 16, 24 filters, 2x2 max pools):
+    // FIFOs of one slot per pixel word (16 values x 16 bits = 256 bits wide) deeper than 32 go to block RAM,
+    // the rest are SRLs or registers; softmax over 10: five exp table copies and one 1/x table.
+    CalibrationRow cnn;
+    for (const auto& row : load_calibration(kCalibration))
+        if (row.id == "tutorial_pruned_cnn") cnn = row;
+    ASSERT_EQ(cnn.id, "tutorial_pruned_cnn");
+    const RowEstimate e = estimate_row(cnn, kSource);
+    ASSERT_TRUE(e.estimated) << e.why_not;
+    const size_t fifos = 2 * bram18_for(30 * 30, 256)    // conv1, relu1
+                         + bram18_for(15 * 15, 256)      // pool1
+                         + 2 * bram18_for(13 * 13, 256)  // conv2, relu2
+                         + bram18_for(6 * 6, 256);       // pool2 (36 deep); conv3 onwards 16 deep or less
+    EXPECT_EQ(e.total.bram18, fifos + 5 + 1);
+    EXPECT_EQ(e.total.bram18, 68u);
+}
