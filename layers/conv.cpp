@@ -114,6 +114,8 @@ LayerCostInputs ConvLayer::cost_inputs() const {
     c.mult_n_out = cfg_.n_filt;
     c.parallelization_factor = cfg_.parallelization_factor;
     c.n_partitions = cfg_.out_height() * cfg_.out_width() / static_cast<size_t>(cfg_.parallelization_factor);
+    c.line_buffer_depth = cfg_.filt_height > 1 ? cfg_.in_width + cfg_.pad_left + cfg_.pad_right : 0;
+    c.line_buffer_values = (cfg_.filt_height > 1 ? cfg_.filt_height - 1 : 0) * cfg_.n_chan;
     return c;
 }
 

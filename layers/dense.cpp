@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "rtl_models/mac_kernels.h"
+#include "rtl_models/resource_model.h"
 #include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
@@ -272,6 +273,11 @@ LayerCostInputs DenseLayer::cost_inputs() const {
     c.weight_width = cfg_.weight_t.width;
     c.xnor = kind_ == ProductKind::BothBinary;
     c.no_dsp = kind_ != ProductKind::Mult;
+    // Which constants the unrolled products multiply by (the resource model's shift-add / DSP decision).
+    if (kind_ == ProductKind::Mult)
+        for (int64_t w : cfg_.weights) ++c.weight_csd_histogram[static_cast<size_t>(csd_digits(w))];
+    else if (kind_ == ProductKind::WeightExponential)
+        c.weight_csd_histogram[1] = static_cast<uint32_t>(cfg_.weights.size());
     return c;
 }
 

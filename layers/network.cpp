@@ -9,6 +9,7 @@
 #include "dense.h"
 #include "merge.h"
 #include "pooling.h"
+#include "rtl_models/resource_model.h"
 #include "stream_conv_module.h"
 #include "stream_dense_module.h"
 #include "stream_merge_module.h"
@@ -166,6 +167,7 @@ void Network::build_stream(const DeviceProfile& profile) {
             throw std::invalid_argument(
                 fmt::format("{}: {} inputs are not a whole number of {}-value stream words", l.name(), l.n_in(), word));
         LayerCostInputs ci = l.cost_inputs();
+        ci.io_stream = true;
         timings_.push_back(stream_layer_cost(ci, word, profile, m.clock_period_ns));
         // The last FIFO, when it carries the whole output, also holds the top-level output register.
         const bool last_whole = i + 1 == n && out_word == m.output_size();
@@ -173,6 +175,7 @@ void Network::build_stream(const DeviceProfile& profile) {
                                                             last_whole ? profile.output_register_cycles : 0, out_word));
         StreamChannel& out = *channels_.back();
         fifo_owner_[&out] = l.name();
+        add_resources(timings_.back(), fifo_resources(out.depth(), out_word * static_cast<size_t>(l.output_precision().width)));
         const char* nm = l.name().c_str();
         if (kind == Merge)
             stream_modules_.push_back(std::make_unique<StreamMergeModule>(nm, *merge, timings_.back(), *ins[0], *ins[1], out));

@@ -101,6 +101,12 @@ LayerCostInputs PoolingLayer::cost_inputs() const {
     c.mult_n_in = cfg_.pool_height * cfg_.pool_width;
     c.average = cfg_.pool_op == PoolOp::Average;
     c.global_pool = cfg_.global;
+    // io_stream: one output pixel of n_filt windows at a time, rows kept in a line buffer.
+    c.mult_n_out = cfg_.n_filt;
+    if (!cfg_.global && cfg_.pool_height > 1) {
+        c.line_buffer_depth = cfg_.in_width + cfg_.pad_left + cfg_.pad_right;
+        c.line_buffer_values = (cfg_.pool_height - 1) * cfg_.n_filt;
+    }
     return c;
 }
 

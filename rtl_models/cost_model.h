@@ -3,7 +3,9 @@
 // numbers they use are named parameters of a device profile (JSON), calibrated against HLS reports.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace tlm4ml {
@@ -45,6 +47,14 @@ struct LayerCostInputs {
     // Softmax whose io_stream loop is pipelined at II = size / ceil(size / R) (stable and latency; legacy and
     // argmax are pipelined at II 1).
     bool softmax_ii_from_reuse = false;
+    // For the resource model (rtl_models/resource_model.h). weight_csd_histogram[d]: how many weights have d
+    // canonical signed digits (d = 0: zero weights); all zero when the values are unknown.
+    std::array<uint32_t, 65> weight_csd_histogram{};
+    // io_stream convolutions and poolings: the line buffer, (window rows - 1) x n_chan values per word,
+    // one (padded) input row deep.
+    size_t line_buffer_depth = 0;
+    size_t line_buffer_values = 0;
+    bool io_stream = false;  // set by the io_stream network: line buffers exist only there
 };
 
 // Operator delays and pipeline conventions of a tool + device at a clock.

@@ -1,0 +1,58 @@
+// The published resource figures the structural model is checked against (bench/resource_calibration.csv)
+// and the model's estimate for each row. Used by bench/bench_resource_calibration.cpp (the table of estimate
+// vs published) and tests/test_resource_model.cpp (the bounds the README states).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rtl_models/resource_model.h"
+
+namespace tlm4ml {
+
+enum class Resource { Dsp, Lut, Ff, Bram18 };
+constexpr std::array<Resource, 4> kResources = {Resource::Dsp, Resource::Lut, Resource::Ff, Resource::Bram18};
+const char* to_string(Resource r);
+size_t resource_of(const ResourceEstimate& e, Resource r);
+
+class CalibrationError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct CalibrationRow {
+    size_t line = 0;  // in the CSV, for messages
+    std::string id, design;
+    std::string layers;     // "dense:16x64 relu ... softmax", or "-" when the design is not described
+    std::string precision;  // ap_fixed<W,I> for every layer
+    int reuse_factor = 1;
+    Strategy strategy = Strategy::Latency;
+    bool io_stream = false;
+    std::string part, tool;
+    std::string figure;     // post_synth | hls_csynth
+    std::string template_;  // hls4ml | hls4ml-2019
+    std::string weights;    // any | uniform:LO:HI | model:<path> | unknown
+    std::array<std::optional<double>, 4> published;  // by Resource; empty when the source gives none
+    std::array<std::optional<double>, 4> bound;      // allowed |estimate / published - 1|; empty: not asserted
+    std::string source, note;
+};
+
+// Reads the CSV ('#' lines are comments). Throws CalibrationError naming the file, line and column.
+std::vector<CalibrationRow> load_calibration(const std::string& path);
+
+struct RowEstimate {
+    bool estimated = false;
+    std::string why_not;  // when not estimated
+    ResourceEstimate total;
+};
+
+// The model's figure for a row; model paths in `weights` are relative to source_dir.
+RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_dir);
+
+// estimate / published - 1; 0 when both are 0, +inf when only the published figure is 0.
+double relative_error(double estimate, double published);
+
+}  // namespace tlm4ml
