@@ -15,11 +15,13 @@
 #include "batchnorm.h"
 #include "conv.h"
 #include "dense.h"
+#include "json_input.h"
 #include "merge.h"
 #include "model.h"
 #include "npy.h"
 #include "pooling.h"
 #include "quantized_tanh.h"
+#include "rtl_models/clock_domain.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 #include "softmax.h"
@@ -919,25 +921,64 @@ private:
     std::set<std::string> names_;
 };
 
+// hls4ml's examples keep a Keras architecture X.json beside its weights X_weights.h5.
+std::string keras_weights_guess(const std::string& json_path) {
+    std::filesystem::path p(json_path);
+    p.replace_filename(p.stem().string() + "_weights.h5");
+    std::error_code ec;
+    return std::filesystem::is_regular_file(p, ec) ? p.string() : "<the weights .h5>";
+}
+
+// The few lines of an hls4ml YAML configuration around `model_keys` (KerasJson/KerasH5 or KerasModel).
+std::string yaml_example(const std::string& model_keys) {
+    std::string out;
+    for (const std::string& line : {model_keys, std::string("ClockPeriod: 5\nIOType: io_parallel\nHLSConfig:\n  Model:\n"
+                                                             "    Precision: ap_fixed<16,6>\n    ReuseFactor: 1")}) {
+        size_t start = 0;
+        while (start <= line.size()) {
+            const size_t end = line.find('\n', start);
+            out += "    " + line.substr(start, end - start) + "\n";
+            if (end == std::string::npos) break;
+            start = end + 1;
+        }
+    }
+    out.pop_back();
+    return out;
+}
+
 }  // namespace
 
 Model load_model_file(const std::string& path) {
     if (!std::filesystem::is_regular_file(path))
         throw ModelError(fmt::format("{}: cannot open the model file (missing or not a regular file)", path));
-    std::ifstream f(path);
+    std::ifstream f(path, std::ios::binary);
     if (!f) throw ModelError(fmt::format("{}: cannot open the model file", path));
-    json j;
-    try {
-        j = json::parse(f);
-    } catch (const json::exception& e) {
-        throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
-    }
+    // Keras' own files given where a model is expected: say what to write instead of "malformed JSON".
+    char head[8] = {};
+    f.read(head, sizeof head);
+    if (f.gcount() == 8 && std::string(head, 8) == "\x89HDF\r\n\x1a\n")
+        throw ModelError(fmt::format("{}: an HDF5 file (a Keras .h5?), not a tlm4ml model file; give an hls4ml YAML "
+                                     "configuration as MODEL instead:\n{}",
+                                     path, yaml_example("KerasModel: " + path)));
+    if (f.gcount() >= 4 && std::string(head, 4) == "PK\x03\x04")
+        throw ModelError(fmt::format("{}: a zip archive (a Keras 3 .keras?), not a tlm4ml model file; give an hls4ml "
+                                     "YAML configuration as MODEL instead:\n{}",
+                                     path, yaml_example("KerasModel: " + path)));
+    f.clear();
+    f.seekg(0);
+    const json j = parse_json_bounded(f, path);
     return load_model_json(j, path, std::filesystem::path(path).parent_path().string());
 }
 
 Model load_model_json(const nlohmann::json& j, const std::string& path, const std::string& base_dir) {
     const Ctx top{path, "", base_dir};
     if (!j.is_object()) top.fail("expected a JSON object with \"input\" and \"layers\"");
+    if (j.contains("class_name") && j.contains("config") && !j.contains("layers"))
+        throw ModelError(fmt::format(
+            "{}: a Keras model architecture (top-level \"class_name\": {}), not a tlm4ml model file; give an hls4ml "
+            "YAML configuration as MODEL instead (or turn it into a model file with `tlm4ml import CONFIG.yml -o "
+            "MODEL.json`):\n{}",
+            path, j["class_name"].dump(), yaml_example("KerasJson: " + path + "\nKerasH5: " + keras_weights_guess(path))));
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
                         "default_fifo_depth", "fifo_depths", "input", "layers", "source", "license", "description"});
 
@@ -946,7 +987,8 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     m.name = j.contains("name") ? get_string(top.at("name"), j["name"]) : std::filesystem::path(path).stem().string();
     if (j.contains("clock_period_ns")) {
         m.clock_period_ns = get_number(top.at("clock_period_ns"), j["clock_period_ns"]);
-        if (m.clock_period_ns <= 0) top.at("clock_period_ns").fail("expected a positive period in ns");
+        if (const std::string why = clock_period_problem(m.clock_period_ns); !why.empty())
+            top.at("clock_period_ns").fail(why);
     }
     if (j.contains("io_type")) {
         const std::string io = get_string(top.at("io_type"), j["io_type"]);
