@@ -112,11 +112,22 @@ bool is_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
 }
 
 int closest_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
-    const int max_rf = static_cast<int>(n_in * n_out);
-    int best = 1;
-    for (int r = 1; r <= max_rf; ++r)
-        if (is_valid_reuse_factor(n_in, n_out, r) && std::abs(r - rf) < std::abs(best - rf)) best = r;
-    return best;
+    // A valid factor divides n_in * n_out: only its divisors are tried, found in pairs (d, N / d) below
+    // sqrt(N), so the search costs O(sqrt N) (trying every value up to N took 22 s for a 150-byte model).
+    // 1 is always valid; on a tie the smaller factor wins, as in hls4ml.
+    const uint64_t total = static_cast<uint64_t>(n_in) * n_out, want = static_cast<uint64_t>(std::max(1, rf));
+    uint64_t best = 1;
+    auto consider = [&](uint64_t r) {
+        if (r > static_cast<uint64_t>(INT32_MAX) || !is_valid_reuse_factor(n_in, n_out, static_cast<int>(r))) return;
+        const uint64_t dist = r > want ? r - want : want - r, best_dist = best > want ? best - want : want - best;
+        if (dist < best_dist || (dist == best_dist && r < best)) best = r;
+    };
+    for (uint64_t d = 1; d <= total / d; ++d)
+        if (total % d == 0) {
+            consider(d);
+            consider(total / d);
+        }
+    return static_cast<int>(best);
 }
 
 namespace {
@@ -241,6 +252,21 @@ std::string shape_str(const std::vector<size_t>& s) {
     std::string out = "[";
     for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
     return out + "]";
+}
+
+// Larger than any tensor of an FPGA design (2^28 values of 16 bits are 512 MB), small enough that every
+// product of sizes below stays far from 64 bits and no allocation follows from a few bytes of JSON.
+constexpr uint64_t kMaxTensorElements = uint64_t{1} << 28;
+
+// Refuses a tensor (`what`: "output", "kernel", ...) whose element count overflows or passes the bound.
+void check_tensor_size(const Ctx& c, const std::vector<size_t>& shape, const char* what) {
+    uint64_t n = 1;
+    for (size_t d : shape) {
+        if (d != 0 && n > kMaxTensorElements / d)
+            c.fail(fmt::format("the {} shape {} has more than {} elements (2^28), far beyond an FPGA design", what,
+                               shape_str(shape), kMaxTensorElements));
+        n *= d;
+    }
 }
 
 // Quantizes a real tensor into a type. Binary weights must be -1/+1 and ternary -1/0/+1: tlm4ml's own
@@ -410,6 +436,7 @@ public:
             std::vector<size_t> s;
             for (size_t i = 0; i < ts.size(); ++i)
                 s.push_back(static_cast<size_t>(get_int(c.at("target_shape").at(i), ts[i], 1, 1 << 30)));
+            check_tensor_size(c.at("target_shape"), s, "target");
             if (product(s) != n)
                 c.at("target_shape").fail(fmt::format("{} has {} elements, the input {} has {}", shape_str(s),
                                                       product(s), shape_str(shape), n));
@@ -520,6 +547,7 @@ private:
             if (!result_given) cfg.result_t = xp;
         }
 
+        check_tensor_size(c.at("units"), {cfg.n_in, cfg.n_out}, "kernel");
         const int rf = layer_reuse_factor(c, layer, d_);
         cfg.reuse_factor = rf;
         if (!is_valid_reuse_factor(cfg.n_in, cfg.n_out, rf)) {
@@ -685,6 +713,8 @@ private:
         cfg.filt_height = win.height;
         cfg.filt_width = win.width;
         set_strides_and_padding(win, cfg);
+        check_tensor_size(c.at("kernel_size"), {cfg.filt_height, cfg.filt_width, cfg.n_chan, cfg.n_filt}, "kernel");
+        check_tensor_size(c.at("filters"), {cfg.out_height(), cfg.out_width(), cfg.n_filt}, "output");
         cfg.strategy = layer.contains("strategy") ? parse_strategy(c.at("strategy"), layer["strategy"]) : d_.strategy;
         cfg.data_t = in_prec;
         const LayerPrecisions lp = layer_precisions(c, layer, {"weight", "bias", "accum", "result"});
@@ -817,6 +847,7 @@ private:
         cfg.pad_bottom = v[1];
         cfg.pad_left = v[2];
         cfg.pad_right = v[3];
+        check_tensor_size(cp, {cfg.out_height(), cfg.out_width(), cfg.n_chan}, "output");
         shape = {cfg.out_width(), cfg.n_chan};
         if (rank == 2) shape.insert(shape.begin(), cfg.out_height());
         push(std::make_unique<ZeroPaddingLayer>(name, std::move(cfg)), in_prec);
@@ -1010,10 +1041,16 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     if (!in.is_object()) ci.fail("expected an object with \"shape\"");
     check_keys(ci, in, {"name", "shape", "precision"});
     if (in.contains("name")) m.input_name = get_string(ci.at("name"), in["name"]);
+    // The input's name is its channel's: in VCD scopes and --fifo-depths files, like a layer's.
+    if (!valid_name(m.input_name))
+        ci.at("name").fail(fmt::format("\"{}\" is not a valid input name (letters, digits and _, not starting with a "
+                                       "digit)",
+                                       m.input_name));
     const json& shape = require(ci, in, "shape");
     if (!shape.is_array() || shape.empty()) ci.at("shape").fail("expected a non-empty array of sizes");
     for (size_t i = 0; i < shape.size(); ++i)
         m.input_shape.push_back(static_cast<size_t>(get_int(ci.at("shape").at(i), shape[i], 1, 1 << 24)));
+    check_tensor_size(ci.at("shape"), m.input_shape, "input");
     m.input_precision = in.contains("precision") ? get_precision(ci.at("precision"), in["precision"]) : m.default_precision;
 
     const json& layers = require(top, j, "layers");
@@ -1089,12 +1126,18 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
         const size_t before = m.layers.size();
         std::vector<size_t> shape = ins[0].second.shape;
         Precision prec = ins[0].second.precision;
-        if (merge) {
-            const Builder::Operand a{ins[0].first, ins[0].second.shape, ins[0].second.precision};
-            const Builder::Operand bb{ins[1].first, ins[1].second.shape, ins[1].second.precision};
-            b.add(cl, l, shape, prec, &a, &bb);
-        } else {
-            b.add(cl, l, shape, prec);
+        try {
+            if (merge) {
+                const Builder::Operand a{ins[0].first, ins[0].second.shape, ins[0].second.precision};
+                const Builder::Operand bb{ins[1].first, ins[1].second.shape, ins[1].second.precision};
+                b.add(cl, l, shape, prec, &a, &bb);
+            } else {
+                b.add(cl, l, shape, prec);
+            }
+        } catch (const std::bad_alloc&) {
+            cl.fail(fmt::format("out of memory building layer \"{}\" ({})", name, cls));
+        } catch (const std::length_error&) {
+            cl.fail(fmt::format("layer \"{}\" ({}) is too large to build", name, cls));
         }
         if (depth) m.fifo_depths[name] = *depth;
         TensorRef out{ins[0].second.producer, shape, prec};
