@@ -980,8 +980,10 @@ std::string yaml_example(const std::string& model_keys) {
 }  // namespace
 
 Model load_model_file(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the model file (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the model file ({})", path,
+                                     ec ? ec.message() : "missing or not a regular file"));
     std::ifstream f(path, std::ios::binary);
     if (!f) throw ModelError(fmt::format("{}: cannot open the model file", path));
     // Keras' own files given where a model is expected: say what to write instead of "malformed JSON".

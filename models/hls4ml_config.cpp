@@ -108,8 +108,10 @@ bool is_hls4ml_config_path(const std::string& path) {
 }
 
 Hls4mlConfig read_hls4ml_config(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the hls4ml configuration (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the hls4ml configuration ({})", path,
+                                     ec ? ec.message() : "missing or not a regular file"));
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);

@@ -1268,8 +1268,10 @@ private:
 };
 
 json read_json_file(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the Keras model JSON (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the Keras model JSON ({})", path,
+                                     ec ? ec.message() : "missing or not a regular file"));
     std::ifstream f(path);
     return parse_json_bounded(f, path);
 }

@@ -16,8 +16,10 @@ namespace {
 class GzFile {
 public:
     explicit GzFile(const std::string& path) : path_(path) {
-        if (!std::filesystem::is_regular_file(path))
-            throw ModelError(fmt::format("{}: cannot open the MNIST idx file (missing or not a regular file)", path));
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec))
+            throw ModelError(fmt::format("{}: cannot open the MNIST idx file ({})", path,
+                                         ec ? ec.message() : "missing or not a regular file"));
         f_ = gzopen(path.c_str(), "rb");
         if (!f_) throw ModelError(fmt::format("{}: cannot open the MNIST idx file", path));
     }
@@ -109,8 +111,9 @@ std::vector<uint8_t> read_idx_labels(const std::string& path, size_t max_count) 
 std::string mnist_file(const std::string& dir, const std::string& stem) {
     const std::filesystem::path d(dir);
     const auto gz = d / (stem + ".gz");
-    if (std::filesystem::exists(gz)) return gz.string();
-    if (std::filesystem::exists(d / stem)) return (d / stem).string();
+    std::error_code ec;
+    if (std::filesystem::exists(gz, ec)) return gz.string();
+    if (std::filesystem::exists(d / stem, ec)) return (d / stem).string();
     return gz.string();  // the error names the expected file
 }
 
