@@ -25,9 +25,12 @@ for t in "${targets[@]}"; do
   # Model files are the largest inputs (the shipped jet tagger is 57 kB).
   max_len=4096
   [ "$t" = fuzz_model_file ] && max_len=65536
+  # Keys and class names, so that mutations reach the validation behind the JSON / YAML syntax.
+  dict=()
+  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
   if UBSAN_OPTIONS=print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
      "$build/tests/fuzz/$t" "$work/new" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -max_len="$max_len" \
-       -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/" >"$work/log.txt" 2>&1; then
+       -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/" "${dict[@]}" >"$work/log.txt" 2>&1; then
     echo "$t: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second\(s\)' "$work/log.txt" | tail -1)," \
          "corpus $(ls "tests/fuzz/corpus/$t" | wc -l) seeds + $(ls "$work/new" | wc -l) found"
   else
