@@ -1011,7 +1011,7 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
             "{}: a Keras model architecture (top-level \"class_name\": {}), not a tlm4ml model file; give an hls4ml "
             "YAML configuration as MODEL instead (or turn it into a model file with `tlm4ml import CONFIG.yml -o "
             "MODEL.json`):\n{}",
-            path, j["class_name"].dump(), yaml_example("KerasJson: " + path + "\nKerasH5: " + keras_weights_guess(path))));
+            path, j["class_name"].dump().substr(0, 60), yaml_example("KerasJson: " + path + "\nKerasH5: " + keras_weights_guess(path))));
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
                         "default_fifo_depth", "fifo_depths", "input", "layers", "source", "license", "description"});
 

@@ -23,7 +23,8 @@ class StreamChannel;
 constexpr uint64_t kNever = UINT64_MAX;
 
 // SystemC counts simulated time in 64 bits of its resolution, 1 ps. A period under 1 ps rounds to zero
-// (no cycle can be counted); a period over 1 ms leaves fewer than 2^34 cycles before the count overflows.
+// (no cycle can be counted); 1 ms (a 1 kHz clock, far slower than any FPGA design) still leaves 2^34 cycles
+// before the count overflows.
 constexpr double kMinClockPeriodNs = 0.001;
 constexpr double kMaxClockPeriodNs = 1e6;
 
@@ -80,7 +81,8 @@ public:
     uint64_t last_cycle() const { return last_cycle_; }
     uint64_t evaluated_cycles() const { return evaluated_; }
     bool stalled() const { return stalled_; }  // stopped by the stall limit
-    // Stopped because a part wanted a cycle beyond SystemC's time limit; why, for the user.
+    // A part wanted a cycle beyond SystemC's time limit: step() threw SimulationTimeError with this reason
+    // (SystemC hands it on from sc_start wrapped in its own report, E549).
     bool out_of_time() const { return !out_of_time_.empty(); }
     const std::string& out_of_time_reason() const { return out_of_time_; }
 
