@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -983,7 +984,8 @@ Model load_model_file(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ModelError(fmt::format("{}: cannot open the model file ({})", path,
-                                     ec ? ec.message() : "missing or not a regular file"));
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     std::ifstream f(path, std::ios::binary);
     if (!f) throw ModelError(fmt::format("{}: cannot open the model file", path));
     // Keras' own files given where a model is expected: say what to write instead of "malformed JSON".

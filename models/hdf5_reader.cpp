@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <filesystem>
+#include <system_error>
 #include <memory>
 #include <type_traits>
 
@@ -53,7 +54,8 @@ H5Reader::H5Reader(const std::string& path) : path_(path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ModelError(fmt::format("{}: cannot open the HDF5 file ({})", path,
-                                     ec ? ec.message() : "missing or not a regular file"));
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw ModelError(fmt::format("{}: not an HDF5 file (no HDF5 signature){}", path, hdf5_reason()));
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

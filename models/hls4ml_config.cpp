@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <system_error>
 #include <set>
 
 #include <fmt/format.h>
@@ -111,7 +112,8 @@ Hls4mlConfig read_hls4ml_config(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ModelError(fmt::format("{}: cannot open the hls4ml configuration ({})", path,
-                                     ec ? ec.message() : "missing or not a regular file"));
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <system_error>
 #include <memory>
 
 #include <fmt/format.h>
@@ -51,7 +52,8 @@ KerasArchive read_keras_archive(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ModelError(fmt::format("{}: cannot open the Keras archive ({})", path,
-                                     ec ? ec.message() : "missing or not a regular file"));
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     int err = 0;
     std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
     if (!z) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -1271,7 +1272,8 @@ json read_json_file(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw ModelError(fmt::format("{}: cannot open the Keras model JSON ({})", path,
-                                     ec ? ec.message() : "missing or not a regular file"));
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     std::ifstream f(path);
     return parse_json_bounded(f, path);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -19,7 +20,8 @@ public:
         std::error_code ec;
         if (!std::filesystem::is_regular_file(path, ec))
             throw ModelError(fmt::format("{}: cannot open the MNIST idx file ({})", path,
-                                         ec ? ec.message() : "missing or not a regular file"));
+                                         ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                             : "missing or not a regular file"));
         f_ = gzopen(path.c_str(), "rb");
         if (!f_) throw ModelError(fmt::format("{}: cannot open the MNIST idx file", path));
     }
