@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -15,11 +16,13 @@
 #include "batchnorm.h"
 #include "conv.h"
 #include "dense.h"
+#include "json_input.h"
 #include "merge.h"
 #include "model.h"
 #include "npy.h"
 #include "pooling.h"
 #include "quantized_tanh.h"
+#include "rtl_models/clock_domain.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 #include "softmax.h"
@@ -110,11 +113,22 @@ bool is_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
 }
 
 int closest_valid_reuse_factor(size_t n_in, size_t n_out, int rf) {
-    const int max_rf = static_cast<int>(n_in * n_out);
-    int best = 1;
-    for (int r = 1; r <= max_rf; ++r)
-        if (is_valid_reuse_factor(n_in, n_out, r) && std::abs(r - rf) < std::abs(best - rf)) best = r;
-    return best;
+    // A valid factor divides n_in * n_out: only its divisors are tried, found in pairs (d, N / d) below
+    // sqrt(N), so the search costs O(sqrt N) (trying every value up to N took 22 s for a 150-byte model).
+    // 1 is always valid; on a tie the smaller factor wins, as in hls4ml.
+    const uint64_t total = static_cast<uint64_t>(n_in) * n_out, want = static_cast<uint64_t>(std::max(1, rf));
+    uint64_t best = 1;
+    auto consider = [&](uint64_t r) {
+        if (r > static_cast<uint64_t>(INT32_MAX) || !is_valid_reuse_factor(n_in, n_out, static_cast<int>(r))) return;
+        const uint64_t dist = r > want ? r - want : want - r, best_dist = best > want ? best - want : want - best;
+        if (dist < best_dist || (dist == best_dist && r < best)) best = r;
+    };
+    for (uint64_t d = 1; d <= total / d; ++d)
+        if (total % d == 0) {
+            consider(d);
+            consider(total / d);
+        }
+    return static_cast<int>(best);
 }
 
 namespace {
@@ -239,6 +253,21 @@ std::string shape_str(const std::vector<size_t>& s) {
     std::string out = "[";
     for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
     return out + "]";
+}
+
+// Larger than any tensor of an FPGA design (2^28 values of 16 bits are 512 MB), small enough that every
+// product of sizes below stays far from 64 bits and no allocation follows from a few bytes of JSON.
+constexpr uint64_t kMaxTensorElements = uint64_t{1} << 28;
+
+// Refuses a tensor (`what`: "output", "kernel", ...) whose element count overflows or passes the bound.
+void check_tensor_size(const Ctx& c, const std::vector<size_t>& shape, const char* what) {
+    uint64_t n = 1;
+    for (size_t d : shape) {
+        if (d != 0 && n > kMaxTensorElements / d)
+            c.fail(fmt::format("the {} shape {} has more than {} elements (2^28), far beyond an FPGA design", what,
+                               shape_str(shape), kMaxTensorElements));
+        n *= d;
+    }
 }
 
 // Quantizes a real tensor into a type. Binary weights must be -1/+1 and ternary -1/0/+1: tlm4ml's own
@@ -408,6 +437,7 @@ public:
             std::vector<size_t> s;
             for (size_t i = 0; i < ts.size(); ++i)
                 s.push_back(static_cast<size_t>(get_int(c.at("target_shape").at(i), ts[i], 1, 1 << 30)));
+            check_tensor_size(c.at("target_shape"), s, "target");
             if (product(s) != n)
                 c.at("target_shape").fail(fmt::format("{} has {} elements, the input {} has {}", shape_str(s),
                                                       product(s), shape_str(shape), n));
@@ -518,6 +548,7 @@ private:
             if (!result_given) cfg.result_t = xp;
         }
 
+        check_tensor_size(c.at("units"), {cfg.n_in, cfg.n_out}, "kernel");
         const int rf = layer_reuse_factor(c, layer, d_);
         cfg.reuse_factor = rf;
         if (!is_valid_reuse_factor(cfg.n_in, cfg.n_out, rf)) {
@@ -683,6 +714,8 @@ private:
         cfg.filt_height = win.height;
         cfg.filt_width = win.width;
         set_strides_and_padding(win, cfg);
+        check_tensor_size(c.at("kernel_size"), {cfg.filt_height, cfg.filt_width, cfg.n_chan, cfg.n_filt}, "kernel");
+        check_tensor_size(c.at("filters"), {cfg.out_height(), cfg.out_width(), cfg.n_filt}, "output");
         cfg.strategy = layer.contains("strategy") ? parse_strategy(c.at("strategy"), layer["strategy"]) : d_.strategy;
         cfg.data_t = in_prec;
         const LayerPrecisions lp = layer_precisions(c, layer, {"weight", "bias", "accum", "result"});
@@ -815,6 +848,7 @@ private:
         cfg.pad_bottom = v[1];
         cfg.pad_left = v[2];
         cfg.pad_right = v[3];
+        check_tensor_size(cp, {cfg.out_height(), cfg.out_width(), cfg.n_chan}, "output");
         shape = {cfg.out_width(), cfg.n_chan};
         if (rank == 2) shape.insert(shape.begin(), cfg.out_height());
         push(std::make_unique<ZeroPaddingLayer>(name, std::move(cfg)), in_prec);
@@ -919,25 +953,67 @@ private:
     std::set<std::string> names_;
 };
 
+// hls4ml's examples keep a Keras architecture X.json beside its weights X_weights.h5.
+std::string keras_weights_guess(const std::string& json_path) {
+    std::filesystem::path p(json_path);
+    p.replace_filename(p.stem().string() + "_weights.h5");
+    std::error_code ec;
+    return std::filesystem::is_regular_file(p, ec) ? p.string() : "<the weights .h5>";
+}
+
+// The few lines of an hls4ml YAML configuration around `model_keys` (KerasJson/KerasH5 or KerasModel).
+std::string yaml_example(const std::string& model_keys) {
+    std::string out;
+    for (const std::string& line : {model_keys, std::string("ClockPeriod: 5\nIOType: io_parallel\nHLSConfig:\n  Model:\n"
+                                                             "    Precision: ap_fixed<16,6>\n    ReuseFactor: 1")}) {
+        size_t start = 0;
+        while (start <= line.size()) {
+            const size_t end = line.find('\n', start);
+            out += "    " + line.substr(start, end - start) + "\n";
+            if (end == std::string::npos) break;
+            start = end + 1;
+        }
+    }
+    out.pop_back();
+    return out;
+}
+
 }  // namespace
 
 Model load_model_file(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the model file (missing or not a regular file)", path));
-    std::ifstream f(path);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the model file ({})", path,
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
+    std::ifstream f(path, std::ios::binary);
     if (!f) throw ModelError(fmt::format("{}: cannot open the model file", path));
-    json j;
-    try {
-        j = json::parse(f);
-    } catch (const json::exception& e) {
-        throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
-    }
+    // Keras' own files given where a model is expected: say what to write instead of "malformed JSON".
+    char head[8] = {};
+    f.read(head, sizeof head);
+    if (f.gcount() == 8 && std::string(head, 8) == "\x89HDF\r\n\x1a\n")
+        throw ModelError(fmt::format("{}: an HDF5 file (a Keras .h5?), not a tlm4ml model file; give an hls4ml YAML "
+                                     "configuration as MODEL instead:\n{}",
+                                     path, yaml_example("KerasModel: " + path)));
+    if (f.gcount() >= 4 && std::string(head, 4) == "PK\x03\x04")
+        throw ModelError(fmt::format("{}: a zip archive (a Keras 3 .keras?), not a tlm4ml model file; give an hls4ml "
+                                     "YAML configuration as MODEL instead:\n{}",
+                                     path, yaml_example("KerasModel: " + path)));
+    f.clear();
+    f.seekg(0);
+    const json j = parse_json_bounded(f, path);
     return load_model_json(j, path, std::filesystem::path(path).parent_path().string());
 }
 
 Model load_model_json(const nlohmann::json& j, const std::string& path, const std::string& base_dir) {
     const Ctx top{path, "", base_dir};
     if (!j.is_object()) top.fail("expected a JSON object with \"input\" and \"layers\"");
+    if (j.contains("class_name") && j.contains("config") && !j.contains("layers"))
+        throw ModelError(fmt::format(
+            "{}: a Keras model architecture (top-level \"class_name\": {}), not a tlm4ml model file; give an hls4ml "
+            "YAML configuration as MODEL instead (or turn it into a model file with `tlm4ml import CONFIG.yml -o "
+            "MODEL.json`):\n{}",
+            path, j["class_name"].dump().substr(0, 60), yaml_example("KerasJson: " + path + "\nKerasH5: " + keras_weights_guess(path))));
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
                         "default_fifo_depth", "fifo_depths", "input", "layers", "source", "license", "description"});
 
@@ -946,7 +1022,8 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     m.name = j.contains("name") ? get_string(top.at("name"), j["name"]) : std::filesystem::path(path).stem().string();
     if (j.contains("clock_period_ns")) {
         m.clock_period_ns = get_number(top.at("clock_period_ns"), j["clock_period_ns"]);
-        if (m.clock_period_ns <= 0) top.at("clock_period_ns").fail("expected a positive period in ns");
+        if (const std::string why = clock_period_problem(m.clock_period_ns); !why.empty())
+            top.at("clock_period_ns").fail(why);
     }
     if (j.contains("io_type")) {
         const std::string io = get_string(top.at("io_type"), j["io_type"]);
@@ -968,10 +1045,16 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
     if (!in.is_object()) ci.fail("expected an object with \"shape\"");
     check_keys(ci, in, {"name", "shape", "precision"});
     if (in.contains("name")) m.input_name = get_string(ci.at("name"), in["name"]);
+    // The input's name is its channel's: in VCD scopes and --fifo-depths files, like a layer's.
+    if (!valid_name(m.input_name))
+        ci.at("name").fail(fmt::format("\"{}\" is not a valid input name (letters, digits and _, not starting with a "
+                                       "digit)",
+                                       m.input_name));
     const json& shape = require(ci, in, "shape");
     if (!shape.is_array() || shape.empty()) ci.at("shape").fail("expected a non-empty array of sizes");
     for (size_t i = 0; i < shape.size(); ++i)
         m.input_shape.push_back(static_cast<size_t>(get_int(ci.at("shape").at(i), shape[i], 1, 1 << 24)));
+    check_tensor_size(ci.at("shape"), m.input_shape, "input");
     m.input_precision = in.contains("precision") ? get_precision(ci.at("precision"), in["precision"]) : m.default_precision;
 
     const json& layers = require(top, j, "layers");
@@ -1047,12 +1130,18 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
         const size_t before = m.layers.size();
         std::vector<size_t> shape = ins[0].second.shape;
         Precision prec = ins[0].second.precision;
-        if (merge) {
-            const Builder::Operand a{ins[0].first, ins[0].second.shape, ins[0].second.precision};
-            const Builder::Operand bb{ins[1].first, ins[1].second.shape, ins[1].second.precision};
-            b.add(cl, l, shape, prec, &a, &bb);
-        } else {
-            b.add(cl, l, shape, prec);
+        try {
+            if (merge) {
+                const Builder::Operand a{ins[0].first, ins[0].second.shape, ins[0].second.precision};
+                const Builder::Operand bb{ins[1].first, ins[1].second.shape, ins[1].second.precision};
+                b.add(cl, l, shape, prec, &a, &bb);
+            } else {
+                b.add(cl, l, shape, prec);
+            }
+        } catch (const std::bad_alloc&) {
+            cl.fail(fmt::format("out of memory building layer \"{}\" ({})", name, cls));
+        } catch (const std::length_error&) {
+            cl.fail(fmt::format("layer \"{}\" ({}) is too large to build", name, cls));
         }
         if (depth) m.fifo_depths[name] = *depth;
         TensorRef out{ins[0].second.producer, shape, prec};

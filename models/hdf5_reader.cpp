@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <filesystem>
+#include <system_error>
 #include <memory>
 #include <type_traits>
 
@@ -50,8 +51,11 @@ struct Id {
 
 H5Reader::H5Reader(const std::string& path) : path_(path) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not prints
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the HDF5 file (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the HDF5 file ({})", path,
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw ModelError(fmt::format("{}: not an HDF5 file (no HDF5 signature){}", path, hdf5_reason()));
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -133,6 +137,8 @@ std::vector<std::string> H5Reader::string_list_attribute(const std::string& obje
     } else {
         const size_t size = H5Tget_size(type.id);
         if (size == 0) throw ModelError(fmt::format("{}: zero-size string type", where));
+        if (static_cast<uint64_t>(n) > (uint64_t{1} << 30) / size)
+            throw ModelError(fmt::format("{}: {} strings of {} bytes (more than 1 GiB)", where, n, size));
         Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
         H5Tset_size(mem.id, size);
         H5Tset_strpad(mem.id, H5T_STR_NULLPAD);
@@ -171,10 +177,15 @@ H5Array H5Reader::dataset(const std::string& object) const {
     std::vector<hsize_t> dims(static_cast<size_t>(rank));
     H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
     H5Array a;
-    size_t n = 1;
+    // A compressed dataset may claim any shape in a few bytes: bounded before allocating (as model files).
+    constexpr uint64_t kMaxElements = uint64_t{1} << 28;
+    uint64_t n = 1;
     for (hsize_t d : dims) {
         a.shape.push_back(static_cast<size_t>(d));
-        n *= static_cast<size_t>(d);
+        if (d != 0 && n > kMaxElements / d)
+            throw ModelError(fmt::format("{}: more than {} elements (2^28), far beyond an FPGA design", where,
+                                         kMaxElements));
+        n *= d;
     }
     a.values.assign(n, 0.0);
     if (n > 0 && H5Dread(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
+#include <system_error>
 #include <set>
 
 #include <fmt/format.h>
@@ -158,8 +159,11 @@ bool is_hls4ml_config_path(const std::string& path) {
 }
 
 Hls4mlConfig read_hls4ml_config(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the hls4ml configuration (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the hls4ml configuration ({})", path,
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     YAML::Node root;
     try {
         root = YAML::LoadFile(path);

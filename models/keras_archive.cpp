@@ -1,7 +1,9 @@
 #include "keras_archive.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <system_error>
 #include <memory>
 
 #include <fmt/format.h>
@@ -25,24 +27,33 @@ bool read_member(zip_t* z, const std::string& archive, const char* name, std::st
     if (zip_stat(z, name, 0, &st) != 0) return false;
     if (!(st.valid & ZIP_STAT_SIZE))
         throw ModelError(fmt::format("{}: member {} has no recorded size", archive, name));
+    // The recorded size is only a claim: memory grows with the bytes actually decompressed.
+    constexpr zip_uint64_t kMaxMemberBytes = zip_uint64_t{1} << 31;
+    if (st.size > kMaxMemberBytes)
+        throw ModelError(fmt::format("{}: member {} claims {} bytes (more than 2 GiB)", archive, name, st.size));
     std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen(z, name, 0));
     if (!f) throw ModelError(fmt::format("{}: cannot open member {}: {}", archive, name, zip_strerror(z)));
-    out.resize(static_cast<size_t>(st.size));
-    size_t done = 0;
-    while (done < out.size()) {
-        const zip_int64_t n = zip_fread(f.get(), out.data() + done, out.size() - done);
+    out.clear();
+    const size_t want = static_cast<size_t>(st.size);
+    while (out.size() < want) {
+        const size_t at = out.size(), chunk = std::min<size_t>(want - at, size_t{1} << 20);
+        out.resize(at + chunk);
+        const zip_int64_t n = zip_fread(f.get(), out.data() + at, chunk);
         if (n <= 0)
             throw ModelError(fmt::format("{}: member {} is truncated or corrupt ({} of {} bytes read)", archive, name,
-                                         done, out.size()));
-        done += static_cast<size_t>(n);
+                                         at, want));
+        out.resize(at + static_cast<size_t>(n));
     }
     return true;
 }
 }  // namespace
 
 KerasArchive read_keras_archive(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the Keras archive (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the Keras archive ({})", path,
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     int err = 0;
     std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
     if (!z) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "layers/json_input.h"
 #include "layers/model.h"
 #include "models/hdf5_reader.h"
 #include "models/keras_archive.h"
@@ -1423,14 +1425,13 @@ private:
 };
 
 json read_json_file(const std::string& path) {
-    if (!std::filesystem::is_regular_file(path))
-        throw ModelError(fmt::format("{}: cannot open the Keras model JSON (missing or not a regular file)", path));
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ModelError(fmt::format("{}: cannot open the Keras model JSON ({})", path,
+                                     ec && ec != std::errc::no_such_file_or_directory ? ec.message()
+                                                                                         : "missing or not a regular file"));
     std::ifstream f(path);
-    try {
-        return json::parse(f);
-    } catch (const json::exception& e) {
-        throw ModelError(fmt::format("{}: malformed JSON: {}", path, e.what()));
-    }
+    return parse_json_bounded(f, path);
 }
 
 }  // namespace
@@ -1446,11 +1447,7 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
         if (ext == ".keras") {
             const KerasArchive archive = read_keras_archive(cfg.keras_model);
             arch_file = cfg.keras_model + ":config.json";
-            try {
-                arch = json::parse(archive.config_json);
-            } catch (const json::exception& e) {
-                throw ModelError(fmt::format("{}: not valid JSON: {}", arch_file, e.what()));
-            }
+            arch = parse_json_bounded(archive.config_json, arch_file);
             graph = parse_architecture(arch, arch_file);
             const H5Reader h5(cfg.keras_model + ":model.weights.h5", archive.weights);
             Source src{cfg, arch_file, &h5, "", {}};
@@ -1472,11 +1469,7 @@ ImportedModel import_hls4ml_config(const std::string& config_path) {
             throw ModelError(fmt::format("{}: no model_config attribute: a weights-only file? Use KerasJson + KerasH5",
                                          cfg.keras_model));
         arch_file = cfg.keras_model;
-        try {
-            arch = json::parse(h5.string_attribute("/", "model_config"));
-        } catch (const json::exception& e) {
-            throw ModelError(fmt::format("{}: model_config is not valid JSON: {}", cfg.keras_model, e.what()));
-        }
+        arch = parse_json_bounded(h5.string_attribute("/", "model_config"), cfg.keras_model + ": model_config");
         graph = parse_architecture(arch, arch_file);
         const Source src{cfg, arch_file, &h5, h5.exists("/model_weights") ? "/model_weights" : "", {}};
         Converter conv(src, out.warnings);

@@ -4,8 +4,11 @@
 #include <fstream>
 
 #include "models/degenerate_firmware.h"
+#include <fmt/format.h>
+
 #include "models/hls4ml_config.h"
 #include "models/keras_importer.h"
+#include "rtl_models/clock_domain.h"
 #include "testbenches/sample_io.h"
 
 namespace tlm4ml {
@@ -39,6 +42,17 @@ std::string format_model_file(const nlohmann::json& m) {
     return out + "}\n";
 }
 
+// The YAML's ClockPeriod becomes the model's clock_period_ns; checked here so that the message names the
+// key the user wrote.
+ImportedModel import_checked(const std::string& path) {
+    ImportedModel imported = import_hls4ml_config(path);
+    const auto it = imported.model.find("clock_period_ns");
+    if (it != imported.model.end() && it->is_number())
+        if (const std::string why = clock_period_problem(it->get<double>()); !why.empty())
+            throw ModelError(fmt::format("{}: ClockPeriod: {}", path, why));
+    return imported;
+}
+
 }  // namespace
 
 nlohmann::json load_model_document(const std::string& path, std::string& base_dir) {
@@ -59,7 +73,7 @@ Model load_model(const std::string& path) {
         for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
         return m;
     }
-    ImportedModel imported = import_hls4ml_config(path);
+    ImportedModel imported = import_checked(path);
     Model m = load_model_json(imported.model, path, std::filesystem::path(path).parent_path().string());
     m.source_file = path;
     m.warnings.insert(m.warnings.begin(), imported.warnings.begin(), imported.warnings.end());
@@ -75,7 +89,7 @@ Model load_model(const std::string& path) {
 std::vector<std::string> import_to_model_file(const std::string& config_path, const std::string& out_path) {
     if (!is_hls4ml_config_path(config_path))
         throw ModelError(config_path + ": expected an hls4ml YAML configuration (.yml or .yaml)");
-    ImportedModel imported = import_hls4ml_config(config_path);
+    ImportedModel imported = import_checked(config_path);
     // Build it once so that a model the loader would refuse is never written.
     Model m = load_model_json(imported.model, config_path, std::filesystem::path(config_path).parent_path().string());
     std::vector<std::string> warnings = imported.warnings;

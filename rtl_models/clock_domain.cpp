@@ -1,14 +1,31 @@
 #include "clock_domain.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "stream_channel.h"
 
 namespace tlm4ml {
 
+std::string clock_period_problem(double period_ns) {
+    if (std::isfinite(period_ns) && period_ns >= kMinClockPeriodNs && period_ns <= kMaxClockPeriodNs) return "";
+    return fmt::format("{} ns cannot be simulated: expected a positive period between {} ns (SystemC's 1 ps time "
+                       "resolution) and {:g} ns (1 ms; SystemC's simulated time ends at 2^64 ps)",
+                       period_ns, kMinClockPeriodNs, kMaxClockPeriodNs);
+}
+
+uint64_t last_representable_cycle(const sc_core::sc_time& period) {
+    return period.value() == 0 ? 0 : UINT64_MAX / period.value();
+}
+
 ClockDomain::ClockDomain(sc_core::sc_module_name name, const sc_core::sc_time& period)
     : sc_core::sc_module(name), period_(period) {
+    if (period.value() == 0)
+        throw std::invalid_argument(fmt::format("clock {}: the period {} is below SystemC's time resolution",
+                                                basename(), period.to_string()));
     SC_METHOD(step);  // first evaluation at time 0
 }
 
@@ -89,7 +106,16 @@ void ClockDomain::step() {
         next_trigger(wake_event_);
         return;
     }
-    next_trigger(cycles_of(std::max(next, c + 1) - c, period_), wake_event_);
+    next = std::max(next, c + 1);
+    if (next > last_representable_cycle(period_)) {
+        // Stop here rather than let the time wrap around.
+        out_of_time_ = fmt::format("simulated time beyond SystemC's 64-bit limit: the next event falls at cycle {} of "
+                                   "the {} clock, past cycle {} (2^64 ps); shorten the input gaps (--rate, --poisson) "
+                                   "or the clock period",
+                                   next, period_.to_string(), last_representable_cycle(period_));
+        throw SimulationTimeError(out_of_time_);
+    }
+    next_trigger(cycles_of(next - c, period_), wake_event_);
 }
 
 }  // namespace tlm4ml

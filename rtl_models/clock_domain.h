@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -19,6 +21,24 @@ namespace tlm4ml {
 class StreamChannel;
 
 constexpr uint64_t kNever = UINT64_MAX;
+
+// SystemC counts simulated time in 64 bits of its resolution, 1 ps. A period under 1 ps rounds to zero
+// (no cycle can be counted); 1 ms (a 1 kHz clock, far slower than any FPGA design) still leaves 2^34 cycles
+// before the count overflows.
+constexpr double kMinClockPeriodNs = 0.001;
+constexpr double kMaxClockPeriodNs = 1e6;
+
+// What is wrong with a clock period for simulation ("must be between ..."), or "" when it can be simulated.
+std::string clock_period_problem(double period_ns);
+
+// A simulated time that SystemC cannot represent (a cycle beyond 2^64 ps).
+class SimulationTimeError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The last cycle whose start SystemC can represent with this period.
+uint64_t last_representable_cycle(const sc_core::sc_time& period);
 
 // A part of the design that works at rising clock edges.
 class Clocked {
@@ -40,6 +60,7 @@ public:
 class ClockDomain : public sc_core::sc_module {
 public:
     SC_HAS_PROCESS(ClockDomain);
+    // Throws std::invalid_argument for a zero period (see clock_period_problem).
     ClockDomain(sc_core::sc_module_name name, const sc_core::sc_time& period);
 
     // Parts are evaluated in the order they are added: add producers before their consumers.
@@ -65,6 +86,10 @@ public:
     uint64_t last_cycle() const { return last_cycle_; }
     uint64_t evaluated_cycles() const { return evaluated_; }
     bool stalled() const { return stalled_; }  // stopped by the stall limit
+    // A part wanted a cycle beyond SystemC's time limit: step() threw SimulationTimeError with this reason
+    // (SystemC hands it on from sc_start wrapped in its own report, E549).
+    bool out_of_time() const { return !out_of_time_.empty(); }
+    const std::string& out_of_time_reason() const { return out_of_time_; }
 
 private:
     void step();
@@ -85,10 +110,15 @@ private:
     uint64_t last_cycle_ = 0;
     uint64_t evaluated_ = 0;
     bool stalled_ = false;
+    std::string out_of_time_;
 };
 
-// `cycles` clock periods as an sc_time, without floating point.
+// `cycles` clock periods as an sc_time, without floating point. Throws SimulationTimeError when the time
+// does not fit SystemC's 64 bits (it would wrap around to an earlier time).
 inline sc_core::sc_time cycles_of(uint64_t cycles, const sc_core::sc_time& period) {
+    if (cycles > last_representable_cycle(period))
+        throw SimulationTimeError("simulated time of " + std::to_string(cycles) + " clock cycles of " +
+                                  period.to_string() + " exceeds SystemC's 64-bit time limit");
     return sc_core::sc_time::from_value(period.value() * cycles);
 }
 
