@@ -2,12 +2,24 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 namespace tlm4ml {
+
+// A command line that cannot work (conflicting or dangling options, values out of range): exit code 2.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// CLI11 checks for option values: finite reals (NaN and infinities refused) and plain non-negative
+// integers (a minus sign refused before CLI11 converts "-1" into 2^64 - 1).
+CLI::Validator finite_in(double min, double max);
+extern const CLI::Validator kNonNegativeInteger;
 
 struct RunOptions {
     std::string model;
@@ -32,8 +44,9 @@ struct RunOptions {
     uint64_t deadlock_cycles = 100000;
     bool quiet = false;
     std::string fifo_depths;           // io_stream: "auto" or a JSON file {"fifo name": depth}
-    std::string fifo_depths_out = "fifo_depths.json";
+    std::string fifo_depths_out;       // default fifo_depths.json
     std::vector<std::string> argv;     // the command line, to re-run with the sized FIFOs
+    bool sized_rerun = false;          // hidden: this process is --fifo-depths auto's re-run
 };
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& opts);

@@ -30,7 +30,7 @@ public:
     // A real variable holding the fixed-point value raw * 2^-frac, printed exactly (and fast: integer
     // arithmetic only when the digits fit 64 bits).
     void fixed(size_t id, int64_t raw, int frac);
-    void close();
+    void close();  // throws when a write failed
 
     // The name GTKWave shows for a variable ("top.fc1.raw_0[15:0]" for vectors).
     std::string display_name(size_t id) const;
@@ -53,6 +53,8 @@ private:
 
     static constexpr size_t kBufferSize = 1 << 18;
 
+    std::string path_;
+    bool failed_ = false;
     std::FILE* f_ = nullptr;
     std::vector<Var> vars_;
     uint64_t now_ = 0;

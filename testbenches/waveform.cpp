@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "testbenches/sample_io.h"
 
 namespace tlm4ml {
 
@@ -34,10 +33,7 @@ constexpr const char* kGroupEnd = "@1000200";
 
 WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOptions& opts)
     : net_(net), opts_(opts) {
-    const auto parent = std::filesystem::path(opts_.vcd_path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    tmp_path_ = opts_.vcd_path + ".partial";
-    vcd_ = std::make_unique<VcdWriter>(tmp_path_);
+    vcd_ = std::make_unique<VcdWriter>(opts_.write_path.empty() ? opts_.vcd_path : opts_.write_path);
 
     const std::string top = net.name();
     clk_id_ = vcd_->add(top + ".clk", VcdWriter::Kind::Bit);
@@ -79,6 +75,11 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     const auto& channels = net.channels();
     std::vector<const StreamChannel*> inputs = {channels[0].get()};
     if (net.streaming() && channels.size() > 1) inputs.push_back(channels[1].get());
+    names_.push_back(channels[0]->name());
+    for (const View& v : views) {
+        names_.push_back(v.name);
+        for (const StreamChannel* o : v.outs) names_.push_back(o->name());
+    }
     if (selected(channels[0]->name())) {
         gtkw_lines_.push_back(kGroupBegin);
         gtkw_lines_.push_back(std::string("-") + channels[0]->name());
@@ -141,12 +142,7 @@ void WaveformTracer::add_channel(const StreamChannel& ch, const Precision& p, co
     channels_.push_back(std::move(cv));
 }
 
-WaveformTracer::~WaveformTracer() {
-    if (!finished_ && vcd_) {
-        vcd_->close();
-        std::remove(tmp_path_.c_str());
-    }
-}
+WaveformTracer::~WaveformTracer() = default;
 
 bool WaveformTracer::selected(const std::string& name) const {
     if (opts_.filter.empty()) return true;
@@ -198,17 +194,15 @@ std::string WaveformTracer::gtkw_path() const {
     return base + ".gtkw";
 }
 
-void WaveformTracer::finish() {
-    if (finished_) return;
+std::string WaveformTracer::finish() {
     finished_ = true;
     vcd_->close();
-    std::filesystem::rename(tmp_path_, opts_.vcd_path);
     std::string g;
     g += fmt::format("[dumpfile] \"{}\"\n", std::filesystem::absolute(opts_.vcd_path).string());
     // Zoom so that a first screen shows some 70 cycles of a 5 ns clock.
     g += "[timestart] 0\n[size] 1400 800\n[signals_width] 320\n[sst_expanded] 1\n*-17.000000 0\n";
     for (const auto& l : gtkw_lines_) g += l + "\n";
-    write_file_atomically(gtkw_path(), g);
+    return g;
 }
 
 }  // namespace tlm4ml

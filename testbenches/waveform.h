@@ -17,7 +17,8 @@
 namespace tlm4ml {
 
 struct TraceOptions {
-    std::string vcd_path;        // e.g. traces/run.vcd
+    std::string vcd_path;        // e.g. traces/run.vcd: the name the .gtkw file gives
+    std::string write_path;      // where the VCD is written meanwhile (output_files.h's temporary)
     std::string filter;          // comma-separated glob patterns over layer / channel names; empty = all
     size_t max_elements = 0;     // per channel; 0 = every element
 };
@@ -30,9 +31,11 @@ public:
     WaveformTracer(const WaveformTracer&) = delete;
     WaveformTracer& operator=(const WaveformTracer&) = delete;
 
-    // Closes the VCD, moves it to its final name and writes the .gtkw next to it.
-    void finish();
+    // Closes the VCD (complete at write_path) and returns the .gtkw save file's text.
+    std::string finish();
     std::string gtkw_path() const;
+    // The names the filter can match: the input channel, every layer and clone, every channel.
+    std::vector<std::string> traceable_names() const { return names_; }
     size_t traced_signals() const { return signals_; }
 
 private:
@@ -55,7 +58,7 @@ private:
 
     Network& net_;
     TraceOptions opts_;
-    std::string tmp_path_;
+    std::vector<std::string> names_;
     std::unique_ptr<VcdWriter> vcd_;
     size_t clk_id_ = 0;
     std::vector<ChannelVars> channels_;
