@@ -27,6 +27,7 @@ char g_activity[2][512] = {{0}, {0}};
 std::atomic<int> g_activity_index{0};
 std::atomic<size_t> g_done{0}, g_total{0};
 std::atomic<pid_t> g_child{0};
+std::atomic<bool> g_silent{false};
 
 void put(const char* s) {
     size_t n = std::strlen(s);
@@ -65,6 +66,7 @@ void on_signal(int sig) {
     size_t removed = 0;
     for (TempNode* n = g_temps.load(); n; n = n->next)
         if (n->live.load() && ::unlink(n->path) == 0) ++removed;
+    if (g_silent.load()) ::_exit(128 + sig);
     // Clear a progress bar line first.
     if (::isatty(STDERR_FILENO)) put("\r\033[K");
     put("tlm4ml: interrupted by ");
@@ -79,7 +81,7 @@ void on_signal(int sig) {
         put_number(g_done.load());
         put(" of ");
         put_number(g_total.load());
-        put(")");
+        put(" samples)");
     }
     put("; nothing written");
     if (removed) {
@@ -135,5 +137,7 @@ void forget_temporary(size_t handle) {
 }
 
 void set_child_process(pid_t pid) { g_child.store(pid); }
+
+void set_interrupt_silent(bool silent) { g_silent.store(silent); }
 
 }  // namespace tlm4ml

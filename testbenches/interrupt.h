@@ -22,6 +22,9 @@ void set_activity_progress(size_t done, size_t total);
 size_t register_temporary(const std::string& path);
 void forget_temporary(size_t handle);
 
+// A child that reports to its parent prints nothing when interrupted (the parent prints the one line).
+void set_interrupt_silent(bool silent);
+
 // A child process the signal is passed on to (0: none).
 void set_child_process(pid_t pid);
 

@@ -44,6 +44,10 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
     set_activity("loading " + model_path);
     const Model model = load_model(model_path);
     for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+    // Every file at once, or none (output_files.h); the trace folder is made only then. A wrong --outputs is
+    // refused before the work.
+    OutputFiles files;
+    const std::string outputs_temporary = files.stage(outputs.empty() ? "-" : outputs);
     set_activity("reading " + inputs);
     const auto in = read_samples(inputs, model.input_size(), model.input_precision, samples);
 
@@ -60,14 +64,12 @@ int predict(const std::string& model_path, const std::string& inputs, const std:
                 trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
         }
     }
-    // Every file at once, or none (output_files.h); the trace folder is made only then.
     set_activity("writing the output files");
-    OutputFiles files;
     if (!trace_dir.empty())
         for (size_t l = 0; l < model.layers.size(); ++l)
             files.stage_text((std::filesystem::path(trace_dir) / (model.layers[l]->name() + ".dat")).string(),
-                             trace_text[l]);
-    files.stage_text(outputs.empty() ? "-" : outputs, out_text);
+                             trace_text[l], true);
+    OutputFiles::write_text(outputs_temporary, out_text, outputs.empty() ? "-" : outputs);
     files.commit();
     return 0;
 }

@@ -90,7 +90,7 @@ void OutputFiles::discard() {
     entries_.clear();
 }
 
-std::string OutputFiles::stage(const std::string& destination) {
+std::string OutputFiles::stage(const std::string& destination, bool make_folders) {
     if (destination.empty()) throw std::runtime_error("an output file name is empty");
     Entry e;
     e.destination = destination;
@@ -108,6 +108,9 @@ std::string OutputFiles::stage(const std::string& destination) {
         // A symbolic link to a regular file: write (and rename) in the folder of the file it names.
         const fs::path real = fs::weakly_canonical(fs::absolute(destination));
         folder = existing_folder(real.parent_path());
+        if (!make_folders && folder != real.parent_path())
+            throw std::runtime_error(fmt::format("{}: the folder {} does not exist", destination,
+                                                 fs::path(destination).parent_path().string()));
         base = real.filename().string();
     }
     std::string pattern = (folder / ("." + base + ".XXXXXX")).string();
@@ -125,8 +128,11 @@ std::string OutputFiles::stage(const std::string& destination) {
     return e.temporary;
 }
 
-void OutputFiles::stage_text(const std::string& destination, const std::string& text) {
-    const std::string tmp = stage(destination);
+void OutputFiles::stage_text(const std::string& destination, const std::string& text, bool make_folders) {
+    write_text(stage(destination, make_folders), text, destination);
+}
+
+void OutputFiles::write_text(const std::string& tmp, const std::string& text, const std::string& destination) {
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot write the file", destination_name(destination)));
     try {

@@ -19,10 +19,14 @@ public:
     OutputFiles& operator=(const OutputFiles&) = delete;
 
     // Reserves a temporary for `destination` and returns its path: the caller writes the content there.
-    // Throws (naming the destination) when it cannot be written: a folder, an unwritable place.
-    std::string stage(const std::string& destination);
+    // Throws (naming the destination) when it cannot be written: a folder, an unwritable place, a missing
+    // folder unless make_folders (waveforms and trace folders are made; a mistyped --outputs is not).
+    std::string stage(const std::string& destination, bool make_folders = false);
     // stage() and write `text` now.
-    void stage_text(const std::string& destination, const std::string& text);
+    void stage_text(const std::string& destination, const std::string& text, bool make_folders = false);
+    // Writes `text` into a temporary stage() returned (staged early, so that a wrong path is refused before
+    // a long simulation, and written at the end).
+    static void write_text(const std::string& temporary, const std::string& text, const std::string& destination);
     // Moves every temporary to its destination (creating missing folders), in the order staged.
     void commit();
 

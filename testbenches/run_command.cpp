@@ -242,6 +242,7 @@ void check_label_indices(const std::string& path, const std::vector<std::vector<
 }  // namespace
 
 int run_command(const RunOptions& o) {
+    if (o.sized_rerun) set_interrupt_silent(true);
     const bool auto_fifos = o.fifo_depths == "auto";
     if (!o.fifo_depths_out.empty() && !auto_fifos)
         throw UsageError("--fifo-depths-out is where --fifo-depths auto writes the depths: give --fifo-depths auto");
@@ -316,12 +317,15 @@ int run_command(const RunOptions& o) {
     // Every file of the command appears at the end, all together, or none does.
     OutputFiles files;
     if (o.vcd == "-") throw UsageError("--vcd -: the waveform needs a file (standard output carries the report)");
-    const std::string vcd_temporary = o.vcd.empty() ? "" : files.stage(o.vcd);
+    const std::string vcd_temporary = o.vcd.empty() ? "" : files.stage(o.vcd, true);
+    const std::string outputs_temporary = o.outputs.empty() ? "" : files.stage(o.outputs);
+    const std::string report_temporary = o.report.empty() ? "" : files.stage(o.report);
     // A waveform written into a device or a pipe gets no save file beside it.
     std::error_code no_throw;
     const bool gtkw = !o.vcd.empty() && (!std::filesystem::exists(o.vcd, no_throw) ||
                                          std::filesystem::is_regular_file(o.vcd, no_throw));
 
+    set_activity("building the network");
     // Elaboration: one clock domain evaluates the source, the layers in network order and the sink.
     Network net("tlm4ml", model, profile);
     ClockDomain clock("clock", net.period());
@@ -478,15 +482,15 @@ int run_command(const RunOptions& o) {
     set_activity("writing the output files");
     if (tracer) {
         const std::string gtkw_text = tracer->finish();
-        if (gtkw) files.stage_text(tracer->gtkw_path(), gtkw_text);
+        if (gtkw) files.stage_text(tracer->gtkw_path(), gtkw_text, true);
     }
     if (!o.outputs.empty()) {
         std::string text;
         for (const auto& out : outputs)
             if (!out.empty()) text += format_sample(out, op);
-        files.stage_text(o.outputs, text);
+        OutputFiles::write_text(outputs_temporary, text, o.outputs);
     }
-    if (!o.report.empty()) files.stage_text(o.report, report.to_json().dump(2) + "\n");
+    if (!o.report.empty()) OutputFiles::write_text(report_temporary, report.to_json().dump(2) + "\n", o.report);
     files.commit();
 
     std::string table = report.to_table();
