@@ -4,8 +4,9 @@
 //   tlm4ml import CONFIG.yml -o MODEL.json                          Keras + hls4ml config -> model file
 //   tlm4ml help [SUBCOMMAND], tlm4ml --version
 // MODEL is tlm4ml's JSON model file or an hls4ml YAML configuration (.yml / .yaml).
-// Exit codes: 0 success; 1 bad input (a file's content: model, samples, labels); 2 the command line is wrong
-// (unknown, missing, conflicting or dangling options, option values out of range); 3 a check failed
+// Exit codes: 0 success; 1 bad input (what a file holds, or an option that does not fit the model); 2 the
+// command line is wrong whatever the files hold (unknown, missing, conflicting or dangling options, option
+// values out of range); 3 a check failed
 // (--check-ii, --expected, reference, deadlock, FIFO sizing); 130 / 143 interrupted by SIGINT / SIGTERM.
 #include <cstdlib>
 #include <filesystem>
@@ -33,8 +34,9 @@ using namespace tlm4ml;
 const bool kQuietBanner = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
 
 constexpr const char* kExitCodes =
-    "Exit codes: 0 success; 1 bad input (the content of a model, sample, label or depths file);\n"
-    "2 usage error (unknown, missing, conflicting or dangling options, option values out of range);\n"
+    "Exit codes: 0 success; 1 bad input (what a model, sample, label or depths file holds, or an option\n"
+    "that does not fit the model); 2 usage error (unknown, missing, conflicting or dangling options, option\n"
+    "values out of range: whatever the files hold);\n"
     "3 a check failed (--check-ii, --expected, the untimed reference, deadlock, --fifo-depths auto);\n"
     "130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM: nothing written, temporaries removed.\n"
     "'tlm4ml help SUBCOMMAND' describes a subcommand's options.";

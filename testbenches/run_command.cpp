@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <fstream>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -55,6 +56,9 @@ const CLI::Validator kNonNegativeInteger(
     [](std::string& text) -> std::string {
         if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
             return "must be a non-negative integer, got " + text;
+        errno = 0;
+        std::strtoull(text.c_str(), nullptr, 10);
+        if (errno == ERANGE) return "must be at most 2^64 - 1, got " + text;
         return "";
     },
     "INTEGER >= 0");
@@ -254,7 +258,7 @@ int run_command(const RunOptions& o) {
         for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
     if (!o.fifo_depths.empty()) {
         if (model.io_type != IoType::Stream)
-            throw UsageError(fmt::format("--fifo-depths: {} is io_parallel; FIFO depths apply to io_stream", o.model));
+            throw std::runtime_error(fmt::format("--fifo-depths: {} is io_parallel; FIFO depths apply to io_stream", o.model));
         if (auto_fifos) {
             // Unbounded FIFOs: every one holds whatever the schedule puts in it.
             model.fifo_depths.clear();
@@ -309,10 +313,15 @@ int run_command(const RunOptions& o) {
         // One class index per line, or one row of n_out scores per line.
         try {
             labels = read_real_rows(o.labels, 1, samples.size());
-            check_label_indices(o.labels, labels, model.output_size());
-        } catch (const SampleFileError&) {
-            labels = read_real_rows(o.labels, model.output_size(), samples.size());
+        } catch (const SampleFileError& as_index) {
+            try {
+                labels = read_real_rows(o.labels, model.output_size(), samples.size());
+            } catch (const SampleFileError& as_scores) {
+                throw SampleFileError(fmt::format("{}: neither one class index per line ({}) nor rows of {} scores ({})",
+                                                  o.labels, as_index.what(), model.output_size(), as_scores.what()));
+            }
         }
+        if (!labels.empty() && labels.front().size() == 1) check_label_indices(o.labels, labels, model.output_size());
     }
     // Every file of the command appears at the end, all together, or none does.
     OutputFiles files;
@@ -335,6 +344,16 @@ int run_command(const RunOptions& o) {
     sched.seed = o.seed;
     Source source("source", net.input(), samples, sched);
     Sink sink("sink", net.output(), samples.size(), o.backpressure, o.seed);
+    // SystemC's time is 64-bit picoseconds (about 213 days); a schedule beyond it would wrap.
+    if (!source.offer_cycles().empty()) {
+        const double last_offer_s = static_cast<double>(source.offer_cycles().back()) * net.period().to_seconds();
+        if (last_offer_s >= 0.5 * sc_core::sc_max_time().to_seconds())
+            throw std::runtime_error(fmt::format(
+                "{}: the last sample would be offered at {:.3g} s of simulated time (cycle {} at {} ns), beyond what "
+                "SystemC represents (2^64 ps, about 213 days): use a smaller --rate / --poisson or fewer --samples",
+                o.poisson_mean > 0 ? "--poisson" : "--rate", last_offer_s, source.offer_cycles().back(),
+                model.clock_period_ns));
+    }
     clock.add(source);
     net.attach(clock);
     clock.add(sink);
@@ -355,7 +374,7 @@ int run_command(const RunOptions& o) {
         if (!o.trace_filter.empty() && tracer->traced_signals() <= 1) {
             std::string names;
             for (const auto& n : tracer->traceable_names()) names += (names.empty() ? "" : ", ") + n;
-            throw UsageError(fmt::format("--trace-filter {}: matches no layer or channel of {} (the names: {})",
+            throw std::runtime_error(fmt::format("--trace-filter {}: matches no layer or channel of {} (the names: {})",
                                          o.trace_filter, o.model, names));
         }
     }

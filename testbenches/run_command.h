@@ -10,7 +10,9 @@
 
 namespace tlm4ml {
 
-// A command line that cannot work (conflicting or dangling options, values out of range): exit code 2.
+// A command line that is wrong whatever the files hold (conflicting or dangling options, values out of range):
+// exit code 2. What only reading a file shows (an option that does not fit the model, a --trace-filter that
+// matches none of its names) is bad input: exit code 1.
 class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
