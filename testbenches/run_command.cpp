@@ -422,10 +422,20 @@ int run_command(const RunOptions& o) {
     if (auto_fifos) {
         // Each FIFO needs as many slots as it held right after a push (its producer acts before its consumer).
         nlohmann::json depths = nlohmann::json::object();
+        std::map<std::string, size_t> sized;  // by channel name, for the report's rows
         for (const auto& ch : net.channels()) {
             if (!net.is_fifo(*ch)) continue;
-            depths[net.fifo_owner(*ch)] = std::max<size_t>(1, ch->stats().peak_occupancy);
+            const size_t depth = std::max<size_t>(1, ch->stats().peak_occupancy);
+            depths[net.fifo_owner(*ch)] = depth;
+            sized[ch->name()] = depth;
         }
+        for (auto& row : report.layers)
+            for (auto& f : row.outputs)
+                if (auto it = sized.find(f.name); it != sized.end()) {
+                    f.unbounded = true;
+                    f.sized_depth = it->second;
+                }
+        report.fifo_sizing_run = true;
         // The re-run reads the depths from their temporary; they appear under their name with the rest.
         const std::string depths_out = o.fifo_depths_out.empty() ? "fifo_depths.json" : o.fifo_depths_out;
         const std::string depths_file = files.stage(depths_out);
@@ -498,6 +508,12 @@ int run_command(const RunOptions& o) {
         report.accuracy = n ? static_cast<double>(right) / static_cast<double>(n) : 0.0;
     }
 
+    std::string ii_failures;
+    if (o.check_ii) {
+        ii_failures = ii_check_failures(report.layers);
+        report.check_ii_passed = ii_failures.empty();
+    }
+
     set_activity("writing the output files");
     if (tracer) {
         const std::string gtkw_text = tracer->finish();
@@ -512,8 +528,7 @@ int run_command(const RunOptions& o) {
     if (!o.report.empty()) OutputFiles::write_text(report_temporary, report.to_json().dump(2) + "\n", o.report);
     files.commit();
 
-    std::string table = report.to_table();
-    if (o.quiet) table = table.substr(table.find("\nlatency") + 1);
+    const std::string table = report.to_table(o.quiet);
     std::cout << table;
     if (tracer)
         std::cout << fmt::format("waveform     {}{} ({} signals)\n", o.vcd, gtkw ? " and " + tracer->gtkw_path() : "",
@@ -537,7 +552,7 @@ int run_command(const RunOptions& o) {
         rc = 3;
     }
     if (o.check_ii) {
-        const std::string bad = ii_check_failures(report.layers);
+        const std::string& bad = ii_failures;
         if (!bad.empty()) {
             std::cerr << "error: --check-ii failed:" << bad << "\n";
             rc = 3;
