@@ -160,8 +160,11 @@ void WaveformTracer::clock_edges(uint64_t cycle) {
 }
 
 void WaveformTracer::sample(uint64_t cycle) {
-    // Cycles the domain skipped changed nothing but the clock.
-    for (uint64_t k = next_unsampled_; k < cycle; ++k) clock_edges(k);
+    // Cycles the domain skipped changed nothing but the clock. A long idle gap (--rate 10^9) is one clock
+    // edge, then the clock rests low until this cycle: the file grows with what happens, not with time.
+    const uint64_t gap = cycle - next_unsampled_;
+    for (uint64_t k = next_unsampled_; k < cycle && k < next_unsampled_ + (gap > kMaxIdleEdges ? 1 : gap); ++k)
+        clock_edges(k);
     const uint64_t period_ps = static_cast<uint64_t>(net_.period().to_seconds() * 1e12 + 0.5);
     vcd_->time(cycle * period_ps);
     vcd_->bit(clk_id_, true);

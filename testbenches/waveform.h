@@ -1,7 +1,8 @@
 // Opt-in waveforms of a network run: the clock, every (filtered) channel's valid / ready / occupancy /
 // data (raw integer and real value per element) and every layer's busy and stall state, plus a GTKWave
 // save file (.gtkw) grouping the signals per layer in network order. The clock domain hands every
-// evaluated cycle to sample(); cycles it skipped (nothing happened) appear as clock edges only.
+// evaluated cycle to sample(); cycles it skipped (nothing happened) appear as clock edges only, and a gap longer
+// than kMaxIdleEdges as its first edge (the clock then rests low until the next evaluated cycle).
 #pragma once
 
 #include <functional>
@@ -25,6 +26,9 @@ struct TraceOptions {
 
 class WaveformTracer {
 public:
+    // Idle gaps up to this many cycles show every clock edge; a longer one shows its first edge only.
+    static constexpr uint64_t kMaxIdleEdges = 64;
+
     // Registers itself as the domain's observer.
     WaveformTracer(Network& net, ClockDomain& domain, const TraceOptions& opts);
     ~WaveformTracer();
