@@ -28,6 +28,7 @@ std::atomic<int> g_activity_index{0};
 std::atomic<size_t> g_done{0}, g_total{0};
 std::atomic<pid_t> g_child{0};
 std::atomic<bool> g_silent{false};
+std::atomic<bool> g_written{false};
 
 void put(const char* s) {
     size_t n = std::strlen(s);
@@ -83,7 +84,7 @@ void on_signal(int sig) {
         put_number(g_total.load());
         put(" samples)");
     }
-    put("; nothing written");
+    put(g_written.load() ? "; the files renamed into place are complete" : "; nothing written");
     if (removed) {
         put(", ");
         put_number(removed);
@@ -139,5 +140,17 @@ void forget_temporary(size_t handle) {
 void set_child_process(pid_t pid) { g_child.store(pid); }
 
 void set_interrupt_silent(bool silent) { g_silent.store(silent); }
+
+void set_outputs_written() { g_written.store(true); }
+
+InterruptsHeld::InterruptsHeld() {
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old_);
+}
+
+InterruptsHeld::~InterruptsHeld() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
 
 }  // namespace tlm4ml

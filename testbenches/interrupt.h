@@ -4,6 +4,7 @@
 // It runs inside the signal handler, so everything it reads is prepared beforehand by the main thread.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -21,6 +22,20 @@ void set_activity_progress(size_t done, size_t total);
 // Temporaries the handler removes. register_temporary returns a handle for forget_temporary.
 size_t register_temporary(const std::string& path);
 void forget_temporary(size_t handle);
+
+// Holds SIGINT / SIGTERM back while the output files are moved into place (a signal then arrives after
+// the move, and the handler's line says the files were written).
+class InterruptsHeld {
+public:
+    InterruptsHeld();
+    ~InterruptsHeld();
+    InterruptsHeld(const InterruptsHeld&) = delete;
+    InterruptsHeld& operator=(const InterruptsHeld&) = delete;
+
+private:
+    sigset_t old_;
+};
+void set_outputs_written();
 
 // A child that reports to its parent prints nothing when interrupted (the parent prints the one line).
 void set_interrupt_silent(bool silent);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -146,8 +147,12 @@ void OutputFiles::write_text(const std::string& tmp, const std::string& text, co
 }
 
 void OutputFiles::commit() {
-    // Renames first (they cannot fail half-way through a file), then the copies into devices and pipes.
+    // Renames first (they cannot fail half-way through a file), then the copies into devices and pipes. An
+    // interrupt waits until the renames are done; a copy into a pipe nobody reads can still be interrupted.
     for (int pass = 0; pass < 2; ++pass) {
+        std::optional<InterruptsHeld> held;
+        if (pass == 0) held.emplace();
+        if (pass == 1) set_outputs_written();
         for (auto& e : entries_) {
             if (e.copy_into != (pass == 1)) continue;
             if (!e.copy_into) {
@@ -158,10 +163,12 @@ void OutputFiles::commit() {
                     throw std::runtime_error(fmt::format("{}: cannot move the finished file into place: {}",
                                                          e.destination, ec ? ec.message() : std::strerror(errno)));
             } else if (e.destination == "-") {
+                set_activity("writing to standard output");
                 std::cout.flush();
                 copy_into(e.temporary, STDOUT_FILENO, "standard output");
                 std::remove(e.temporary.c_str());
             } else {
+                set_activity("writing into " + e.destination);
                 // Written into, never replaced or created: O_CREAT is absent on purpose.
                 const int fd = ::open(e.destination.c_str(), O_WRONLY | O_CLOEXEC);
                 if (fd < 0)
@@ -181,6 +188,7 @@ void OutputFiles::commit() {
         }
     }
     entries_.clear();
+    set_outputs_written();
 }
 
 }  // namespace tlm4ml
