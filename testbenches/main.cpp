@@ -21,6 +21,7 @@
 #include "layers/reference.h"
 #include "models/load_model.h"
 #include "testbenches/interrupt.h"
+#include "testbenches/option_checks.h"
 #include "testbenches/output_files.h"
 #include "testbenches/progress.h"
 #include "testbenches/run_command.h"

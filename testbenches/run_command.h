@@ -18,11 +18,6 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// CLI11 checks for option values: finite reals (NaN and infinities refused) and plain non-negative
-// integers (a minus sign refused before CLI11 converts "-1" into 2^64 - 1).
-CLI::Validator finite_in(double min, double max);
-extern const CLI::Validator kNonNegativeInteger;
-
 struct RunOptions {
     std::string model;
     std::string inputs;
