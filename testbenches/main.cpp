@@ -133,7 +133,8 @@ int sc_main(int argc, char* argv[]) {
     try {
         if (*help) {
             if (help_topic.empty()) {
-                std::cout << app.help();
+                // app.help() would describe the selected subcommand, `help` itself.
+                std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
                 return 0;
             }
             for (auto* sub : {pred, imp, run})

@@ -126,7 +126,9 @@ TEST_F(CliOptions, VersionAndHelp) {
     EXPECT_EQ(r.out, std::string("tlm4ml ") + TLM4ML_VERSION + "\n");
     r = tlm4ml("help");
     EXPECT_EQ(r.code, 0);
-    EXPECT_NE(r.out.find("predict"), std::string::npos);
+    EXPECT_EQ(r.out.rfind("tlm4ml: clocked SystemC simulation", 0), 0u) << r.out;
+    for (const char* sub : {"\n  predict ", "\n  run ", "\n  import ", "\n  help "})
+        EXPECT_NE(r.out.find(sub), std::string::npos) << sub << " missing from:\n" << r.out;
     EXPECT_NE(r.out.find("Exit codes: 0 success; 1 bad input"), std::string::npos) << r.out;
     r = tlm4ml("help run");
     EXPECT_EQ(r.code, 0);
