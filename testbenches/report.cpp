@@ -34,6 +34,15 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         double sum = 0;
         for (auto v : lat) sum += static_cast<double>(v);
         r.latency_mean = sum / static_cast<double>(lat.size());
+        uint64_t wait_sum = 0;
+        r.source_wait_min = UINT64_MAX;
+        for (const auto& t : results) {
+            const uint64_t w = src.push_cycles()[t.sample] - src.offer_cycles()[t.sample];
+            r.source_wait_min = std::min(r.source_wait_min, w);
+            r.source_wait_max = std::max(r.source_wait_max, w);
+            wait_sum += w;
+        }
+        r.source_wait_mean = static_cast<double>(wait_sum) / static_cast<double>(results.size());
     }
     if (back_to_back && pops.size() >= 3) {
         // The steady state: intervals between consecutive outputs over the second half of the run.
@@ -48,7 +57,12 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     }
 
     auto fifo = [](const StreamChannel& c) {
-        return FifoReport{c.name(), c.depth(), c.stats().max_occupancy, c.stats().cycles_full};
+        FifoReport f;
+        f.name = c.name();
+        f.depth = c.depth();
+        f.max_occupancy = c.stats().max_occupancy;
+        f.cycles_full = c.stats().cycles_full;
+        return f;
     };
     auto add = [&](const Layer& layer, const LayerTiming& timing, const LayerStats& st, const StreamChannel& out) {
         LayerReport lr;
@@ -122,8 +136,11 @@ std::string ii_check_failures(const std::vector<LayerReport>& layers) {
 nlohmann::json RunReport::to_json() const {
     using nlohmann::json;
     auto fifo_j = [](const FifoReport& f) {
-        return json{{"name", f.name}, {"depth", f.depth}, {"max_occupancy", f.max_occupancy},
-                    {"cycles_full", f.cycles_full}};
+        json j{{"name", f.name}, {"depth", f.unbounded ? json(nullptr) : json(f.depth)}, {"max_occupancy", f.max_occupancy},
+               {"cycles_full", f.cycles_full}};
+        if (f.unbounded) j["unbounded"] = true;
+        if (f.sized_depth) j["sized_depth"] = *f.sized_depth;
+        return j;
     };
     auto fifos_j = [&](const std::vector<FifoReport>& v) {
         json a = json::array();
@@ -151,7 +168,13 @@ nlohmann::json RunReport::to_json() const {
                                  {"ff", l.cost.ff}, {"bram18", l.cost.bram18}}}};
         layers_j.push_back(std::move(j));
     }
-    json j = {{"model", model},
+    const bool reference_match = reference_mismatches == 0;
+    const bool expected_ok = !expected_mismatches || *expected_mismatches == 0;
+    const bool passed = reference_match && !deadlock && expected_ok && check_ii_passed.value_or(true) &&
+                        (!fifo_sizing_run || fifo_sizing_ok);
+    json j = {{"schema_version", kSchemaVersion},
+              {"tool_version", TLM4ML_VERSION},
+              {"model", model},
               {"io_type", io_type},
               {"strategy", strategy},
               {"device_profile", profile},
@@ -167,11 +190,17 @@ nlohmann::json RunReport::to_json() const {
                 {"first_output_ns", first_output_latency ? json(*first_output_latency * clock_period_ns) : json(nullptr)},
                 {"min_cycles", latency_min},
                 {"max_cycles", latency_max},
-                {"mean_cycles", latency_mean}}},
+                {"mean_cycles", latency_mean},
+                {"measured_from", "input accepted"},
+                {"source_wait", {{"min_cycles", source_wait_min}, {"max_cycles", source_wait_max},
+                                 {"mean_cycles", source_wait_mean}}}}},
               {"ii",
                {{"expected", streaming ? json(nullptr) : json(expected_ii)},
                 {"steady_state", steady_state_ii ? json(*steady_state_ii) : json(nullptr)}}},
               {"throughput_inferences_per_s", throughput_per_s > 0 ? json(throughput_per_s) : json(nullptr)},
+              {"throughput",
+               {{"design_per_s", throughput_per_s > 0 ? json(throughput_per_s) : json(nullptr)},
+                {"achieved_per_s", achieved_per_s() > 0 ? json(achieved_per_s()) : json(nullptr)}}},
               {"resources", {{"multipliers", multipliers}, {"dsp", dsp}, {"lut", lut}, {"ff", ff}, {"bram18", bram18}}},
               {"layers", layers_j},
               {"checks",
@@ -180,7 +209,12 @@ nlohmann::json RunReport::to_json() const {
                 {"accuracy", accuracy ? json(*accuracy) : json(nullptr)},
                 {"labelled_samples", labelled},
                 {"deadlock", deadlock},
-                {"fifo_sizing", fifo_sizing.empty() ? json(nullptr) : json(fifo_sizing)}}},
+                {"fifo_sizing", fifo_sizing.empty() ? json(nullptr) : json(fifo_sizing)},
+                {"passed", passed},
+                {"reference_match", reference_match},
+                {"expected_match", expected_mismatches ? json(expected_ok) : json(nullptr)},
+                {"check_ii_passed", check_ii_passed ? json(*check_ii_passed) : json(nullptr)},
+                {"fifo_sizing_held", fifo_sizing_run ? json(fifo_sizing_ok) : json(nullptr)}}},
               {"warnings", warnings},
               {"simulation_speed",
                {{"wall_seconds", sim_wall_seconds},
@@ -190,16 +224,52 @@ nlohmann::json RunReport::to_json() const {
     return j;
 }
 
-std::string RunReport::to_table() const {
+namespace {
+
+// The result type of a row ("ap_fixed<16,6>"), from its precision summary ("weight=... result=ap_fixed<16,6>").
+std::string result_type(const std::string& summary) {
+    const size_t at = summary.find("result=");
+    if (at == std::string::npos) return summary.substr(0, summary.find(' '));
+    const size_t from = at + 7;
+    return summary.substr(from, summary.find(' ', from) - from);
+}
+
+// Words joined into lines of at most `width` characters, each line starting with `indent`.
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+    std::string out, line = indent;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find(' ', pos);
+        if (end == std::string::npos) end = text.size();
+        const std::string word = text.substr(pos, end - pos);
+        if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
+            out += line + "\n";
+            line = indent;
+        }
+        line += (line.size() > indent.size() ? " " : "") + word;
+        pos = end + 1;
+    }
+    return out + line + "\n";
+}
+
+}  // namespace
+
+std::string RunReport::to_table(bool summary_only) const {
     auto opt = [](const std::optional<int>& v) { return v ? std::to_string(*v) : std::string("n/m"); };
     std::string s;
     s += fmt::format("model {} ({}, {}, clock {} ns, profile {}): {} of {} samples\n\n", model, io_type, strategy,
                      clock_period_ns, profile, received, samples);
     // The FIFO column: "max/depth" of the row's output FIFO; a clone lists each output, in consumer order.
-    auto fifos = [](const LayerReport& l) {
+    bool any_unbounded = false;
+    auto fifos = [&](const LayerReport& l) {
         std::string f;
-        for (const auto& o : l.outputs)
-            f += fmt::format("{}{:>4}/{:<3}", f.empty() ? "" : " ", o.max_occupancy, o.depth);
+        for (const auto& o : l.outputs) {
+            const std::string depth = o.unbounded ? (o.sized_depth ? fmt::format("unbounded({})", *o.sized_depth)
+                                                                   : std::string("unbounded"))
+                                                  : std::to_string(o.depth);
+            any_unbounded = any_unbounded || o.unbounded;
+            f += fmt::format("{}{:>4}/{:<3}", f.empty() ? "" : " ", o.max_occupancy, depth);
+        }
         return f;
     };
     size_t nw = 5, cw = 5, fw = 8;
@@ -208,9 +278,11 @@ std::string RunReport::to_table() const {
         cw = std::max(cw, l.class_name.size());
         fw = std::max(fw, fifos(l).size());
     }
-    s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:<{}} {:>6} {:>5}  {}\n", "layer", nw, "class",
-                     cw, "R", "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", fw, "mults", "DSP",
-                     "precision");
+    constexpr size_t kWidth = 120;
+    const std::string header =
+        fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:<{}} {:>6} {:>5}  ", "layer", nw, "class", cw, "R",
+                    "II exp", "II net", "II iso", "lat exp", "latency", "fifo max", fw, "mults", "DSP");
+    s += header + (header.size() + 11 <= kWidth ? "result type" : header.size() + 4 <= kWidth ? "type" : "") + "\n";
     for (const auto& l : layers) {
         std::string lat = l.latency_min ? (l.latency_min == l.latency_max ? std::to_string(*l.latency_min)
                                                                           : fmt::format("{}-{}", *l.latency_min, *l.latency_max))
@@ -218,24 +290,50 @@ std::string RunReport::to_table() const {
         std::string ii = opt(l.measured_ii), iso = opt(l.isolated_ii);
         if (l.measured_ii && *l.measured_ii != l.expected_ii) ii += "!";
         if (l.isolated_ii && *l.isolated_ii != l.expected_ii) iso += "!";
-        s += fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:<{}} {:>6} {:>5}  {}\n", l.name, nw,
-                         l.class_name, cw, l.clone ? std::string("-") : std::to_string(l.reuse_factor), l.expected_ii,
-                         ii, iso, l.expected_latency, lat, fifos(l), fw, l.cost.multipliers, l.cost.dsp, l.precision);
+        const std::string row =
+            fmt::format("{:<{}} {:<{}} {:>3} {:>6} {:>6} {:>6} {:>7} {:>7} {:<{}} {:>6} {:>5}  ", l.name, nw, l.class_name, cw,
+                        l.clone ? std::string("-") : std::to_string(l.reuse_factor), l.expected_ii, ii, iso,
+                        l.expected_latency, lat, fifos(l), fw, l.cost.multipliers, l.cost.dsp);
+        // The table stays within kWidth columns: the type is cut short when names are long (the JSON has it).
+        std::string type = result_type(l.precision);
+        const size_t room = row.size() < kWidth ? kWidth - row.size() : 0;
+        if (type.size() > room) type = room > 4 ? type.substr(0, room - 3) + "..." : std::string();
+        s += row + type + "\n";
     }
+    std::string legend =
+        "R reuse factor. II exp, lat exp: the cost model's II and latency in cycles. II net: the II measured in "
+        "the network; II iso: on the layer's own bench fed back-to-back (--check-ii); n/m: not measured (never "
+        "two inputs back-to-back); !: differs from II exp. latency: measured, min-max. fifo max: the most items "
+        "the output FIFO held across a clock edge / its depth";
+    if (any_unbounded) legend += " (unbounded(N): unbounded while --fifo-depths auto measured it, N the depth written)";
+    legend += ". mults, DSP: multipliers in use. result type: the layer's output type; every type (weight, bias, "
+              "accum, ...) is in the --report JSON.";
+    s += "\n" + wrap(legend, kWidth - 2, "  ");
     s += "\n";
+    if (summary_only) s.clear();
     // io_stream: line-buffer fill, FIFO depths and rate mismatches decide the network's figures; only the
     // simulation knows them (the sum of layer latencies is a lower bound).
-    const std::string lat_expect = streaming ? fmt::format("io_stream: simulated; layer latencies sum to {}", expected_latency)
-                                             : fmt::format("expected {}", expected_latency);
-    if (first_output_latency)
-        s += fmt::format("latency      first output {} cycles = {} ns ({}; min {}, max {}, mean {:.1f})\n",
-                         *first_output_latency, *first_output_latency * clock_period_ns, lat_expect, latency_min,
+    if (first_output_latency) {
+        s += fmt::format("latency      input accepted -> output: first {} cycles = {} ns{}; min {}, max {}, mean {:.1f}\n",
+                         *first_output_latency, *first_output_latency * clock_period_ns,
+                         streaming ? std::string() : fmt::format(" (expected {})", expected_latency), latency_min,
                          latency_max, latency_mean);
+        // io_stream: line-buffer fill, FIFO depths and rate mismatches decide the network's figures; only the
+        // simulation knows them (the sum of layer latencies is a lower bound).
+        if (streaming)
+            s += fmt::format("             io_stream: simulated; the layer latencies sum to {} (a lower bound)\n",
+                             expected_latency);
+        s += fmt::format("source wait  offered -> accepted: mean {:.1f} cycles, min {}, max {}\n", source_wait_mean,
+                         source_wait_min, source_wait_max);
+    }
     s += fmt::format("II           {}, steady state {}\n",
                      streaming ? std::string("io_stream: simulated") : fmt::format("expected {}", expected_ii),
                      steady_state_ii ? fmt::format("{}", *steady_state_ii) : std::string("not measured (inputs not back-to-back)"));
-    if (throughput_per_s > 0)
-        s += fmt::format("throughput   {:.4g} inferences/s at {} MHz\n", throughput_per_s, 1000.0 / clock_period_ns);
+    const std::string design =
+        throughput_per_s > 0 ? fmt::format("; the design's 1/II {:.4g}/s at {} MHz", throughput_per_s, 1000.0 / clock_period_ns)
+                             : std::string();
+    s += fmt::format("throughput   achieved {:.4g} inferences/s ({} in {} cycles){}\n", achieved_per_s(), received,
+                     total_cycles, design);
     s += fmt::format("resources    {} multipliers, {} DSP, ~{} LUT, ~{} FF, {} BRAM18 (estimate)\n", multipliers, dsp,
                      lut, ff, bram18);
     s += fmt::format("reference    {} of {} outputs differ from the untimed reference\n", reference_mismatches, received);

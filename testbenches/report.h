@@ -18,6 +18,8 @@ struct FifoReport {
     size_t depth = 0;
     size_t max_occupancy = 0;
     uint64_t cycles_full = 0;
+    bool unbounded = false;            // --fifo-depths auto's first run: no depth limit
+    std::optional<size_t> sized_depth; // --fifo-depths auto: the depth written for it
 };
 
 // One row: a layer module, or an io_stream clone (class "Clone", named clone_<producer>, right after its
@@ -60,12 +62,21 @@ struct RunReport {
     uint64_t evaluated_cycles = 0;  // cycles the clock domain evaluated (idle ones are skipped)
     int expected_latency = 0;       // io_parallel: the cost model's figure; io_stream: only a lower bound
     bool streaming = false;         // io_stream: network latency and II come from the simulation alone
+    // The pipeline's own latency: from the cycle an input is accepted to the cycle its output leaves.
     std::optional<uint64_t> first_output_latency;
     uint64_t latency_min = 0, latency_max = 0;
     double latency_mean = 0;
+    // How long a sample waited at the source: offered, not yet accepted (the network was busy).
+    uint64_t source_wait_min = 0, source_wait_max = 0;
+    double source_wait_mean = 0;
     int expected_ii = 1;
     std::optional<double> steady_state_ii;  // only with back-to-back inputs and no back-pressure
-    double throughput_per_s = 0;            // at the clock, from the steady-state (or expected) II
+    double throughput_per_s = 0;            // the design's 1/II at the clock (steady-state, else expected II)
+    // What the run achieved: samples received / simulated time (total_cycles), whatever the stimulus.
+    double achieved_per_s() const {
+        return total_cycles ? static_cast<double>(received) / (static_cast<double>(total_cycles) * clock_period_ns * 1e-9)
+                            : 0.0;
+    }
     std::vector<LayerReport> layers;
     // Checks
     size_t reference_mismatches = 0;
@@ -77,14 +88,20 @@ struct RunReport {
     bool deadlock = false;
     std::string fifo_sizing;      // --fifo-depths auto: what was written and whether the re-run agreed
     bool fifo_sizing_ok = true;
+    bool fifo_sizing_run = false;
+    std::optional<bool> check_ii_passed;  // set when --check-ii ran
     std::string deadlock_detail;
     size_t dsp = 0, lut = 0, ff = 0, bram18 = 0, multipliers = 0;
     double sim_wall_seconds = 0;  // wall time inside sc_start (elaboration and checks excluded)
 
+    // The JSON report's layout version: bumped when a key changes meaning or disappears.
+    static constexpr int kSchemaVersion = 1;
+
     // JSON: every row has "output_fifos" (name, depth, max_occupancy, cycles_full per FIFO) and, when it
     // writes one FIFO (every layer), the same object as "output_fifo" (null for a clone).
     nlohmann::json to_json() const;
-    std::string to_table() const;
+    // The per-layer table with its legend, then the summary lines (summary_only: those alone).
+    std::string to_table(bool summary_only = false) const;
 };
 
 // --check-ii: "" when every layer's measured II (in the network and isolated, whichever were taken) equals

@@ -8,8 +8,13 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <limits>
 #include <random>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -22,6 +27,11 @@
 #include "models/mnist_idx.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/ii_harness.h"
+#include "testbenches/interrupt.h"
+#include "testbenches/option_checks.h"
+#include "testbenches/output_files.h"
+#include "testbenches/progress.h"
+#include "testbenches/simulation_loop.h"
 #include "testbenches/report.h"
 #include "testbenches/sample_io.h"
 #include "testbenches/stimulus.h"
@@ -37,7 +47,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--outputs", o.outputs, "Write the timed network's outputs here (predict's format)");
     run->add_option("--expected", o.expected, "Expected outputs, one line per sample; compared exactly or within --tolerance");
     run->add_option("--tolerance", o.tolerance, "Absolute tolerance for --expected (default 0: exact)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(finite_in(0, std::numeric_limits<double>::max()));
     run->add_option("--labels", o.labels,
                     "Labels: one class index per line, or one-hot / score rows (argmax); reports accuracy");
     run->add_option("--mnist", o.mnist,
@@ -45,29 +55,38 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
                     "labels (with --samples K: the first K)");
     run->add_option("--mnist-scale", o.mnist_scale,
                     "MNIST input = pixel / this (default 256, as QKeras' MNIST examples train)")
-        ->check(CLI::PositiveNumber);
-    run->add_option("--report", o.report, "Write the report as JSON");
-    run->add_option("--vcd", o.vcd, "Write a waveform: VCD, or FST when the name ends in .fst (and a .gtkw save file "
-                                    "next to it)");
+        ->check(finite_in(1e-300, std::numeric_limits<double>::max()));
+    run->add_option("--report", o.report, "Write the report as JSON ('-': standard output)");
+    auto* vcd = run->add_option("--vcd", o.vcd, "Write a waveform: VCD, or FST when the name ends in .fst (and a "
+                                                ".gtkw save file next to it)");
     run->add_option("--trace-filter", o.trace_filter,
-                    "Comma-separated glob patterns of layer / channel names to trace (default: all)");
+                    "Comma-separated glob patterns of layer / channel names to trace (default: all)")
+        ->needs(vcd);
     run->add_option("--trace-elements", o.trace_elements,
-                    "Trace the real values of at most N elements per channel (default 4; 0: every element)");
-    run->add_flag("--trace-raw", o.trace_raw, "Also trace each traced element's raw integer");
+                    "Trace the real values of at most N elements per channel (default 4; 0: every element)")
+        ->check(kNonNegativeInteger)
+        ->needs(vcd);
+    run->add_flag("--trace-raw", o.trace_raw, "Also trace each traced element's raw integer")->needs(vcd);
     run->add_option("--profile", o.profile,
                     "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1, default) or 'vivado2019'");
     run->add_flag("--check-ii", o.check_ii,
                   "Fail (exit 3) unless every layer's measured II equals its expected II");
-    run->add_option("--rate", o.rate, "Offer a new input every N cycles (default 1)")->check(CLI::Range(1, 1 << 30));
+    auto* rate = run->add_option("--rate", o.rate, "Offer a new input every N cycles (default 1)")
+                     ->check(kNonNegativeInteger)
+                     ->check(CLI::Range(1, 1 << 30));
     run->add_option("--poisson", o.poisson_mean, "Offer inputs at random times: exponential gaps of this mean (cycles)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(finite_in(0, 1e12))
+        ->excludes(rate);
     run->add_option("--backpressure", o.backpressure, "Probability that the sink refuses an output in a cycle")
-        ->check(CLI::Range(0.0, 0.99));
-    run->add_option("--seed", o.seed, "Seed for random inputs, arrivals and back-pressure (default 1)");
+        ->check(finite_in(0.0, 0.99));
+    run->add_option("--seed", o.seed, "Seed for random inputs, arrivals and back-pressure (default 1)")
+        ->check(kNonNegativeInteger)
+        ->check(CLI::Range(0.0, 4294967295.0));
     run->add_option("--samples", o.samples, "Use only the first K samples (random inputs: how many, default 100)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(kNonNegativeInteger);
     run->add_option("--deadlock-cycles", o.deadlock_cycles,
-                    "Stop and report after this many evaluated cycles without any transfer (default 100000)");
+                    "Stop and report after this many evaluated cycles without any transfer (default 100000)")
+        ->check(kNonNegativeInteger);
     run->add_flag("--quiet", o.quiet, "Print only the summary lines, not the per-layer table");
     run->add_option("--fifo-depths", o.fifo_depths,
                     "io_stream FIFO depths: a JSON file {\"layer\": depth} (the input FIFO is named after the input), "
@@ -75,6 +94,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
                     "re-run with them and report whether latency and II are unchanged");
     run->add_option("--fifo-depths-out", o.fifo_depths_out, "Where --fifo-depths auto writes the depths (default "
                                                             "fifo_depths.json)");
+    // The re-run of --fifo-depths auto: no warnings a second time, its own label on the progress bar.
+    run->add_flag("--sized-rerun", o.sized_rerun)->group("");
     return run;
 }
 
@@ -117,44 +138,103 @@ std::map<std::string, size_t> read_fifo_depths(const std::string& path) {
 }
 
 // Runs this program again with the same arguments but --fifo-depths FILE (and a report to compare), since
-// SystemC elaborates a design only once per process. Returns the re-run's report, or null on failure.
+// SystemC elaborates a design only once per process. Its standard error is ours (its progress bar and its
+// errors); SIGINT / SIGTERM reach it through interrupt.h. Returns the re-run's report, or null on failure.
 nlohmann::json rerun_with_depths(const RunOptions& o, const std::string& depths_file) {
-    const std::string report = depths_file + ".rerun.json";
-    std::string cmd;
-    auto quote = [](const std::string& s) {
-        std::string q = "'";
-        for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        return q + "'";
-    };
-    cmd = quote(std::filesystem::read_symlink("/proc/self/exe").string());
+    std::vector<std::string> args = {std::filesystem::read_symlink("/proc/self/exe").string()};
     for (size_t i = 1; i < o.argv.size(); ++i) {
         const std::string& a = o.argv[i];
         // Drop what the re-run must not repeat: the auto sizing, outputs, waveforms and the report.
-        if (a == "--fifo-depths" || a == "--fifo-depths-out" || a == "--outputs" || a == "--report" || a == "--vcd") {
+        if (a == "--fifo-depths" || a == "--fifo-depths-out" || a == "--outputs" || a == "--report" || a == "--vcd" ||
+            a == "--trace-filter" || a == "--trace-elements") {
             ++i;
             continue;
         }
-        if (a.rfind("--fifo-depths=", 0) == 0 || a.rfind("--outputs=", 0) == 0 || a.rfind("--report=", 0) == 0 ||
-            a.rfind("--vcd=", 0) == 0 || a.rfind("--fifo-depths-out=", 0) == 0)
-            continue;
-        cmd += " " + quote(a);
+        bool drop = false;
+        for (const char* p : {"--fifo-depths=", "--outputs=", "--report=", "--vcd=", "--fifo-depths-out=",
+                              "--trace-filter=", "--trace-elements="})
+            drop = drop || a.rfind(p, 0) == 0;
+        if (!drop) args.push_back(a);
     }
-    cmd += " --fifo-depths " + quote(depths_file) + " --report " + quote(report) + " --quiet >/dev/null 2>&1";
-    const int status = std::system(cmd.c_str());
+    // The re-run's report: a temporary of ours (removed on interrupt), which the child replaces.
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/tlm4ml-rerun-XXXXXX";
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    const int fd = mkstemp(name.data());
+    if (fd < 0) throw std::runtime_error(fmt::format("--fifo-depths auto: cannot create a temporary in {}", pattern));
+    close(fd);
+    const std::string report(name.data());
+    const size_t handle = register_temporary(report);
+    for (const char* a : {"--fifo-depths", depths_file.c_str(), "--report", report.c_str(), "--quiet", "--sized-rerun"})
+        args.emplace_back(a);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, block, old;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    // No signal between the spawn and the handler learning the child's id.
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    pid_t pid = 0;
+    const int err = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+    if (err == 0) set_child_process(pid);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     nlohmann::json r;
-    std::ifstream f(report);
-    if (f) r = nlohmann::json::parse(f, nullptr, false);
+    if (err == 0) {
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        set_child_process(0);
+        std::ifstream f(report);
+        if (f) r = nlohmann::json::parse(f, nullptr, false);
+    }
     std::remove(report.c_str());
-    (void)status;
+    forget_temporary(handle);
     return r.is_discarded() ? nlohmann::json() : r;
+}
+
+// --labels: one class index per line must be an integer in [0, n_classes). Names the file, its line and the
+// value (blank lines are skipped by the reader, so rows are mapped back to lines here).
+void check_label_indices(const std::string& path, const std::vector<std::vector<double>>& labels, size_t n_classes) {
+    std::vector<size_t> line_of_row;
+    std::ifstream f(path);
+    std::string line;
+    for (size_t no = 1; std::getline(f, line); ++no)
+        if (line.find_first_not_of(" \t\r,") != std::string::npos) line_of_row.push_back(no);
+    for (size_t k = 0; k < labels.size(); ++k) {
+        const double v = labels[k][0];
+        if (v >= 0 && v < static_cast<double>(n_classes) && v == std::floor(v)) continue;
+        throw std::runtime_error(fmt::format("{}: line {}: label {} is not a class index (an integer in [0, {}))", path,
+                                             k < line_of_row.size() ? line_of_row[k] : k + 1, v, n_classes));
+    }
 }
 
 }  // namespace
 
 int run_command(const RunOptions& o) {
-    Model model = load_model(o.model);
-    for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+    if (o.sized_rerun) set_interrupt_silent(true);
     const bool auto_fifos = o.fifo_depths == "auto";
+    if (!o.fifo_depths_out.empty() && !auto_fifos)
+        throw UsageError("--fifo-depths-out is where --fifo-depths auto writes the depths: give --fifo-depths auto");
+    if (!o.mnist.empty() && (!o.inputs.empty() || !o.labels.empty()))
+        throw UsageError("--mnist gives the inputs and the labels: drop --inputs / --labels");
+    set_activity("loading " + o.model);
+    Model model = load_model(o.model);
+    if (!o.sized_rerun)
+        for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
     if (!o.fifo_depths.empty()) {
         if (model.io_type != IoType::Stream)
             throw std::runtime_error(fmt::format("--fifo-depths: {} is io_parallel; FIFO depths apply to io_stream", o.model));
@@ -184,9 +264,8 @@ int run_command(const RunOptions& o) {
 
     std::vector<std::vector<int64_t>> samples;
     std::vector<std::vector<double>> expected, labels;
+    set_activity("reading the samples");
     if (!o.mnist.empty()) {
-        if (!o.inputs.empty() || !o.labels.empty())
-            throw std::runtime_error("--mnist gives the inputs and the labels: drop --inputs / --labels");
         const IdxImages im = read_idx_images(mnist_file(o.mnist, "t10k-images-idx3-ubyte"), o.samples);
         const std::vector<uint8_t> lab = read_idx_labels(mnist_file(o.mnist, "t10k-labels-idx1-ubyte"), o.samples);
         if (lab.size() != im.count)
@@ -204,7 +283,8 @@ int run_command(const RunOptions& o) {
         }
     } else if (o.inputs.empty() && model.input_data_path.empty()) {
         samples = random_samples(model, o.samples ? o.samples : 100, o.seed);
-        std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", samples.size(), o.seed);
+        if (!o.sized_rerun)
+            std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", samples.size(), o.seed);
     } else {
         // Without --inputs, the YAML's InputData (hls4ml's testbench input file).
         samples = read_samples(o.inputs.empty() ? model.input_data_path : o.inputs, model.input_size(),
@@ -215,13 +295,28 @@ int run_command(const RunOptions& o) {
         // One class index per line, or one row of n_out scores per line.
         try {
             labels = read_real_rows(o.labels, 1, samples.size());
-        } catch (const SampleFileError&) {
-            labels = read_real_rows(o.labels, model.output_size(), samples.size());
+        } catch (const SampleFileError& as_index) {
+            try {
+                labels = read_real_rows(o.labels, model.output_size(), samples.size());
+            } catch (const SampleFileError& as_scores) {
+                throw SampleFileError(fmt::format("{}: neither one class index per line ({}) nor rows of {} scores ({})",
+                                                  o.labels, as_index.what(), model.output_size(), as_scores.what()));
+            }
         }
+        if (!labels.empty() && labels.front().size() == 1) check_label_indices(o.labels, labels, model.output_size());
     }
-    if (!o.vcd.empty() && std::filesystem::is_directory(o.vcd))
-        throw std::runtime_error(fmt::format("{}: --vcd names a directory, expected a file name", o.vcd));
+    // Every file of the command appears at the end, all together, or none does.
+    OutputFiles files;
+    if (o.vcd == "-") throw UsageError("--vcd -: the waveform needs a file (standard output carries the report)");
+    const std::string vcd_temporary = o.vcd.empty() ? "" : files.stage(o.vcd, true);
+    const std::string outputs_temporary = o.outputs.empty() ? "" : files.stage(o.outputs);
+    const std::string report_temporary = o.report.empty() ? "" : files.stage(o.report);
+    // A waveform written into a device or a pipe gets no save file beside it.
+    std::error_code no_throw;
+    const bool gtkw = !o.vcd.empty() && (!std::filesystem::exists(o.vcd, no_throw) ||
+                                         std::filesystem::is_regular_file(o.vcd, no_throw));
 
+    set_activity("building the network");
     // Elaboration: one clock domain evaluates the source, the layers in network order and the sink.
     Network net("tlm4ml", model, profile);
     ClockDomain clock("clock", net.period());
@@ -231,6 +326,16 @@ int run_command(const RunOptions& o) {
     sched.seed = o.seed;
     Source source("source", net.input(), samples, sched);
     Sink sink("sink", net.output(), samples.size(), o.backpressure, o.seed);
+    // SystemC's time is 64-bit picoseconds (about 213 days); a schedule beyond it would wrap.
+    if (!source.offer_cycles().empty()) {
+        const double last_offer_s = static_cast<double>(source.offer_cycles().back()) * net.period().to_seconds();
+        if (last_offer_s >= 0.5 * sc_core::sc_max_time().to_seconds())
+            throw std::runtime_error(fmt::format(
+                "{}: the last sample would be offered at {:.3g} s of simulated time (cycle {} at {} ns), beyond what "
+                "SystemC represents (2^64 ps, about 213 days): use a smaller --rate / --poisson or fewer --samples",
+                o.poisson_mean > 0 ? "--poisson" : "--rate", last_offer_s, source.offer_cycles().back(),
+                model.clock_period_ns));
+    }
     clock.add(source);
     net.attach(clock);
     clock.add(sink);
@@ -244,10 +349,17 @@ int run_command(const RunOptions& o) {
     if (!o.vcd.empty()) {
         TraceOptions to;
         to.vcd_path = o.vcd;
+        to.write_path = vcd_temporary;
         to.filter = o.trace_filter;
         to.max_elements = o.trace_elements;
         to.raw = o.trace_raw;
         tracer = std::make_unique<WaveformTracer>(net, clock, to);
+        if (!o.trace_filter.empty() && !tracer->traces_anything()) {
+            std::string names;
+            for (const auto& n : tracer->traceable_names()) names += (names.empty() ? "" : ", ") + n;
+            throw std::runtime_error(fmt::format("--trace-filter {}: matches no layer or channel of {} (the names: {})",
+                                         o.trace_filter, o.model, names));
+        }
     }
     // A network that keeps evaluating cycles without a single transfer is stopped, not waited on.
     clock.set_stall_limit(o.deadlock_cycles, [&] {
@@ -258,25 +370,10 @@ int run_command(const RunOptions& o) {
 
     // The simulation ends when no part has anything left to do: finished, or stuck.
     const auto wall_start = std::chrono::steady_clock::now();
-    if (isatty(STDERR_FILENO) && samples.size() >= 100) {
-        // A progress bar on a terminal: run in slices of 1000 cycles until nothing is left to do.
-        const sc_core::sc_time slice = net.period() * 1000.0;
-        size_t last = SIZE_MAX;
-        // sc_pending_activity() is false before the first sc_start (nothing is scheduled yet): start first.
-        do {
-            sc_core::sc_start(slice);
-            const size_t got = sink.received();
-            if (got != last) {
-                const size_t width = 40, filled = samples.empty() ? width : width * got / samples.size();
-                std::cerr << fmt::format("\r[{}{}] {}/{}", std::string(filled, '#'), std::string(width - filled, ' '),
-                                         got, samples.size())
-                          << std::flush;
-                last = got;
-            }
-        } while (sc_core::sc_pending_activity());
-        std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
-    } else {
-        sc_core::sc_start();
+    {
+        ProgressBar bar(o.sized_rerun ? "re-running with the sized FIFOs" : "simulating " + model.name,
+                        samples.size());
+        simulate_until_idle(net.period(), [&] { return sink.received(); }, bar);
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     // A bench of the II harness that stops leaves its layer unmeasured (which fails --check-ii), not the
@@ -308,13 +405,31 @@ int run_command(const RunOptions& o) {
     if (auto_fifos) {
         // Each FIFO needs as many slots as it held right after a push (its producer acts before its consumer).
         nlohmann::json depths = nlohmann::json::object();
+        std::map<std::string, size_t> sized;  // by channel name, for the report's rows
         for (const auto& ch : net.channels()) {
             if (!net.is_fifo(*ch)) continue;
-            depths[net.fifo_owner(*ch)] = std::max<size_t>(1, ch->stats().peak_occupancy);
+            const size_t depth = std::max<size_t>(1, ch->stats().peak_occupancy);
+            depths[net.fifo_owner(*ch)] = depth;
+            sized[ch->name()] = depth;
         }
-        write_file_atomically(o.fifo_depths_out, depths.dump(2) + "\n");
-        const nlohmann::json again = rerun_with_depths(o, o.fifo_depths_out);
-        report.fifo_sizing = fmt::format("depths written to {}", o.fifo_depths_out);
+        for (auto& row : report.layers)
+            for (auto& f : row.outputs)
+                if (auto it = sized.find(f.name); it != sized.end()) {
+                    f.unbounded = true;
+                    f.sized_depth = it->second;
+                }
+        report.fifo_sizing_run = true;
+        // The re-run reads the depths from their temporary; they appear under their name with the rest.
+        const std::string depths_out = o.fifo_depths_out.empty() ? "fifo_depths.json" : o.fifo_depths_out;
+        const std::string depths_file = files.stage(depths_out);
+        {
+            std::ofstream f(depths_file, std::ios::trunc);
+            f << depths.dump(2) << "\n";
+            if (!f.flush()) throw std::runtime_error(fmt::format("{}: write failed", depths_out));
+        }
+        set_activity("re-running with the sized FIFOs");
+        const nlohmann::json again = rerun_with_depths(o, depths_file);
+        report.fifo_sizing = fmt::format("depths written to {}", depths_out);
         if (again.is_null()) {
             report.fifo_sizing += "; the re-run with them failed";
             report.fifo_sizing_ok = false;
@@ -337,7 +452,10 @@ int run_command(const RunOptions& o) {
     const Precision& op = model.output_precision();
     std::vector<std::vector<int64_t>> outputs(samples.size());
     for (const auto& t : sink.results()) outputs[t.sample] = t.data;
+    ProgressBar check_bar("checking against the untimed reference", sink.results().size());
+    size_t checked = 0;
     for (const auto& t : sink.results()) {
+        check_bar.update(checked++);
         const auto ref = forward(model, samples[t.sample]);
         if (ref != t.data) {
             if (report.reference_mismatches == 0)
@@ -358,6 +476,7 @@ int run_command(const RunOptions& o) {
         }
         report.expected_mismatches = bad;
     }
+    check_bar.finish();
     if (!labels.empty()) {
         size_t right = 0, n = 0;
         for (size_t k = 0; k < labels.size() && k < outputs.size(); ++k) {
@@ -372,20 +491,31 @@ int run_command(const RunOptions& o) {
         report.accuracy = n ? static_cast<double>(right) / static_cast<double>(n) : 0.0;
     }
 
-    if (tracer) tracer->finish();
+    std::string ii_failures;
+    if (o.check_ii) {
+        ii_failures = ii_check_failures(report.layers);
+        report.check_ii_passed = ii_failures.empty();
+    }
+
+    set_activity("writing the output files");
+    if (tracer) {
+        const std::string gtkw_text = tracer->finish();
+        if (gtkw) files.stage_text(tracer->gtkw_path(), gtkw_text, true);
+    }
     if (!o.outputs.empty()) {
         std::string text;
         for (const auto& out : outputs)
             if (!out.empty()) text += format_sample(out, op);
-        write_file_atomically(o.outputs, text);
+        OutputFiles::write_text(outputs_temporary, text, o.outputs);
     }
-    if (!o.report.empty()) write_file_atomically(o.report, report.to_json().dump(2) + "\n");
+    if (!o.report.empty()) OutputFiles::write_text(report_temporary, report.to_json().dump(2) + "\n", o.report);
+    files.commit();
 
-    std::string table = report.to_table();
-    if (o.quiet) table = table.substr(table.find("\nlatency") + 1);
+    const std::string table = report.to_table(o.quiet);
     std::cout << table;
-    if (tracer) std::cout << fmt::format("waveform     {} and {} ({} signals)\n", o.vcd, tracer->gtkw_path(),
-                                         tracer->traced_signals());
+    if (tracer)
+        std::cout << fmt::format("waveform     {}{} ({} signals)\n", o.vcd, gtkw ? " and " + tracer->gtkw_path() : "",
+                                 tracer->traced_signals());
 
     int rc = 0;
     if (report.reference_mismatches) {
@@ -405,7 +535,7 @@ int run_command(const RunOptions& o) {
         rc = 3;
     }
     if (o.check_ii) {
-        const std::string bad = ii_check_failures(report.layers);
+        const std::string& bad = ii_failures;
         if (!bad.empty()) {
             std::cerr << "error: --check-ii failed:" << bad << "\n";
             rc = 3;

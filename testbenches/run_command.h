@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,14 @@
 
 
 namespace tlm4ml {
+
+// A command line that is wrong whatever the files hold (conflicting or dangling options, values out of range):
+// exit code 2. What only reading a file shows (an option that does not fit the model, a --trace-filter that
+// matches none of its names) is bad input: exit code 1.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 struct RunOptions {
     std::string model;
@@ -34,8 +43,9 @@ struct RunOptions {
     uint64_t deadlock_cycles = 100000;
     bool quiet = false;
     std::string fifo_depths;           // io_stream: "auto" or a JSON file {"fifo name": depth}
-    std::string fifo_depths_out = "fifo_depths.json";
+    std::string fifo_depths_out;       // default fifo_depths.json
     std::vector<std::string> argv;     // the command line, to re-run with the sized FIFOs
+    bool sized_rerun = false;          // hidden: this process is --fifo-depths auto's re-run
 };
 
 CLI::App* add_run_command(CLI::App& app, RunOptions& opts);

@@ -35,6 +35,7 @@ std::vector<std::string> split_dots(const std::string& s) {
 }  // namespace
 
 VcdWriter::VcdWriter(const std::string& path) {
+    path_ = path;
     f_ = std::fopen(path.c_str(), "w");
     if (!f_) throw std::runtime_error(fmt::format("{}: cannot create the VCD file", path));
     // The writer buffers itself; stdio's own buffer would only add a copy of every byte.
@@ -42,7 +43,10 @@ VcdWriter::VcdWriter(const std::string& path) {
     buf_.resize(kBufferSize);
 }
 
-VcdWriter::~VcdWriter() { close(); }
+VcdWriter::~VcdWriter() {
+    if (!f_) return;
+    std::fclose(f_);  // an unfinished waveform: its temporary is removed by its owner
+}
 
 size_t VcdWriter::add(const std::string& dotted, Kind kind, int width) {
     auto parts = split_dots(dotted);
@@ -104,7 +108,7 @@ void VcdWriter::reserve(size_t n) {
 }
 
 void VcdWriter::flush() {
-    if (used_) std::fwrite(buf_.data(), 1, used_, f_);
+    if (used_ && std::fwrite(buf_.data(), 1, used_, f_) != used_) failed_ = true;
     used_ = 0;
 }
 
@@ -224,8 +228,10 @@ void VcdWriter::fixed(size_t id, int64_t raw, int frac) {
 void VcdWriter::close() {
     if (!f_) return;
     flush();
-    std::fclose(f_);
+    if (std::fclose(f_) != 0) failed_ = true;
     f_ = nullptr;
+    // A full disk must not pass for a complete waveform.
+    if (failed_) throw std::runtime_error(fmt::format("{}: writing the VCD failed (disk full?)", path_));
 }
 
 }  // namespace tlm4ml

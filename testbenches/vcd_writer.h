@@ -27,7 +27,7 @@ public:
     void real(size_t id, double v) override;
     // Printed exactly (and fast: integer arithmetic only when the digits fit 64 bits).
     void fixed(size_t id, int64_t raw, int frac) override;
-    void close() override;
+    void close() override;  // throws when a write failed
     std::string display_name(size_t id) const override;
 
 private:
@@ -48,6 +48,8 @@ private:
 
     static constexpr size_t kBufferSize = 1 << 18;
 
+    std::string path_;
+    bool failed_ = false;
     std::FILE* f_ = nullptr;
     std::vector<Var> vars_;
     uint64_t now_ = 0;

@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "testbenches/sample_io.h"
 
 namespace tlm4ml {
 
@@ -67,10 +66,7 @@ ChannelEnds channel_ends(const Network& net) {
 
 WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOptions& opts)
     : net_(net), opts_(opts) {
-    const auto parent = std::filesystem::path(opts_.vcd_path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    tmp_path_ = opts_.vcd_path + ".partial";
-    wave_ = make_wave_writer(tmp_path_, opts_.vcd_path);
+    wave_ = make_wave_writer(opts_.write_path.empty() ? opts_.vcd_path : opts_.write_path, opts_.vcd_path);
     period_ps_ = static_cast<uint64_t>(net_.period().to_seconds() * 1e12 + 0.5);
 
     const std::string top = net.name();
@@ -123,6 +119,11 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     output_channel_ = channels.back().get();
     std::vector<const StreamChannel*> inputs = {channels[0].get()};
     if (net.streaming() && channels.size() > 1) inputs.push_back(channels[1].get());
+    names_.push_back(channels[0]->name());
+    for (const View& v : views) {
+        names_.push_back(v.name);
+        for (const StreamChannel* o : v.outs) names_.push_back(o->name());
+    }
     if (selected(channels[0]->name())) {
         GtkwGroup group{channels[0]->name(), true, {}};
         for (const StreamChannel* ch : inputs)
@@ -192,12 +193,8 @@ std::vector<GtkwTrace> WaveformTracer::add_channel(const StreamChannel& ch, cons
     return overview;
 }
 
-WaveformTracer::~WaveformTracer() {
-    if (!finished_ && wave_) {
-        wave_->close();
-        std::remove(tmp_path_.c_str());
-    }
-}
+// An unfinished waveform's temporary is removed by its owner (output_files.h).
+WaveformTracer::~WaveformTracer() = default;
 
 bool WaveformTracer::selected(const std::string& name) const {
     if (opts_.filter.empty()) return true;
@@ -291,12 +288,10 @@ GtkwLayout WaveformTracer::layout() const {
     return l;
 }
 
-void WaveformTracer::finish() {
-    if (finished_) return;
+std::string WaveformTracer::finish() {
     finished_ = true;
     wave_->close();
-    std::filesystem::rename(tmp_path_, opts_.vcd_path);
-    write_file_atomically(gtkw_path(), gtkw_text(layout(), opts_.vcd_path, gtkw_path()));
+    return gtkw_text(layout(), opts_.vcd_path, gtkw_path());
 }
 
 }  // namespace tlm4ml

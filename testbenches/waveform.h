@@ -23,7 +23,8 @@
 namespace tlm4ml {
 
 struct TraceOptions {
-    std::string vcd_path;        // e.g. traces/run.vcd, or traces/run.fst
+    std::string vcd_path;        // e.g. traces/run.vcd, or traces/run.fst: the name the .gtkw file gives
+    std::string write_path;      // where the waveform is written meanwhile (output_files.h's temporary)
     std::string filter;          // comma-separated glob patterns over layer / channel names; empty = all
     // Elements traced per channel (0 = every element). The default keeps a waveform of a long run within a
     // few times the simulation's own cost; the overview rows never depend on it.
@@ -40,10 +41,14 @@ public:
     WaveformTracer(const WaveformTracer&) = delete;
     WaveformTracer& operator=(const WaveformTracer&) = delete;
 
-    // Closes the waveform, moves it to its final name and writes the .gtkw next to it.
-    void finish();
+    // Closes the waveform (complete at write_path) and returns the .gtkw save file's text.
+    std::string finish();
     std::string gtkw_path() const;
+    // The names the filter can match: the input channel, every layer and clone, every channel.
+    std::vector<std::string> traceable_names() const { return names_; }
     size_t traced_signals() const { return signals_; }
+    // Whether the filter selected anything beyond the clock and `idle`.
+    bool traces_anything() const { return !channels_.empty() || !layers_.empty(); }
 
 private:
     struct ChannelVars {
@@ -69,7 +74,7 @@ private:
 
     Network& net_;
     TraceOptions opts_;
-    std::string tmp_path_;
+    std::vector<std::string> names_;
     std::unique_ptr<WaveWriter> wave_;
     uint64_t period_ps_ = 0;
     // Skipped cycles up to this many are drawn as clock edges; longer gaps as one pulse of `idle`.
