@@ -78,7 +78,7 @@ private:
     std::unique_ptr<WaveWriter> wave_;
     uint64_t period_ps_ = 0;
     // Skipped cycles up to this many are drawn as clock edges; longer gaps as one pulse of `idle`.
-    static constexpr uint64_t kDrawnIdleCycles = 16;
+    static constexpr uint64_t kDrawnIdleCycles = 64;
     size_t clk_id_ = 0;
     size_t idle_id_ = 0;  // high while the network had nothing to do (cycles the clock domain skipped)
     std::vector<ChannelVars> channels_;

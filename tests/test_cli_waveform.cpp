@@ -1,5 +1,5 @@
 // The waveform's size follows what happens, not simulated time: idle gaps of up to 64 cycles keep every clock
-// edge, a longer gap is one edge and the clock rests low until the next evaluated cycle.
+// edge, a longer gap is one pulse of `idle` and the clock rests low until the next evaluated cycle.
 #include <sstream>
 #include <string>
 
