@@ -48,6 +48,7 @@ struct Model {
     std::string input_data_path;          // InputData: the testbench's inputs, resolved against the YAML's folder
     std::string output_predictions_path;  // OutputPredictions: the expected outputs, likewise
     std::string backend;                  // "Vivado" or "Vitis" (Backend), "" when not given
+    std::string part;                     // Part: the FPGA device, for the resources as % of its capacity
     std::optional<double> clock_uncertainty;  // ClockUncertainty as a share of the clock period
 
     size_t input_size() const;

@@ -81,6 +81,7 @@ Model load_model(const std::string& path) {
     m.input_data_path = cfg.input_data;
     m.output_predictions_path = cfg.output_predictions;
     m.backend = cfg.backend;
+    m.part = cfg.part;
     m.clock_uncertainty = cfg.clock_uncertainty;
     for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
     return m;

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "testbenches/resource_report.h"
+
 
 #include <algorithm>
 
@@ -133,6 +135,16 @@ std::string ii_check_failures(const std::vector<LayerReport>& layers) {
     return bad;
 }
 
+namespace {
+// The layers' resources for the resource report (clones cost nothing).
+std::vector<LayerResources> resource_rows(const std::vector<LayerReport>& layers) {
+    std::vector<LayerResources> rows;
+    for (const auto& l : layers)
+        if (!l.clone) rows.push_back({l.name, {l.cost.dsp, l.cost.lut, l.cost.ff, l.cost.bram18}});
+    return rows;
+}
+}  // namespace
+
 nlohmann::json RunReport::to_json() const {
     using nlohmann::json;
     auto fifo_j = [](const FifoReport& f) {
@@ -201,7 +213,8 @@ nlohmann::json RunReport::to_json() const {
               {"throughput",
                {{"design_per_s", throughput_per_s > 0 ? json(throughput_per_s) : json(nullptr)},
                 {"achieved_per_s", achieved_per_s() > 0 ? json(achieved_per_s()) : json(nullptr)}}},
-              {"resources", {{"multipliers", multipliers}, {"dsp", dsp}, {"lut", lut}, {"ff", ff}, {"bram18", bram18}}},
+              {"resources", {{"multipliers", multipliers}, {"dsp", dsp}, {"lut", lut}, {"ff", ff}, {"bram18", bram18},
+                             {"detail", resource_json(resource_rows(layers), part)}}},
               {"layers", layers_j},
               {"checks",
                {{"reference_mismatches", reference_mismatches},
@@ -334,8 +347,13 @@ std::string RunReport::to_table(bool summary_only) const {
                              : std::string();
     s += fmt::format("throughput   achieved {:.4g} inferences/s ({} in {} cycles){}\n", achieved_per_s(), received,
                      total_cycles, design);
-    s += fmt::format("resources    {} multipliers, {} DSP, ~{} LUT, ~{} FF, {} BRAM18 (estimate)\n", multipliers, dsp,
-                     lut, ff, bram18);
+    s += fmt::format("resources    {} multipliers, {} DSP, ~{} LUT, ~{} FF, {} BRAM18 (post-synthesis estimate)\n",
+                     multipliers, dsp, lut, ff, bram18);
+    if (part) {
+        const auto pct = [](size_t used, size_t cap) { return cap ? 100.0 * static_cast<double>(used) / static_cast<double>(cap) : 0.0; };
+        s += fmt::format("part         {}: {:.1f}% of its DSP, {:.1f}% LUT, {:.1f}% FF, {:.1f}% BRAM18\n", part->device,
+                         pct(dsp, part->dsp), pct(lut, part->lut), pct(ff, part->ff), pct(bram18, part->bram18));
+    }
     s += fmt::format("reference    {} of {} outputs differ from the untimed reference\n", reference_mismatches, received);
     if (expected_mismatches) s += fmt::format("expected     {} outputs differ from the expected file\n", *expected_mismatches);
     if (accuracy) s += fmt::format("accuracy     {:.4f} over {} labelled samples\n", *accuracy, labelled);

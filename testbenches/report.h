@@ -1,6 +1,8 @@
 // What a run measured, per layer and for the whole network, as a table for the terminal and as JSON.
 #pragma once
 
+#include "rtl_models/fpga_parts.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +54,7 @@ struct LayerReport {
 
 struct RunReport {
     std::string model;
+    const FpgaPart* part = nullptr;  // the Part of the configuration (or --part): resources as % of it
     std::string io_type;
     std::string strategy;
     std::string profile;

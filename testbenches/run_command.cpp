@@ -32,6 +32,7 @@
 #include "testbenches/output_files.h"
 #include "testbenches/progress.h"
 #include "testbenches/simulation_loop.h"
+#include "rtl_models/fpga_parts.h"
 #include "testbenches/report.h"
 #include "testbenches/sample_io.h"
 #include "testbenches/stimulus.h"
@@ -69,6 +70,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_flag("--trace-raw", o.trace_raw, "Also trace each traced element's raw integer")->needs(vcd);
     run->add_option("--profile", o.profile,
                     "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1, default) or 'vivado2019'");
+    run->add_option("--part", o.part,
+                    "FPGA part for the resources as % of its capacity, e.g. xcvu9p-flga2577-2-e (default: the "
+                    "configuration's Part)");
     run->add_flag("--check-ii", o.check_ii,
                   "Fail (exit 3) unless every layer's measured II equals its expected II");
     auto* rate = run->add_option("--rate", o.rate, "Offer a new input every N cycles (default 1)")
@@ -235,6 +239,15 @@ int run_command(const RunOptions& o) {
     Model model = load_model(o.model);
     if (!o.sized_rerun)
         for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+    // The part the resources are measured against: --part, else the configuration's Part.
+    const FpgaPart* fpga_part = nullptr;
+    if (const std::string part = o.part.empty() ? model.part : o.part; !part.empty()) {
+        try {
+            fpga_part = &find_fpga_part(part);
+        } catch (const UnknownPartError& e) {
+            throw std::runtime_error(fmt::format("{}: {}", o.part.empty() ? o.model + ": Part" : std::string("--part"), e.what()));
+        }
+    }
     if (!o.fifo_depths.empty()) {
         if (model.io_type != IoType::Stream)
             throw std::runtime_error(fmt::format("--fifo-depths: {} is io_parallel; FIFO depths apply to io_stream", o.model));
@@ -384,6 +397,7 @@ int run_command(const RunOptions& o) {
 
     RunReport report = make_report(net, source, sink, o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0,
                                    profile.name);
+    report.part = fpga_part;
     report.total_cycles = sink.pop_cycles().empty() ? end_cycle : sink.pop_cycles().back() + 1;
     report.evaluated_cycles = clock.evaluated_cycles();
     report.sim_wall_seconds = wall;

@@ -32,6 +32,7 @@ struct RunOptions {
     std::string vcd;
     std::string trace_filter;
     std::string profile;
+    std::string part;           // FPGA part for % of capacity (default: the configuration's Part)
     bool check_ii = false;
     int rate = 1;
     double poisson_mean = 0.0;

@@ -153,3 +153,28 @@ TEST_F(CliReport, JsonCarriesVersionsAndOneBooleanPerCheck) {
 }
 
 }  // namespace
+
+namespace {
+
+// The resources as % of the FPGA part: --part (or the configuration's Part) names a device of the part table
+// (rtl_models/fpga_parts.h); the percentages are the totals over the device's capacity, in the text and the
+// JSON. An unknown part is refused naming it.
+TEST_F(CliReport, ResourcesAsShareOfThePart) {
+    const json r = report("run " + model("jet_tagger.json") + " --inputs " + kJetInputs + " --quiet --part xcvu9p-flga2577-2-e");
+    const json& d = r["resources"]["detail"];
+    ASSERT_TRUE(d.contains("part")) << d.dump();
+    EXPECT_EQ(d["part"]["device"], "xcvu9p");
+    const double dsp = r["resources"]["dsp"].get<double>(), cap = d["part"]["capacity"]["dsp"].get<double>();
+    EXPECT_EQ(cap, 6840);  // VU9P data sheet: 6,840 DSP slices
+    EXPECT_NEAR(d["part"]["percent"]["dsp"].get<double>(), 100.0 * dsp / cap, 1e-9);
+    EXPECT_EQ(d["total"]["dsp"], r["resources"]["dsp"]);
+    EXPECT_NE(last_.out.find(fmt::format("part         xcvu9p: {:.1f}% of its DSP", 100.0 * dsp / cap)), std::string::npos)
+        << last_.out;
+
+    const RunResult bad = tlm4ml("run " + model("jet_tagger.json") + " --samples 2 --quiet --part xc9z999");
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.err.find("--part"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("xc9z999"), std::string::npos) << bad.err;
+}
+
+}  // namespace
