@@ -18,6 +18,7 @@
 #include "models/load_model.h"
 #include "testbenches/run_command.h"
 #include "testbenches/sample_io.h"
+#include "testbenches/sweep_command.h"
 
 namespace {
 
@@ -84,6 +85,8 @@ int sc_main(int argc, char* argv[]) {
     RunOptions run_opts;
     run_opts.argv.assign(argv, argv + argc);
     auto* run = add_run_command(app, run_opts);
+    SweepOptions sweep_opts;
+    auto* sweep = add_sweep_command(app, sweep_opts);
 
     try {
         app.parse(argc, argv);
@@ -93,6 +96,7 @@ int sc_main(int argc, char* argv[]) {
     try {
         if (*pred) return predict(model, inputs, outputs, trace_dir, samples);
         if (*run) return run_command(run_opts);
+        if (*sweep) return sweep_command(sweep_opts);
         if (*imp) {
             for (const auto& w : import_to_model_file(import_config, import_out)) std::cerr << "warning: " << w << "\n";
             return 0;
