@@ -180,12 +180,13 @@ TEST_F(SweepCommand, AgreementAndCostMatchPredictAndTheReferenceLogits) {
         EXPECT_DOUBLE_EQ(pts[i]["agreement"].get<double>(), static_cast<double>(agree) / 100.0) << i;
         EXPECT_TRUE(pts[i]["accuracy"].is_null());  // no labels
         EXPECT_EQ(pts[i]["samples"], 100);
-        // The same point through `tlm4ml run --report`: the cost model's latency and II.
+        // The same point through `tlm4ml run --report`: the cost model's latency, II and resources.
         ASSERT_EQ(tlm4ml("run " + at(yml) + " --inputs " + shell_quote(kJetInputs.string()) + " --samples 4 --quiet --report " +
                          at("rep.json")).code, 0);
         const auto rep = nlohmann::json::parse(read_text(dir_ / "rep.json"));
-        EXPECT_EQ(pts[i]["latency_cycles"], rep["expected_latency"]) << i;
-        EXPECT_EQ(pts[i]["ii"], rep["expected_ii"]) << i;
+        EXPECT_EQ(pts[i]["latency_cycles"], rep["latency"]["expected_cycles"]) << i;
+        EXPECT_EQ(pts[i]["ii"], rep["ii"]["expected"]) << i;
+        for (const char* k : {"dsp", "lut", "ff", "bram18"}) EXPECT_EQ(pts[i][k], rep["resources"][k]) << i << " " << k;
     }
     EXPECT_EQ(pts[0]["model_precision"], "ap_fixed<16,6>");
     EXPECT_EQ(pts[1]["model_reuse_factor"], 4);
