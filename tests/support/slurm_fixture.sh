@@ -20,14 +20,19 @@ if [ "$cmd" = stop ]; then
     exit 0
 fi
 
+host=$(hostname -s)
 for b in slurmctld slurmd sbatch munged munge; do
     command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || { echo "skip: $b not installed (apt-get install slurm-wlm munge)" >&2; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "skip: starting slurmctld/slurmd needs root" >&2; exit 77; }
 PATH=/usr/sbin:$PATH
 
+# slurmstepd makes Unix sockets named spool/<host>_<job>.<step> (at most 108 bytes).
+if [ $(( ${#dir} + ${#host} + 30 )) -gt 108 ]; then
+    echo "$dir: too long a folder for slurmd's spool sockets (108 bytes); use a short one such as /tmp/slurm.XXXXXX" >&2
+    exit 1
+fi
 mkdir -p "$dir/state" "$dir/spool" "$dir/log"
-host=$(hostname -s)
 cpus=$(nproc)
 mem=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo)
 # Ports from the folder's name so two fixtures on one machine do not meet.
