@@ -134,12 +134,18 @@ std::string results_csv(const std::vector<PointResult>& rs) {
 
 std::string write_plots(const std::string& dir, const std::vector<PointResult>& rs) {
     if (rs.empty()) return "no points: no plots";
-    // One gnuplot data block per (precision, sparsity) curve, points sorted by reuse factor.
+    // One gnuplot data block per (precision, sparsity) curve, in point order, its points sorted by reuse factor.
+    std::vector<std::pair<std::string, double>> order;
     std::map<std::pair<std::string, double>, std::vector<const PointResult*>> curves;
-    for (const auto& r : rs) curves[{r.precision, r.point.sparsity}].push_back(&r);
-    const bool labelled = !rs.empty() && rs.front().accuracy.has_value();
+    for (const auto& r : rs) {
+        const auto key = std::make_pair(r.precision, r.point.sparsity);
+        if (!curves.count(key)) order.push_back(key);
+        curves[key].push_back(&r);
+    }
+    const bool labelled = rs.front().accuracy.has_value();
     std::string data, titles;
-    for (auto& [key, pts] : curves) {
+    for (const auto& key : order) {
+        auto& pts = curves[key];
         std::stable_sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->reuse_factor < b->reuse_factor; });
         data += "# reuse_factor accuracy dsp lut latency_cycles\n";
         for (const auto* r : pts)
@@ -156,12 +162,14 @@ std::string write_plots(const std::string& dir, const std::vector<PointResult>& 
         "set datafile separator whitespace\n"
         "set key outside right\n"
         "set grid\n"
+        "set format x '%.1s%c'\n"
+        "set offsets graph 0.03, graph 0.03, graph 0.03, graph 0.03\n"
         "array T[{}] = [{}]\n"
         "set output 'accuracy_vs_dsp.png'\nset xlabel 'DSP'\nset ylabel '{}'\n"
         "plot for [i=0:{}] 'plot.dat' index i using 3:2 with linespoints title T[i+1]\n"
         "set output 'accuracy_vs_lut.png'\nset xlabel 'LUT'\n"
         "plot for [i=0:{}] 'plot.dat' index i using 4:2 with linespoints title T[i+1]\n"
-        "set output 'latency_vs_reuse.png'\nset xlabel 'reuse factor'\nset ylabel 'latency (cycles)'\nset logscale x 2\n"
+        "set output 'latency_vs_reuse.png'\nset xlabel 'reuse factor'\nset ylabel 'latency (cycles)'\nset logscale x 2\nset format x '%g'\n"
         "plot for [i=0:{}] 'plot.dat' index i using 1:5 with linespoints title T[i+1]\n",
         curves.size(), titles, y, curves.size() - 1, curves.size() - 1,
         curves.size() - 1);
