@@ -213,6 +213,33 @@ TEST_F(SweepCommand, ResumesSkippingThePointsAlreadyInTheResults) {
     EXPECT_NE(pts[3]["lut"], 123456789);
 }
 
+TEST_F(SweepCommand, CtrlCLeavesConsistentResultsAndTheRerunCompletesThem) {
+    const fs::path mnist = kShared / "data/mnist";
+    if (!fs::exists(mnist / "t10k-labels-idx1-ubyte.gz")) GTEST_SKIP() << "needs " << mnist.string() << "; absent";
+    const std::string sweep = std::string(TLM4ML_BINARY) + " sweep " +
+                              shell_quote((kSource / "testbenches/models/configs/qkeras_mnist_dense.yml").string()) +
+                              " --mnist " + shell_quote(mnist.string()) +
+                              " --samples 3000 --precision 'ap_fixed<W,6>' --widths 6..16:2 --reuse 1,2 -j 1 --no-plots -q";
+    // SIGINT to the sweep (not its workers) once the first point is saved.
+    const std::string script = sweep + " -o " + at("s") + " 2>" + at("err.txt") + " & pid=$!; i=0; until [ -f " +
+                                at("s/results.json") + " ] || [ $i -gt 3000 ]; do sleep 0.01; i=$((i+1)); done; kill -INT $pid; wait $pid";
+    EXPECT_EQ(run_shell(script), 130) << read_text(dir_ / "err.txt");
+    EXPECT_NE(read_text(dir_ / "err.txt").find("again to resume"), std::string::npos) << read_text(dir_ / "err.txt");
+    const auto partial = results("s");
+    EXPECT_GE(partial.size(), 1u);
+    EXPECT_LT(partial.size(), 12u);
+    ASSERT_EQ(run_shell(sweep + " -o " + at("s") + " 2>/dev/null"), 0);
+    ASSERT_EQ(run_shell(sweep + " -o " + at("fresh") + " 2>/dev/null"), 0);
+    EXPECT_EQ(read_text(dir_ / "s/results.csv"), read_text(dir_ / "fresh/results.csv"));
+    ASSERT_EQ(results("s").size(), 12u);
+    // The saved points are kept as they were (the Pareto marks move with the new points).
+    auto without_marks = [](nlohmann::json j) {
+        for (const char* k : {"pareto_dsp", "pareto_lut", "pareto_latency"}) j.erase(k);
+        return j;
+    };
+    for (size_t i = 0; i < partial.size(); ++i) EXPECT_EQ(without_marks(results("s")[i]), without_marks(partial[i])) << i;
+}
+
 TEST_F(SweepCommand, BadInputAndUsageErrors) {
     auto r = tlm4ml("sweep " + jet("--precision 'ap_fixd<8,3>'", "s"));
     EXPECT_EQ(r.code, 1);
