@@ -52,6 +52,31 @@ TEST(SweepAxes, BadValuesNameTheOption) {
     EXPECT_NE(message([] { parse_axes("ap_fixed<W,3>", "9..8", "", "", "", ""); }).find("--widths"), std::string::npos);
 }
 
+TEST(SweepAxes, SweepFileTakesListsOrCommaStringsAndRefusesUnknownKeys) {
+    const fs::path dir = fs::temp_directory_path() / ("tlm4ml_sweep_axes_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    write_text(dir / "axes.yml", "precision: ap_fixed<W,6>\nwidths: 8..12:4\nreuse: [1, 2]\nio_type: io_parallel,io_stream\n");
+    const SweepAxes a = read_axes_file((dir / "axes.yml").string());
+    EXPECT_EQ(a.precisions, (std::vector<std::string>{"ap_fixed<8,6>", "ap_fixed<12,6>"}));
+    EXPECT_EQ(a.reuse_factors, (std::vector<int>{1, 2}));
+    EXPECT_EQ(a.io_types, (std::vector<std::string>{"io_parallel", "io_stream"}));
+    write_text(dir / "bad.json", "{\"precison\": [\"ap_fixed<8,3>\"]}");
+    try {
+        read_axes_file((dir / "bad.json").string());
+        ADD_FAILURE() << "no error";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.json: precison: unknown key"), std::string::npos) << e.what();
+    }
+    write_text(dir / "bad2.yml", "reuse: [1, 0]\n");
+    try {
+        read_axes_file((dir / "bad2.yml").string());
+        ADD_FAILURE() << "no error";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("bad2.yml: reuse: 0 is not a reuse factor"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
+}
+
 TEST(SweepPoints, CartesianProductInAFixedOrderWithIndices) {
     const auto pts = enumerate_points(parse_axes("ap_fixed<8,3>,ap_fixed<16,6>", "", "1,4", "", "", "0,0.5,0.9"));
     ASSERT_EQ(pts.size(), 12u);
