@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -31,7 +32,12 @@ DeviceProfile load_profile(const std::string& name) {
 
 Model load_derived(const std::string& config, const SweepPoint& point, bool all_precisions, const fs::path& file) {
     fs::create_directories(file.parent_path());
-    write_file_atomically(file.string(), derived_config_yaml(config, point, all_precisions));
+    const std::string text = derived_config_yaml(config, point, all_precisions);
+    // Slurm tasks start together and share reference.yml: only a changed file is rewritten, so they never race
+    // on its temporary name.
+    std::ifstream old(file, std::ios::binary);
+    const std::string existing((std::istreambuf_iterator<char>(old)), std::istreambuf_iterator<char>());
+    if (!old || existing != text) write_file_atomically(file.string(), text);
     return load_model(file.string());
 }
 
