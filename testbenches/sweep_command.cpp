@@ -83,7 +83,7 @@ void print_table(const std::vector<PointResult>& rs) {
         if (r.pareto_lut) front += "LUT ";
         if (r.pareto_latency) front += "latency";
         std::cout << fmt::format("{:>4} {:<22} {:>4} {:<9} {:<11} {:>6} {:>9} {:>9} {:>8} {:>4} {:>6} {:>8}  {}\n",
-                                 r.point.index, r.precision, r.reuse_factor, r.strategy, r.io_type, r.point.sparsity,
+                                 r.point.index, r.precision_label(), r.reuse_factor, r.strategy, r.io_type, r.point.sparsity,
                                  percent(r.accuracy), percent(r.agreement), r.latency_cycles, r.ii, r.dsp, r.lut, front);
     }
 }
@@ -125,9 +125,11 @@ std::vector<SweepPoint> points_from(const SweepOptions& o) {
             if (!o.precisions.empty() || !o.widths.empty() || !o.reuse.empty() || !o.strategies.empty() ||
                 !o.io_types.empty() || !o.sparsities.empty())
                 throw UsageError("sweep: give the axes either in --axes FILE or on the command line, not both");
+            if (!o.precision_at.empty()) throw UsageError("sweep: with --axes FILE, give precision_at in the file");
             axes = read_axes_file(o.axes_file);
         } else {
             axes = parse_axes(o.precisions, o.widths, o.reuse, o.strategies, o.io_types, o.sparsities);
+            axes.precision_at = check_precision_target(o.precision_at);
         }
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(e.what());
@@ -267,6 +269,8 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
                                      "(default: <config name>_sweep)");
     s->add_option("--precision", o.precisions,
                   "Model precisions, comma-separated (ap_fixed<8,3>,ap_fixed<16,6>); with --widths, W is replaced");
+    s->add_option("--precision-at", o.precision_at,
+                  "Where --precision goes: Model (default), LayerType.<class> (LayerType.Dense) or LayerName.<layer>");
     s->add_option("--widths", o.widths, "Values of W in --precision: A..B, A..B:STEP or a list (4..16)");
     s->add_option("--reuse", o.reuse, "Reuse factors, comma-separated (1,2,4)");
     s->add_option("--strategy", o.strategies, "Strategies: Latency,Resource");

@@ -15,7 +15,7 @@ struct SweepOptions {
     std::string config;
     std::string out;  // the sweep folder (default: <config stem>_sweep)
     // Axes.
-    std::string axes_file, precisions, widths, reuse, strategies, io_types, sparsities;
+    std::string axes_file, precisions, precision_at, widths, reuse, strategies, io_types, sparsities;
     // Data.
     std::string mnist, inputs, labels;
     double mnist_scale = 256.0;

@@ -194,6 +194,22 @@ PointResult SweepContext::evaluate(const SweepPoint& point) const {
     if (m.input_size() != width_)
         throw std::runtime_error(fmt::format("point {}: the model takes {} inputs, the reference {}", point.index,
                                              m.input_size(), width_));
+    // hls4ml ignores LayerName entries that match no layer; a sweep over one would measure nothing.
+    if (point.precision_at.rfind("LayerName.", 0) == 0) {
+        const std::string want = point.precision_at.substr(10);
+        std::string names;
+        bool found = false;
+        for (const auto& l : m.layers) {
+            std::string a = l->name(), b = want;
+            std::transform(a.begin(), a.end(), a.begin(), ::tolower);
+            std::transform(b.begin(), b.end(), b.begin(), ::tolower);
+            found = found || a == b;
+            names += (names.empty() ? "" : ", ") + l->name();
+        }
+        if (!found)
+            throw std::runtime_error(fmt::format("--precision-at {}: no layer of that name (the layers: {})",
+                                                 point.precision_at, names));
+    }
     prune_by_magnitude(m, reference_, point.sparsity);
 
     PointResult r;

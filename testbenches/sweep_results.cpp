@@ -118,12 +118,12 @@ std::vector<PointResult> read_results_json(const std::string& path) {
 
 std::string results_csv(const std::vector<PointResult>& rs) {
     std::string out =
-        "index,precision,reuse_factor,strategy,io_type,sparsity,samples,accuracy,agreement,zero_weights,weights,"
+        "index,precision,precision_at,reuse_factor,strategy,io_type,sparsity,samples,accuracy,agreement,zero_weights,weights,"
         "latency_cycles,latency_ns,ii,dsp,lut,ff,bram18,pareto_dsp,pareto_lut,"
         "pareto_latency\n";
     for (const auto& r : rs) {
-        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.point.index,
-                           csv_quote(r.precision), r.reuse_factor, r.strategy, r.io_type, num(r.point.sparsity),
+        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.point.index,
+                           csv_quote(r.precision_label()), r.point.precision_at.empty() ? "Model" : r.point.precision_at, r.reuse_factor, r.strategy, r.io_type, num(r.point.sparsity),
                            r.samples, r.accuracy ? num(*r.accuracy) : "", num(r.agreement), r.zero_weights, r.weights,
                            r.latency_cycles, num(r.latency_ns), r.ii, r.dsp, r.lut, r.ff, r.bram18,
                            int(r.pareto_dsp), int(r.pareto_lut),
@@ -138,7 +138,7 @@ std::string write_plots(const std::string& dir, const std::vector<PointResult>& 
     std::vector<std::pair<std::string, double>> order;
     std::map<std::pair<std::string, double>, std::vector<const PointResult*>> curves;
     for (const auto& r : rs) {
-        const auto key = std::make_pair(r.precision, r.point.sparsity);
+        const auto key = std::make_pair(r.precision_label(), r.point.sparsity);
         if (!curves.count(key)) order.push_back(key);
         curves[key].push_back(&r);
     }

@@ -31,6 +31,9 @@ struct PointResult {
     // Pareto fronts: accuracy (agreement without labels) against each cost.
     bool pareto_dsp = false, pareto_lut = false, pareto_latency = false;
 
+    // The precision the point sets, else the model's: the "precision" column and the plots' curves.
+    const std::string& precision_label() const { return point.precision.empty() ? precision : point.precision; }
+
     nlohmann::json to_json() const;
     static PointResult from_json(const nlohmann::json& j, const std::string& where);
 };

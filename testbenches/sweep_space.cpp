@@ -149,12 +149,12 @@ std::string yaml_list(const std::string& file, const YAML::Node& n, const char* 
 }  // namespace
 
 std::string SweepPoint::key() const {
-    return fmt::format("precision={};reuse={};strategy={};io_type={};sparsity={}", precision, reuse_factor, strategy,
-                       io_type, sparsity);
+    return fmt::format("precision={}{};reuse={};strategy={};io_type={};sparsity={}", precision,
+                       precision_at.empty() ? "" : "@" + precision_at, reuse_factor, strategy, io_type, sparsity);
 }
 
 nlohmann::json SweepPoint::to_json() const {
-    return {{"index", index},       {"precision", precision}, {"reuse_factor", reuse_factor},
+    return {{"index", index},       {"precision", precision}, {"precision_at", precision_at}, {"reuse_factor", reuse_factor},
             {"strategy", strategy}, {"io_type", io_type},     {"sparsity", sparsity}};
 }
 
@@ -163,6 +163,7 @@ SweepPoint SweepPoint::from_json(const nlohmann::json& j, const std::string& whe
     try {
         p.index = j.at("index").get<size_t>();
         p.precision = j.at("precision").get<std::string>();
+        p.precision_at = j.value("precision_at", std::string());
         p.reuse_factor = j.at("reuse_factor").get<int>();
         p.strategy = j.at("strategy").get<std::string>();
         p.io_type = j.at("io_type").get<std::string>();
@@ -187,11 +188,11 @@ SweepAxes read_axes_file(const std::string& path) {
         throw std::invalid_argument(fmt::format("{}: not a YAML/JSON sweep file: {}", path, e.what()));
     }
     if (!root.IsMap()) throw std::invalid_argument(fmt::format("{}: expected a mapping of axes (precision, widths, reuse, strategy, io_type, sparsity)", path));
-    const std::set<std::string> known{"precision", "widths", "reuse", "strategy", "io_type", "sparsity"};
+    const std::set<std::string> known{"precision", "precision_at", "widths", "reuse", "strategy", "io_type", "sparsity"};
     for (const auto& kv : root) {
         const auto k = kv.first.as<std::string>();
         if (!known.count(k))
-            throw std::invalid_argument(fmt::format("{}: {}: unknown key (known: precision, widths, reuse, strategy, io_type, sparsity)", path, k));
+            throw std::invalid_argument(fmt::format("{}: {}: unknown key (known: precision, precision_at, widths, reuse, strategy, io_type, sparsity)", path, k));
     }
     std::vector<std::string> p, r, s, i, x, w;
     auto lists = [&](const char* key, std::vector<std::string>& out) {
@@ -212,10 +213,22 @@ SweepAxes read_axes_file(const std::string& path) {
         }
     }
     try {
-        return build_axes("", p, widths, r, s, i, x);
+        SweepAxes a = build_axes("", p, widths, r, s, i, x);
+        if (root["precision_at"]) a.precision_at = check_precision_target(root["precision_at"].as<std::string>());
+        return a;
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
     }
+}
+
+std::string check_precision_target(const std::string& at) {
+    if (at.empty() || at == "Model") return "";
+    const auto dot = at.find('.');
+    const std::string section = at.substr(0, dot);
+    if (dot == std::string::npos || dot + 1 == at.size() || (section != "LayerType" && section != "LayerName"))
+        throw std::invalid_argument(fmt::format(
+            "--precision-at: '{}' is not Model, LayerType.<class> (LayerType.Dense) or LayerName.<layer> (LayerName.fc1)", at));
+    return at;
 }
 
 std::vector<SweepPoint> enumerate_points(const SweepAxes& a) {
@@ -234,6 +247,7 @@ std::vector<SweepPoint> enumerate_points(const SweepAxes& a) {
                         SweepPoint pt;
                         pt.index = out.size();
                         pt.precision = p;
+                        if (!p.empty()) pt.precision_at = a.precision_at;
                         pt.io_type = io;
                         pt.strategy = s;
                         pt.reuse_factor = r;
@@ -259,7 +273,11 @@ std::string derived_config_yaml(const std::string& config_path, const SweepPoint
         }
     }
     YAML::Node model = root["HLSConfig"]["Model"];
-    if (!point.precision.empty()) {
+    if (!point.precision.empty() && !point.precision_at.empty()) {
+        const auto dot = point.precision_at.find('.');
+        root["HLSConfig"][point.precision_at.substr(0, dot)][point.precision_at.substr(dot + 1)]["Precision"] =
+            point.precision;
+    } else if (!point.precision.empty()) {
         model["Precision"] = point.precision;
         if (all_precisions) {
             for (const char* section : {"LayerType", "LayerName"}) {

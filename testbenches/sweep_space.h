@@ -11,7 +11,8 @@ namespace tlm4ml {
 
 // Values left empty keep what the configuration says.
 struct SweepAxes {
-    std::vector<std::string> precisions;  // HLSConfig.Model.Precision, canonical spelling
+    std::vector<std::string> precisions;  // canonical spelling
+    std::string precision_at;             // where they go: "" (HLSConfig.Model), "LayerType.<class>", "LayerName.<layer>"
     std::vector<int> reuse_factors;       // HLSConfig.Model.ReuseFactor
     std::vector<std::string> strategies;  // "Latency" / "Resource"
     std::vector<std::string> io_types;    // "io_parallel" / "io_stream"
@@ -22,6 +23,7 @@ struct SweepAxes {
 struct SweepPoint {
     size_t index = 0;
     std::string precision;
+    std::string precision_at;  // "" (Model), "LayerType.<class>" or "LayerName.<layer>"
     int reuse_factor = 0;
     std::string strategy;
     std::string io_type;
@@ -42,10 +44,15 @@ SweepAxes parse_axes(const std::string& precisions, const std::string& widths, c
 // list or a comma-separated string); unknown keys are refused. Throws std::invalid_argument naming the file.
 SweepAxes read_axes_file(const std::string& path);
 
+// Checks a precision target ("Model", "LayerType.<class>", "LayerName.<layer>"); returns it ("" for Model).
+// Throws std::invalid_argument naming --precision-at.
+std::string check_precision_target(const std::string& at);
+
 // The cartesian product, precision outermost, then io type, strategy, reuse factor, sparsity.
 std::vector<SweepPoint> enumerate_points(const SweepAxes& axes);
 
-// The user's configuration with the point's settings in HLSConfig.Model (and IOType), the Keras paths made
+// The user's configuration with the point's settings in HLSConfig.Model (the precision where precision_at says;
+// and IOType), the Keras paths made
 // absolute so the file works from any folder. `all_precisions` also replaces every Precision in
 // HLSConfig.LayerType / LayerName (the wide reference model). Throws std::runtime_error naming the file.
 std::string derived_config_yaml(const std::string& config_path, const SweepPoint& point, bool all_precisions);

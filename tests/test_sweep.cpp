@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "layers/dense.h"
 #include "layers/model.h"
@@ -55,8 +56,10 @@ TEST(SweepAxes, BadValuesNameTheOption) {
 TEST(SweepAxes, SweepFileTakesListsOrCommaStringsAndRefusesUnknownKeys) {
     const fs::path dir = fs::temp_directory_path() / ("tlm4ml_sweep_axes_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    write_text(dir / "axes.yml", "precision: ap_fixed<W,6>\nwidths: 8..12:4\nreuse: [1, 2]\nio_type: io_parallel,io_stream\n");
+    write_text(dir / "axes.yml", "precision: ap_fixed<W,6>\nprecision_at: LayerType.Dense\nwidths: 8..12:4\nreuse: [1, 2]\n"
+                                 "io_type: io_parallel,io_stream\n");
     const SweepAxes a = read_axes_file((dir / "axes.yml").string());
+    EXPECT_EQ(a.precision_at, "LayerType.Dense");
     EXPECT_EQ(a.precisions, (std::vector<std::string>{"ap_fixed<8,6>", "ap_fixed<12,6>"}));
     EXPECT_EQ(a.reuse_factors, (std::vector<int>{1, 2}));
     EXPECT_EQ(a.io_types, (std::vector<std::string>{"io_parallel", "io_stream"}));
@@ -219,7 +222,30 @@ TEST_F(SweepCommand, AgreementAndCostMatchPredictAndTheReferenceLogits) {
     EXPECT_LT(pts[1]["dsp"].get<int>(), pts[0]["dsp"].get<int>());
     const std::string csv = read_text(dir_ / "s/results.csv");
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
-    EXPECT_EQ(csv.rfind("index,precision,reuse_factor,strategy,io_type,sparsity,", 0), 0u);
+    EXPECT_EQ(csv.rfind("index,precision,precision_at,reuse_factor,strategy,io_type,sparsity,", 0), 0u);
+}
+
+TEST_F(SweepCommand, PrecisionAtALayerOverridesOnlyThatLayer) {
+    auto r = tlm4ml("sweep " + jet("--precision 'ap_fixed<6,3>,ap_fixed<16,6>' --precision-at LayerName.fc1_relu", "s"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const YAML::Node y = YAML::LoadFile((dir_ / "s/points/point_0000.yml").string());
+    EXPECT_EQ(y["HLSConfig"]["LayerName"]["fc1_relu"]["Precision"].as<std::string>(), "ap_fixed<6,3>");
+    EXPECT_EQ(y["HLSConfig"]["Model"]["Precision"].as<std::string>(), "ap_fixed<16,6>");  // the configuration's
+    ASSERT_EQ(tlm4ml("sweep " + jet("--precision 'ap_fixed<16,6>'", "whole")).code, 0);
+    const auto layer = results("s"), whole = results("whole");
+    EXPECT_EQ(layer[0]["precision_at"], "LayerName.fc1_relu");
+    EXPECT_EQ(layer[0]["model_precision"], "ap_fixed<16,6>");
+    // fc1_relu (the first Dense) at ap_fixed<16,6> is the configuration itself; at 6 bits its products are
+    // narrower than a DSP's minimum operand (profile dsp_min_operand_bits 10): fewer DSPs, more LUTs.
+    for (const char* k : {"agreement", "dsp", "lut", "latency_cycles"}) EXPECT_EQ(layer[1][k], whole[0][k]) << k;
+    EXPECT_LT(layer[0]["dsp"].get<int>(), whole[0]["dsp"].get<int>());
+    EXPECT_GT(layer[0]["lut"].get<int>(), whole[0]["lut"].get<int>());
+    r = tlm4ml("sweep " + jet("--precision 'ap_fixed<6,3>' --precision-at LayerName.fc9", "bad"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--precision-at LayerName.fc9: no layer of that name (the layers: fc1_relu, "), std::string::npos) << r.err;
+    r = tlm4ml("sweep " + jet("--precision 'ap_fixed<6,3>' --precision-at Layer.fc1", "bad"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--precision-at: 'Layer.fc1'"), std::string::npos) << r.err;
 }
 
 TEST_F(SweepCommand, ResumesSkippingThePointsAlreadyInTheResults) {
