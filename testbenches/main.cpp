@@ -28,6 +28,7 @@
 #include "models/degenerate_firmware.h"
 #include "models/overflow_profile.h"
 #include "testbenches/sample_io.h"
+#include "testbenches/sweep_command.h"
 
 namespace {
 
@@ -127,6 +128,8 @@ int sc_main(int argc, char* argv[]) {
     RunOptions run_opts;
     run_opts.argv.assign(argv, argv + argc);
     auto* run = add_run_command(app, run_opts);
+    SweepOptions sweep_opts;
+    auto* sweep = add_sweep_command(app, sweep_opts);
 
     std::string help_topic;
     auto* help = app.add_subcommand("help", "Describe tlm4ml, or one subcommand and its options");
@@ -155,6 +158,7 @@ int sc_main(int argc, char* argv[]) {
         }
         if (*pred) return predict(model, inputs, outputs, trace_dir, samples);
         if (*run) return run_command(run_opts);
+        if (*sweep) return sweep_command(sweep_opts);
         if (*imp) {
             set_activity("importing " + import_config);
             for (const auto& w : import_to_model_file(import_config, import_out)) std::cerr << "warning: " << w << "\n";
