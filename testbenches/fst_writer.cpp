@@ -13,19 +13,6 @@ extern "C" {
 
 namespace tlm4ml {
 
-namespace {
-std::vector<std::string> split_dots(const std::string& s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (true) {
-        const size_t dot = s.find('.', start);
-        out.push_back(s.substr(start, dot - start));
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    return out;
-}
-}  // namespace
 
 #ifdef TLM4ML_HAVE_FST
 
@@ -40,48 +27,22 @@ FstWriter::FstWriter(const std::string& path) : path_(path) {
 FstWriter::~FstWriter() { close(); }
 
 size_t FstWriter::add(const std::string& dotted, Kind kind, int width) {
-    auto parts = split_dots(dotted);
-    Var v;
-    v.name = parts.back();
-    parts.pop_back();
-    v.scope = std::move(parts);
-    v.kind = kind;
-    v.width = kind == Kind::Bit ? 1 : (kind == Kind::Real ? 64 : width);
-    vars_.push_back(std::move(v));
-    return vars_.size() - 1;
-}
-
-std::string FstWriter::display_name(size_t id) const {
-    const Var& v = vars_[id];
-    std::string s;
-    for (const auto& p : v.scope) s += p + ".";
-    s += v.name;
-    if (v.kind == Kind::Vector) s += fmt::format("[{}:0]", v.width - 1);
-    return s;
+    const size_t id = declare(dotted, kind, width);
+    vars_.push_back({declarations_[id].width});
+    return id;
 }
 
 void FstWriter::header() {
-    // Scopes are opened and closed as the VCD writer does, so both files hold the same hierarchy.
-    std::vector<std::string> open;
-    for (auto& v : vars_) {
-        size_t common = 0;
-        while (common < open.size() && common < v.scope.size() && open[common] == v.scope[common]) ++common;
-        while (open.size() > common) {
-            fstWriterSetUpscope(ctx_);
-            open.pop_back();
-        }
-        while (open.size() < v.scope.size()) {
-            fstWriterSetScope(ctx_, FST_ST_VCD_MODULE, v.scope[open.size()].c_str(), nullptr);
-            open.push_back(v.scope[open.size()]);
-        }
-        const std::string name = v.kind == Kind::Vector ? fmt::format("{} [{}:0]", v.name, v.width - 1) : v.name;
-        v.handle = fstWriterCreateVar(ctx_, v.kind == Kind::Real ? FST_VT_VCD_REAL : FST_VT_VCD_WIRE, FST_VD_IMPLICIT,
-                                      static_cast<uint32_t>(v.width), name.c_str(), 0);
-    }
-    while (!open.empty()) {
-        fstWriterSetUpscope(ctx_);
-        open.pop_back();
-    }
+    // The same hierarchy as the VCD writer's.
+    walk_declarations(
+        [&](const std::string& scope) { fstWriterSetScope(ctx_, FST_ST_VCD_MODULE, scope.c_str(), nullptr); },
+        [&] { fstWriterSetUpscope(ctx_); },
+        [&](size_t id) {
+            const Declaration& d = declarations_[id];
+            const std::string name = d.kind == Kind::Vector ? fmt::format("{} [{}:0]", d.name, d.width - 1) : d.name;
+            vars_[id].handle = fstWriterCreateVar(ctx_, d.kind == Kind::Real ? FST_VT_VCD_REAL : FST_VT_VCD_WIRE,
+                                                  FST_VD_IMPLICIT, static_cast<uint32_t>(d.width), name.c_str(), 0);
+        });
     time_written_ = false;
 }
 
@@ -153,7 +114,6 @@ void FstWriter::vec(size_t, uint64_t) {}
 void FstWriter::real(size_t, double) {}
 void FstWriter::fixed(size_t, int64_t, int) {}
 void FstWriter::close() {}
-std::string FstWriter::display_name(size_t) const { return {}; }
 void FstWriter::emit_time() {}
 
 #endif

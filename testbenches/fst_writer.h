@@ -24,14 +24,10 @@ public:
     void real(size_t id, double v) override;
     void fixed(size_t id, int64_t raw, int frac) override;
     void close() override;
-    std::string display_name(size_t id) const override;
 
 private:
-    struct Var {
-        std::vector<std::string> scope;
-        std::string name;
-        Kind kind;
-        int width;
+    struct Var {  // beside declarations_[id]
+        int width = 1;
         uint32_t handle = 0;  // fstHandle
         bool written = false;
         uint64_t last_bits = 0;

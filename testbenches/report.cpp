@@ -143,6 +143,13 @@ std::vector<LayerResources> resource_rows(const std::vector<LayerReport>& layers
         if (!l.clone) rows.push_back({l.name, {l.cost.dsp, l.cost.lut, l.cost.ff, l.cost.bram18}});
     return rows;
 }
+// Per layer: whether it was measured, how many output values, how many a saturating or wrapping cast changed.
+nlohmann::json overflow_json(const std::vector<LayerOverflow>& layers) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& l : layers)
+        j.push_back({{"layer", l.layer}, {"measured", l.measured}, {"values", l.values}, {"overflowed", l.overflowed}});
+    return j;
+}
 }  // namespace
 
 nlohmann::json RunReport::to_json() const {
@@ -229,6 +236,7 @@ nlohmann::json RunReport::to_json() const {
                 {"check_ii_passed", check_ii_passed ? json(*check_ii_passed) : json(nullptr)},
                 {"fifo_sizing_held", fifo_sizing_run ? json(fifo_sizing_ok) : json(nullptr)}}},
               {"warnings", warnings},
+              {"overflow", overflow_json(overflows)},
               {"simulation_speed",
                {{"wall_seconds", sim_wall_seconds},
                 {"cycles_per_s", sim_wall_seconds > 0 ? total_cycles / sim_wall_seconds : 0.0},
@@ -355,6 +363,15 @@ std::string RunReport::to_table(bool summary_only) const {
                          pct(dsp, part->dsp), pct(lut, part->lut), pct(ff, part->ff), pct(bram18, part->bram18));
     }
     s += fmt::format("reference    {} of {} outputs differ from the untimed reference\n", reference_mismatches, received);
+    {
+        std::string o;
+        for (const auto& l : overflows)
+            if (l.measured && l.overflowed)
+                o += fmt::format("{}{} {:.2g}%", o.empty() ? "" : ", ", l.layer,
+                                 100.0 * static_cast<double>(l.overflowed) / static_cast<double>(l.values));
+        if (!overflows.empty())
+            s += "overflow     " + (o.empty() ? std::string("no layer saturated or wrapped") : o + " of the values saturated or wrapped") + "\n";
+    }
     if (expected_mismatches) s += fmt::format("expected     {} outputs differ from the expected file\n", *expected_mismatches);
     if (accuracy) s += fmt::format("accuracy     {:.4f} over {} labelled samples\n", *accuracy, labelled);
     if (deadlock) s += "DEADLOCK     " + deadlock_detail + "\n";

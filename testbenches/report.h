@@ -1,6 +1,7 @@
 // What a run measured, per layer and for the whole network, as a table for the terminal and as JSON.
 #pragma once
 
+#include "models/overflow_profile.h"
 #include "rtl_models/fpga_parts.h"
 
 #include <optional>
@@ -88,6 +89,7 @@ struct RunReport {
     std::optional<double> accuracy;
     size_t labelled = 0;
     std::vector<std::string> warnings;
+    std::vector<LayerOverflow> overflows;  // per layer: values a saturating / wrapping cast changed
     bool deadlock = false;
     std::string fifo_sizing;      // --fifo-depths auto: what was written and whether the re-run agreed
     bool fifo_sizing_ok = true;

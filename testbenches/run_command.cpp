@@ -24,6 +24,7 @@
 #include "layers/network.h"
 #include "layers/reference.h"
 #include "models/load_model.h"
+#include "models/overflow_profile.h"
 #include "models/mnist_idx.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/ii_harness.h"
@@ -468,9 +469,13 @@ int run_command(const RunOptions& o) {
     for (const auto& t : sink.results()) outputs[t.sample] = t.data;
     ProgressBar check_bar("checking against the untimed reference", sink.results().size());
     size_t checked = 0;
+    // The same pass counts, per layer, the values a saturating or wrapping cast changed (models/overflow_profile.h).
+    OverflowProfile overflows(o.model, model);
+    std::vector<std::vector<int64_t>> trace;
     for (const auto& t : sink.results()) {
         check_bar.update(checked++);
-        const auto ref = forward(model, samples[t.sample]);
+        const auto ref = forward(model, samples[t.sample], &trace);
+        overflows.observe(samples[t.sample], trace);
         if (ref != t.data) {
             if (report.reference_mismatches == 0)
                 report.first_mismatch = fmt::format("sample {}: timed [{}] reference [{}]", t.sample,
@@ -491,6 +496,9 @@ int run_command(const RunOptions& o) {
         report.expected_mismatches = bad;
     }
     check_bar.finish();
+    report.overflows = overflows.layers();
+    if (!o.sized_rerun)
+        for (const auto& w : overflows.warnings(0.01)) std::cerr << "warning: " << w << "\n";
     if (!labels.empty()) {
         size_t right = 0, n = 0;
         for (size_t k = 0; k < labels.size() && k < outputs.size(); ++k) {

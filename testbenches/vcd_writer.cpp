@@ -21,17 +21,6 @@ std::string id_code(size_t n) {
     return s;
 }
 
-std::vector<std::string> split_dots(const std::string& s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (true) {
-        const size_t dot = s.find('.', start);
-        out.push_back(s.substr(start, dot - start));
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    return out;
-}
 }  // namespace
 
 VcdWriter::VcdWriter(const std::string& path) {
@@ -49,49 +38,21 @@ VcdWriter::~VcdWriter() {
 }
 
 size_t VcdWriter::add(const std::string& dotted, Kind kind, int width) {
-    auto parts = split_dots(dotted);
-    Var v;
-    v.name = parts.back();
-    parts.pop_back();
-    v.scope = std::move(parts);
-    v.kind = kind;
-    v.width = kind == Kind::Bit ? 1 : (kind == Kind::Real ? 64 : width);
-    v.code = id_code(vars_.size());
-    vars_.push_back(std::move(v));
-    return vars_.size() - 1;
-}
-
-std::string VcdWriter::display_name(size_t id) const {
-    const Var& v = vars_[id];
-    std::string s;
-    for (const auto& p : v.scope) s += p + ".";
-    s += v.name;
-    if (v.kind == Kind::Vector) s += fmt::format("[{}:0]", v.width - 1);
-    return s;
+    const size_t id = declare(dotted, kind, width);
+    vars_.push_back({declarations_[id].width, id_code(id)});
+    return id;
 }
 
 void VcdWriter::header() {
     std::string h = "$date tlm4ml $end\n$version tlm4ml VCD writer $end\n$timescale 1 ps $end\n";
-    std::vector<std::string> open;
-    for (const auto& v : vars_) {
-        size_t common = 0;
-        while (common < open.size() && common < v.scope.size() && open[common] == v.scope[common]) ++common;
-        while (open.size() > common) {
-            h += "$upscope $end\n";
-            open.pop_back();
-        }
-        while (open.size() < v.scope.size()) {
-            h += "$scope module " + v.scope[open.size()] + " $end\n";
-            open.push_back(v.scope[open.size()]);
-        }
-        const char* type = v.kind == Kind::Real ? "real" : "wire";
-        h += fmt::format("$var {} {} {} {}{} $end\n", type, v.width, v.code, v.name,
-                         v.kind == Kind::Vector ? fmt::format(" [{}:0]", v.width - 1) : "");
-    }
-    while (!open.empty()) {
-        h += "$upscope $end\n";
-        open.pop_back();
-    }
+    walk_declarations([&](const std::string& scope) { h += "$scope module " + scope + " $end\n"; },
+                      [&] { h += "$upscope $end\n"; },
+                      [&](size_t id) {
+                          const Declaration& d = declarations_[id];
+                          h += fmt::format("$var {} {} {} {}{} $end\n", d.kind == Kind::Real ? "real" : "wire", d.width,
+                                           vars_[id].code, d.name,
+                                           d.kind == Kind::Vector ? fmt::format(" [{}:0]", d.width - 1) : "");
+                      });
     h += "$enddefinitions $end\n";
     std::fputs(h.c_str(), f_);
     time_written_ = false;

@@ -28,13 +28,9 @@ public:
     // Printed exactly (and fast: integer arithmetic only when the digits fit 64 bits).
     void fixed(size_t id, int64_t raw, int frac) override;
     void close() override;  // throws when a write failed
-    std::string display_name(size_t id) const override;
 
 private:
-    struct Var {
-        std::vector<std::string> scope;
-        std::string name;
-        Kind kind;
+    struct Var {  // beside declarations_[id]
         int width;
         std::string code;
         bool written = false;

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tlm4ml {
 
@@ -27,7 +29,24 @@ public:
     virtual void close() = 0;
 
     // The name GTKWave shows for a variable ("top.fc1.raw_0[15:0]" for vectors), as a .gtkw file names it.
-    virtual std::string display_name(size_t id) const = 0;
+    std::string display_name(size_t id) const;
+
+protected:
+    // What both formats declare of a variable: its scopes, its leaf name, its kind and width.
+    struct Declaration {
+        std::vector<std::string> scope;
+        std::string name;
+        Kind kind;
+        int width;
+    };
+    // Records a declaration; returns its index (the variable's id).
+    size_t declare(const std::string& dotted_name, Kind kind, int width);
+    // Walks the declarations in order: `open(name)` / `close()` as the scopes change around them, `var(id)`
+    // for each, then closes what is open.
+    void walk_declarations(const std::function<void(const std::string&)>& open, const std::function<void()>& close,
+                           const std::function<void(size_t)>& var) const;
+
+    std::vector<Declaration> declarations_;
 };
 
 // An FST writer for paths ending in ".fst" (when built with GTKWave's fstapi), a VCD writer otherwise.

@@ -2,6 +2,7 @@
 // source, the achieved throughput beside the design's 1/II, a per-layer table within 120 columns with its
 // legend, unbounded FIFOs under --fifo-depths auto shown as such with their sized depth, and the JSON report's
 // schema and tool versions and one boolean per check.
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -175,6 +176,31 @@ TEST_F(CliReport, ResourcesAsShareOfThePart) {
     EXPECT_EQ(bad.code, 1);
     EXPECT_NE(bad.err.find("--part"), std::string::npos) << bad.err;
     EXPECT_NE(bad.err.find("xc9z999"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+
+namespace {
+
+// Per-layer overflow counts in the report (issue 11 item 3): fc1's accumulator and result narrowed to
+// ap_fixed<8,2> wrap on the jet inputs (sums reach several units), so the report counts overflowed values
+// for fc1_relu and names the layer in the text; the unmodified fc2 keeps its count at zero.
+TEST_F(CliReport, OverflowCountsPerLayer) {
+    json m = json::parse(read_text(kModels / "jet_tagger.json"));
+    m["layers"][0]["precision"]["accum"] = "ap_fixed<8,2>";
+    m["layers"][0]["precision"]["result"] = "ap_fixed<8,2>";
+    write_file("narrow.json", m.dump());
+    const json r = report("run " + at("narrow.json") + " --inputs " + kJetInputs + " --quiet");
+    ASSERT_TRUE(r["overflow"].is_array()) << r.dump().substr(0, 300);
+    std::map<std::string, json> by_layer;
+    for (const auto& l : r["overflow"]) by_layer[l["layer"].get<std::string>()] = l;
+    ASSERT_TRUE(by_layer.count("fc1_relu"));
+    EXPECT_TRUE(by_layer["fc1_relu"]["measured"].get<bool>());
+    EXPECT_EQ(by_layer["fc1_relu"]["values"], 100 * 64);  // 100 samples, 64 outputs
+    EXPECT_GT(by_layer["fc1_relu"]["overflowed"].get<uint64_t>(), 0u);
+    ASSERT_TRUE(by_layer.count("fc2_relu"));
+    EXPECT_EQ(by_layer["fc2_relu"]["overflowed"], 0);
+    EXPECT_NE(last_.out.find("overflow     fc1_relu "), std::string::npos) << last_.out;
 }
 
 }  // namespace

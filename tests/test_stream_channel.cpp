@@ -27,77 +27,15 @@
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/stream_channel.h"
 #include "testbenches/stimulus.h"
+#include "tests/support/sc_child.h"
 
 using namespace tlm4ml;
 using nlohmann::json;
 
 namespace {
 
-// Runs `bench` in a forked child and returns the JSON it produced. A child that crashes, throws or exits
-// otherwise fails the test (and returns null).
-json in_child(const std::function<json()>& bench) {
-    int fd[2];
-    if (pipe(fd) != 0) {
-        ADD_FAILURE() << "pipe failed";
-        return nullptr;
-    }
-    std::fflush(stdout);
-    std::fflush(stderr);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        ADD_FAILURE() << "fork failed";
-        return nullptr;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        alarm(30);  // a bench that hangs dies (SIGALRM) and fails the test instead of blocking it
-        std::string out;
-        try {
-            out = bench().dump();
-        } catch (const std::exception& e) {
-            out = json{{"exception", e.what()}}.dump();
-        }
-        size_t done = 0;
-        while (done < out.size()) {
-            const ssize_t n = write(fd[1], out.data() + done, out.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) _exit(2);
-            done += static_cast<size_t>(n);
-        }
-        close(fd[1]);
-        std::fflush(stdout);
-        _exit(0);
-    }
-    close(fd[1]);
-    std::string text;
-    char buf[4096];
-    while (true) {
-        const ssize_t n = read(fd[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buf, static_cast<size_t>(n));
-    }
-    close(fd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the SystemC child did not exit cleanly (status "
-                                                                << status << ")";
-    if (text.empty()) {
-        ADD_FAILURE() << "the SystemC child sent nothing";
-        return nullptr;
-    }
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) {
-        ADD_FAILURE() << "the SystemC child sent malformed JSON: " << text;
-        return nullptr;
-    }
-    if (j.is_object() && j.contains("exception")) {
-        ADD_FAILURE() << "exception in the child: " << j["exception"];
-        return nullptr;
-    }
-    return j;
-}
+// A bench that hangs dies after 30 s and fails the test instead of blocking it.
+json in_child(const std::function<json()>& bench) { return tlm4ml_test::in_child(bench, 30); }
 
 const sc_core::sc_time kPeriod(10, sc_core::SC_NS);
 constexpr uint64_t kEmpty = UINT64_MAX;  // front_visible_cycle() of an empty channel
