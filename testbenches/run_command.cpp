@@ -496,9 +496,8 @@ int run_command(const RunOptions& o) {
         report.expected_mismatches = bad;
     }
     check_bar.finish();
+    // In the summary's `overflow` line and the JSON (predict warns instead, having no summary).
     report.overflows = overflows.layers();
-    if (!o.sized_rerun)
-        for (const auto& w : overflows.warnings(0.01)) std::cerr << "warning: " << w << "\n";
     if (!labels.empty()) {
         size_t right = 0, n = 0;
         for (size_t k = 0; k < labels.size() && k < outputs.size(); ++k) {
