@@ -32,7 +32,7 @@ size_t FstWriter::add(const std::string& dotted, Kind kind, int width) {
     return id;
 }
 
-void FstWriter::header() {
+void FstWriter::write_header() {
     // The same hierarchy as the VCD writer's.
     walk_declarations(
         [&](const std::string& scope) { fstWriterSetScope(ctx_, FST_ST_VCD_MODULE, scope.c_str(), nullptr); },
@@ -43,52 +43,20 @@ void FstWriter::header() {
             vars_[id].handle = fstWriterCreateVar(ctx_, d.kind == Kind::Real ? FST_VT_VCD_REAL : FST_VT_VCD_WIRE,
                                                   FST_VD_IMPLICIT, static_cast<uint32_t>(d.width), name.c_str(), 0);
         });
-    time_written_ = false;
 }
 
-void FstWriter::time(uint64_t t) {
-    if (t == now_) return;
-    now_ = t;
-    time_written_ = false;
+void FstWriter::write_time(uint64_t t) { fstWriterEmitTimeChange(ctx_, t); }
+
+void FstWriter::write_bits(size_t id, uint64_t x) {
+    const Var& v = vars_[id];
+    if (declarations_[id].kind == Kind::Bit) fstWriterEmitValueChange(ctx_, v.handle, x ? "1" : "0");
+    else fstWriterEmitValueChange64(ctx_, v.handle, static_cast<uint32_t>(v.width), x);
 }
 
-void FstWriter::emit_time() {
-    if (time_written_) return;
-    fstWriterEmitTimeChange(ctx_, now_);
-    time_written_ = true;
-}
+void FstWriter::write_real(size_t id, double d) { fstWriterEmitValueChange(ctx_, vars_[id].handle, &d); }
 
-void FstWriter::bit(size_t id, bool b) {
-    Var& v = vars_[id];
-    if (v.written && v.last_bits == static_cast<uint64_t>(b)) return;
-    v.written = true;
-    v.last_bits = b;
-    emit_time();
-    fstWriterEmitValueChange(ctx_, v.handle, b ? "1" : "0");
-}
-
-void FstWriter::vec(size_t id, uint64_t x) {
-    Var& v = vars_[id];
-    if (v.width < 64) x &= (uint64_t{1} << v.width) - 1;
-    if (v.written && v.last_bits == x) return;
-    v.written = true;
-    v.last_bits = x;
-    emit_time();
-    fstWriterEmitValueChange64(ctx_, v.handle, static_cast<uint32_t>(v.width), x);
-}
-
-void FstWriter::real(size_t id, double d) {
-    Var& v = vars_[id];
-    if (v.written && v.last_real == d) return;
-    v.written = true;
-    v.last_real = d;
-    emit_time();
-    fstWriterEmitValueChange(ctx_, v.handle, &d);
-}
-
-void FstWriter::fixed(size_t id, int64_t raw, int frac) {
-    // FST stores reals as doubles: exact for the up to 53 significant bits of every type tlm4ml traces.
-    real(id, std::ldexp(static_cast<double>(raw), -frac));
+void FstWriter::write_fixed(size_t id, int64_t raw, int frac) {
+    write_real(id, std::ldexp(static_cast<double>(raw), -frac));
 }
 
 void FstWriter::close() {
@@ -107,14 +75,12 @@ FstWriter::FstWriter(const std::string& path) : path_(path) {
 }
 FstWriter::~FstWriter() = default;
 size_t FstWriter::add(const std::string&, Kind, int) { return 0; }
-void FstWriter::header() {}
-void FstWriter::time(uint64_t) {}
-void FstWriter::bit(size_t, bool) {}
-void FstWriter::vec(size_t, uint64_t) {}
-void FstWriter::real(size_t, double) {}
-void FstWriter::fixed(size_t, int64_t, int) {}
 void FstWriter::close() {}
-void FstWriter::emit_time() {}
+void FstWriter::write_header() {}
+void FstWriter::write_time(uint64_t) {}
+void FstWriter::write_bits(size_t, uint64_t) {}
+void FstWriter::write_real(size_t, double) {}
+void FstWriter::write_fixed(size_t, int64_t, int) {}
 
 #endif
 

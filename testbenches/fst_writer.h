@@ -17,28 +17,23 @@ public:
     FstWriter& operator=(const FstWriter&) = delete;
 
     size_t add(const std::string& dotted_name, Kind kind, int width = 1) override;
-    void header() override;
-    void time(uint64_t t) override;
-    void bit(size_t id, bool v) override;
-    void vec(size_t id, uint64_t v) override;
-    void real(size_t id, double v) override;
-    void fixed(size_t id, int64_t raw, int frac) override;
     void close() override;
 
 private:
+    void write_header() override;
+    void write_time(uint64_t t) override;
+    void write_bits(size_t id, uint64_t bits) override;
+    void write_real(size_t id, double v) override;
+    // FST stores reals as doubles: exact for the up to 53 significant bits of every type tlm4ml traces.
+    void write_fixed(size_t id, int64_t raw, int frac) override;
+
     struct Var {  // beside declarations_[id]
         int width = 1;
         uint32_t handle = 0;  // fstHandle
-        bool written = false;
-        uint64_t last_bits = 0;
-        double last_real = 0;
     };
     void* ctx_ = nullptr;
     std::string path_;
     std::vector<Var> vars_;
-    uint64_t now_ = 0;
-    bool time_written_ = true;
-    void emit_time();
 };
 
 }  // namespace tlm4ml

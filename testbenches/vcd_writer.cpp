@@ -43,7 +43,7 @@ size_t VcdWriter::add(const std::string& dotted, Kind kind, int width) {
     return id;
 }
 
-void VcdWriter::header() {
+void VcdWriter::write_header() {
     std::string h = "$date tlm4ml $end\n$version tlm4ml VCD writer $end\n$timescale 1 ps $end\n";
     walk_declarations([&](const std::string& scope) { h += "$scope module " + scope + " $end\n"; },
                       [&] { h += "$upscope $end\n"; },
@@ -55,13 +55,6 @@ void VcdWriter::header() {
                       });
     h += "$enddefinitions $end\n";
     std::fputs(h.c_str(), f_);
-    time_written_ = false;
-}
-
-void VcdWriter::time(uint64_t t) {
-    if (t == now_) return;
-    now_ = t;
-    time_written_ = false;
 }
 
 void VcdWriter::reserve(size_t n) {
@@ -80,35 +73,23 @@ void VcdWriter::put_code(const std::string& code) {
     used_ += code.size() + 1;
 }
 
-void VcdWriter::emit_time() {
-    if (time_written_) return;
+void VcdWriter::write_time(uint64_t t) {
     reserve(32);
     char* p = buf_.data() + used_;
     *p++ = '#';
-    p = std::to_chars(p, p + 24, now_).ptr;
+    p = std::to_chars(p, p + 24, t).ptr;
     *p++ = '\n';
     used_ = static_cast<size_t>(p - buf_.data());
-    time_written_ = true;
 }
 
-void VcdWriter::bit(size_t id, bool b) {
-    Var& v = vars_[id];
-    if (v.written && v.last_bits == static_cast<uint64_t>(b)) return;
-    v.written = true;
-    v.last_bits = b;
-    emit_time();
-    reserve(v.code.size() + 2);
-    buf_[used_++] = b ? '1' : '0';
-    put_code(v.code);
-}
-
-void VcdWriter::vec(size_t id, uint64_t x) {
-    Var& v = vars_[id];
-    if (v.width < 64) x &= (uint64_t{1} << v.width) - 1;
-    if (v.written && v.last_bits == x) return;
-    v.written = true;
-    v.last_bits = x;
-    emit_time();
+void VcdWriter::write_bits(size_t id, uint64_t x) {
+    const Var& v = vars_[id];
+    if (declarations_[id].kind == Kind::Bit) {
+        reserve(v.code.size() + 2);
+        buf_[used_++] = x ? '1' : '0';
+        put_code(v.code);
+        return;
+    }
     // Eight bits at a time from a table of their '0'/'1' spellings.
     static const auto kBits = [] {
         std::array<std::array<char, 8>, 256> t{};
@@ -129,12 +110,8 @@ void VcdWriter::vec(size_t id, uint64_t x) {
     put_code(v.code);
 }
 
-void VcdWriter::real(size_t id, double d) {
-    Var& v = vars_[id];
-    if (v.written && v.last_real == d) return;
-    v.written = true;
-    v.last_real = d;
-    emit_time();
+void VcdWriter::write_real(size_t id, double d) {
+    const Var& v = vars_[id];
     reserve(48 + v.code.size());
     char* p = buf_.data() + used_;
     *p++ = 'r';
@@ -144,18 +121,14 @@ void VcdWriter::real(size_t id, double d) {
     put_code(v.code);
 }
 
-void VcdWriter::fixed(size_t id, int64_t raw, int frac) {
+void VcdWriter::write_fixed(size_t id, int64_t raw, int frac) {
     constexpr int kMaxFrac = 27;  // 5^27 < 2^63
     const uint64_t mag = raw < 0 ? uint64_t(0) - static_cast<uint64_t>(raw) : static_cast<uint64_t>(raw);
     if (frac < 0 || frac > kMaxFrac || (mag >> frac) >= (uint64_t{1} << 36)) {
-        real(id, std::ldexp(static_cast<double>(raw), -frac));
+        write_real(id, std::ldexp(static_cast<double>(raw), -frac));
         return;
     }
-    Var& v = vars_[id];
-    if (v.written && v.last_bits == static_cast<uint64_t>(raw)) return;
-    v.written = true;
-    v.last_bits = static_cast<uint64_t>(raw);
-    emit_time();
+    const Var& v = vars_[id];
     reserve(64 + v.code.size());
     char* p = buf_.data() + used_;
     *p++ = 'r';

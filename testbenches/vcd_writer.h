@@ -20,24 +20,20 @@ public:
     VcdWriter& operator=(const VcdWriter&) = delete;
 
     size_t add(const std::string& dotted_name, Kind kind, int width = 1) override;
-    void header() override;
-    void time(uint64_t t) override;
-    void bit(size_t id, bool v) override;
-    void vec(size_t id, uint64_t v) override;
-    void real(size_t id, double v) override;
-    // Printed exactly (and fast: integer arithmetic only when the digits fit 64 bits).
-    void fixed(size_t id, int64_t raw, int frac) override;
     void close() override;  // throws when a write failed
 
 private:
+    void write_header() override;
+    void write_time(uint64_t t) override;
+    void write_bits(size_t id, uint64_t bits) override;
+    void write_real(size_t id, double v) override;
+    // Printed exactly (and fast: integer arithmetic only when the digits fit 64 bits).
+    void write_fixed(size_t id, int64_t raw, int frac) override;
+
     struct Var {  // beside declarations_[id]
         int width;
         std::string code;
-        bool written = false;
-        uint64_t last_bits = 0;
-        double last_real = 0;
     };
-    void emit_time();
     void reserve(size_t n);  // room for n more bytes in the buffer (flushes when needed)
     void flush();
     void put_code(const std::string& code);  // identifier code and newline
@@ -48,8 +44,6 @@ private:
     bool failed_ = false;
     std::FILE* f_ = nullptr;
     std::vector<Var> vars_;
-    uint64_t now_ = 0;
-    bool time_written_ = true;
     std::vector<char> buf_;
     size_t used_ = 0;
 };

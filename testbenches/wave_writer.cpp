@@ -19,6 +19,7 @@ size_t WaveWriter::declare(const std::string& dotted, Kind kind, int width) {
     d.kind = kind;
     d.width = kind == Kind::Bit ? 1 : (kind == Kind::Real ? 64 : width);
     declarations_.push_back(std::move(d));
+    last_.emplace_back();
     return declarations_.size() - 1;
 }
 
