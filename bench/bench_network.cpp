@@ -11,12 +11,12 @@
 #include <fmt/format.h>
 #include <systemc>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "layers/network.h"
-#include "layers/reference.h"
+#include "layers/arithmetic/reference.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
-#include "testbenches/waveform.h"
+#include "testbenches/waveforms/waveform.h"
 
 using namespace tlm4ml;
 

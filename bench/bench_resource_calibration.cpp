@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <systemc>
 
-#include "testbenches/resource_calibration.h"
+#include "testbenches/report/resource_calibration.h"
 
 using namespace tlm4ml;
 

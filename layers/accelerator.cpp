@@ -1,10 +1,10 @@
-#include "accelerator.h"
+#include "layers/accelerator.h"
 
 #include <algorithm>
 #include <cstring>
 #include <map>
 
-#include "reference.h"
+#include "layers/arithmetic/reference.h"
 
 namespace tlm4ml {
 

@@ -67,7 +67,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "layers/network.h"
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/cost_model.h"

@@ -1,20 +1,20 @@
-#include "network.h"
+#include "layers/network.h"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "conv.h"
-#include "dense.h"
-#include "merge.h"
-#include "pooling.h"
+#include "layers/arithmetic/conv.h"
+#include "layers/arithmetic/dense.h"
+#include "layers/arithmetic/merge.h"
+#include "layers/arithmetic/pooling.h"
 #include "rtl_models/resource_model.h"
-#include "stream_conv_module.h"
-#include "stream_dense_module.h"
-#include "stream_merge_module.h"
-#include "stream_pixel_module.h"
-#include "zero_padding.h"
+#include "layers/modules/stream_conv_module.h"
+#include "layers/modules/stream_dense_module.h"
+#include "layers/modules/stream_merge_module.h"
+#include "layers/modules/stream_pixel_module.h"
+#include "layers/arithmetic/zero_padding.h"
 
 namespace tlm4ml {
 

@@ -11,7 +11,7 @@
 // latency meet at a merge, the shorter path's last channel delays by the difference (the registers HLS puts
 // on it when it schedules the pipeline), so a merge takes both inputs in the same cycle and the net's
 // latency is its longest path.
-// In io_stream (HLS4ML_SEMANTICS.md §7-8) every layer is a dataflow process (layers/stream_*_module.h) and
+// In io_stream (HLS4ML_SEMANTICS.md §7-8) every layer is a dataflow process (layers/modules/stream_*_module.h) and
 // every channel a FIFO of words (a pixel of n_chan values; a flat tensor is one word):
 //   channel[0] (tensors) -> splitter -> input FIFO (input words) -> layers and clones ... -> last layer's FIFO
 //   [-> collector -> tensors, when the last word is not the whole output]
@@ -27,11 +27,11 @@
 
 #include <systemc>
 
-#include "layer_module.h"
-#include "stream_adapter_module.h"
-#include "stream_clone_module.h"
-#include "stream_module.h"
-#include "model.h"
+#include "layers/modules/layer_module.h"
+#include "layers/modules/stream_adapter_module.h"
+#include "layers/modules/stream_clone_module.h"
+#include "layers/modules/stream_module.h"
+#include "models/model.h"
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/cost_model.h"
 #include "rtl_models/stream_channel.h"

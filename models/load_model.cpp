@@ -1,15 +1,15 @@
-#include "load_model.h"
+#include "models/load_model.h"
 
 #include <filesystem>
 #include <fstream>
 
-#include "models/degenerate_firmware.h"
+#include "models/checks/degenerate_firmware.h"
 #include <fmt/format.h>
 
-#include "models/hls4ml_config.h"
-#include "models/keras_importer.h"
+#include "models/hls4ml/hls4ml_config.h"
+#include "models/keras/keras_importer.h"
 #include "rtl_models/clock_domain.h"
-#include "testbenches/sample_io.h"
+#include "testbenches/data/sample_io.h"
 
 namespace tlm4ml {
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
+#include "models/model.h"
 
 namespace tlm4ml {
 

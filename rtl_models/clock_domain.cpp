@@ -1,4 +1,4 @@
-#include "clock_domain.h"
+#include "rtl_models/clock_domain.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "stream_channel.h"
+#include "rtl_models/stream_channel.h"
 
 namespace tlm4ml {
 

@@ -1,5 +1,5 @@
-#include "cost_model.h"
-#include "resource_model.h"
+#include "rtl_models/cost_model.h"
+#include "rtl_models/resource_model.h"
 
 #include <cmath>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "fixed_math.h"
+#include "rtl_models/fixed_math.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "quantize.h"
+#include "rtl_models/quantize.h"
 
 namespace tlm4ml {
 

@@ -1,4 +1,4 @@
-#include "fpga_parts.h"
+#include "rtl_models/fpga_parts.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "packed_bits.h"
+#include "rtl_models/packed_bits.h"
 
 #include <bit>
 #include <stdexcept>

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "precision.h"
-#include "quantize.h"
+#include "rtl_models/precision.h"
+#include "rtl_models/quantize.h"
 
 namespace tlm4ml {
 

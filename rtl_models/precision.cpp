@@ -1,4 +1,4 @@
-#include "precision.h"
+#include "rtl_models/precision.h"
 
 #include <cctype>
 #include <cmath>

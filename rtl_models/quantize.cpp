@@ -1,4 +1,4 @@
-#include "quantize.h"
+#include "rtl_models/quantize.h"
 
 #include <cmath>
 #include <cstring>

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "precision.h"
+#include "rtl_models/precision.h"
 
 namespace tlm4ml {
 

@@ -1,4 +1,4 @@
-#include "resource_model.h"
+#include "rtl_models/resource_model.h"
 
 #include <algorithm>
 #include <cmath>

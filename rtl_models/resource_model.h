@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cost_model.h"
+#include "rtl_models/cost_model.h"
 
 namespace tlm4ml {
 

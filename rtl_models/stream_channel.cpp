@@ -1,4 +1,4 @@
-#include "stream_channel.h"
+#include "rtl_models/stream_channel.h"
 
 namespace tlm4ml {
 

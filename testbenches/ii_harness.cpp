@@ -1,17 +1,17 @@
-#include "ii_harness.h"
+#include "testbenches/ii_harness.h"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "layers/layer_module.h"
-#include "layers/reference.h"
-#include "layers/stream_conv_module.h"
-#include "layers/stream_dense_module.h"
-#include "layers/stream_merge_module.h"
-#include "layers/stream_pixel_module.h"
-#include "layers/zero_padding.h"
+#include "layers/modules/layer_module.h"
+#include "layers/arithmetic/reference.h"
+#include "layers/modules/stream_conv_module.h"
+#include "layers/modules/stream_dense_module.h"
+#include "layers/modules/stream_merge_module.h"
+#include "layers/modules/stream_pixel_module.h"
+#include "layers/arithmetic/zero_padding.h"
 
 namespace tlm4ml {
 

@@ -1,4 +1,4 @@
-#include "stimulus.h"
+#include "testbenches/stimulus.h"
 
 #include <algorithm>
 #include <cmath>

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/accelerator.h"
-#include "layers/reference.h"
+#include "layers/arithmetic/reference.h"
 #include "models/load_model.h"
-#include "testbenches/sample_io.h"
+#include "testbenches/data/sample_io.h"
 #include "tests/support/bus_master.h"
 #include "tests/support/sc_child.h"
 #include "tests/support/test_support.h"

@@ -13,10 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
-#include "models/fuse_batchnorm.h"
-#include "models/hls4ml_config.h"
-#include "models/infer_precision.h"
+#include "models/model.h"
+#include "models/passes/bn_fuse.h"
+#include "models/hls4ml/hls4ml_config.h"
+#include "models/passes/infer_precision.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -1,4 +1,4 @@
-// Branching networks: merge layers (layers/merge.cpp), fan-out clones, the model file's "inputs", the untimed
+// Branching networks: merge layers (layers/arithmetic/merge.cpp), fan-out clones, the model file's "inputs", the untimed
 // reference over a graph, io_parallel (longest-path latency) and io_stream (clones, merges, FIFO sizing and
 // the skip-connection deadlock).
 //   * every merge op against an sc_fixed oracle written here from nnet_merge.h's expressions;
@@ -17,12 +17,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/dense.h"
-#include "layers/merge.h"
-#include "layers/model.h"
+#include "layers/arithmetic/dense.h"
+#include "layers/arithmetic/merge.h"
+#include "models/model.h"
 #include "layers/network.h"
-#include "layers/reference.h"
-#include "layers/zero_padding.h"
+#include "layers/arithmetic/reference.h"
+#include "layers/arithmetic/zero_padding.h"
 #include "rtl_models/cost_model.h"
 #include "tests/support/test_support.h"
 

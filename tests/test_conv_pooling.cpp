@@ -1,4 +1,4 @@
-// Conv1D / Conv2D, pooling and zero padding (layers/conv, layers/pooling, layers/zero_padding) against
+// Conv1D / Conv2D, pooling and zero padding (layers/arithmetic/conv, pooling, zero_padding) against
 // independent SystemC fixed-point oracles written from ../shared/HLS4ML_SEMANTICS.md §7 and hls4ml's
 // nnet_conv2d_latency.h / nnet_pooling.h: every cast is an assignment to an sc_fix / sc_ufix, products and
 // sums are exact sc_fxval arithmetic; the oracle path never calls tlm4ml's quantize / Requantizer /
@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/conv.h"
-#include "layers/model.h"
-#include "layers/pooling.h"
-#include "layers/zero_padding.h"
+#include "layers/arithmetic/conv.h"
+#include "models/model.h"
+#include "layers/arithmetic/pooling.h"
+#include "layers/arithmetic/zero_padding.h"
 #include "tests/support/test_support.h"
 
 using namespace tlm4ml;

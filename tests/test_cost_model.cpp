@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "rtl_models/cost_model.h"
 
 namespace fs = std::filesystem;

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "models/load_model.h"
 
 namespace fs = std::filesystem;

@@ -11,8 +11,8 @@
 #include <regex>
 #include <string>
 
-#include "layers/model.h"
-#include "models/keras_importer.h"
+#include "models/model.h"
+#include "models/keras/keras_importer.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "models/keras_archive.h"
+#include "models/keras/keras_archive.h"
 #include "tests/support/keras_files.h"
 #include "tests/support/test_support.h"
 

@@ -21,12 +21,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/batchnorm.h"
-#include "layers/model.h"
-#include "layers/quantized_tanh.h"
-#include "models/keras_importer.h"
+#include "layers/arithmetic/batchnorm.h"
+#include "models/model.h"
+#include "layers/arithmetic/quantized_tanh.h"
+#include "models/keras/keras_importer.h"
 #include "models/load_model.h"
-#include "models/qkeras.h"
+#include "models/keras/qkeras.h"
 #include "tests/support/keras_files.h"
 #include "tests/support/test_support.h"
 

@@ -1,4 +1,4 @@
-// QKeras in the importer (models/qkeras.*): quantizer -> hls4ml type mapping, QKeras weight values,
+// QKeras in the importer (models/keras/qkeras.*): quantizer -> hls4ml type mapping, QKeras weight values,
 // the weight_exponential (po2) product against a naive reference, the MNIST idx reader and `tlm4ml run
 // --mnist` on the QKeras MNIST model. Tests needing ../shared skip with a message when it is absent.
 #include <gtest/gtest.h>
@@ -13,10 +13,10 @@
 #include <regex>
 #include <sstream>
 
-#include "layers/dense.h"
-#include "layers/model.h"
-#include "models/mnist_idx.h"
-#include "models/qkeras.h"
+#include "layers/arithmetic/dense.h"
+#include "models/model.h"
+#include "testbenches/data/mnist_idx.h"
+#include "models/keras/qkeras.h"
 
 namespace fs = std::filesystem;
 using namespace tlm4ml;

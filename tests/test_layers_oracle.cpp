@@ -13,11 +13,11 @@
 //
 // Known deviations of tlm4ml from hls4ml found by these tests are marked "DISCREPANCY" below; those
 // three tests fail until tlm4ml is fixed:
-//   DenseOracle.SaturatingAccumulatorOrderResourceRfBelowNin  (layers/dense.cpp, Resource add order)
-//   DenseOracle.BinaryTimesBinaryOddNIn                       (layers/dense.cpp, XNOR final cast)
+//   DenseOracle.SaturatingAccumulatorOrderResourceRfBelowNin  (layers/arithmetic/dense.cpp, Resource add order)
+//   DenseOracle.BinaryTimesBinaryOddNIn                       (layers/arithmetic/dense.cpp, XNOR final cast)
 //   SatSymOracle.ExactMinimumCodeBecomesMinusMax              (rtl_models/quantize.cpp, AP_SAT_SYM)
 // Under -DTLM4ML_SANITIZE=ON, UBSan also stops on left shifts of negative __int128 values in
-// rtl_models/quantize.cpp (align), rtl_models/fixed_math.h (exact_add) and layers/batchnorm.cpp.
+// rtl_models/quantize.cpp (align), rtl_models/fixed_math.h (exact_add) and layers/arithmetic/batchnorm.cpp.
 
 #include <gtest/gtest.h>
 
@@ -37,11 +37,11 @@
 #include <utility>
 #include <vector>
 
-#include "layers/activation.h"
-#include "layers/batchnorm.h"
-#include "layers/dense.h"
-#include "layers/quantized_tanh.h"
-#include "layers/softmax.h"
+#include "layers/arithmetic/activation.h"
+#include "layers/arithmetic/batchnorm.h"
+#include "layers/arithmetic/dense.h"
+#include "layers/arithmetic/quantized_tanh.h"
+#include "layers/arithmetic/softmax.h"
 #include "tests/support/test_support.h"
 
 using namespace tlm4ml;

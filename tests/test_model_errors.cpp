@@ -22,9 +22,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/dense.h"
-#include "layers/model.h"
-#include "layers/reference.h"
+#include "layers/arithmetic/dense.h"
+#include "models/model.h"
+#include "layers/arithmetic/reference.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -687,7 +687,7 @@ TEST_F(ModelErrors, NpySideFileLoadsLikeInlineKernel) {
     }
 }
 
-// ---- Gaps in layers/model_file.cpp found while writing these tests. Each is disabled until the loader is
+// ---- Gaps in models/model_file.cpp found while writing these tests. Each is disabled until the loader is
 // fixed (run with --gtest_also_run_disabled_tests to see them fail); then drop the DISABLED_ prefix. ----
 
 // nlohmann throws out_of_range (not parse_error) for a number too large for a double; load_model_file

@@ -1,4 +1,4 @@
-// Per-layer overflow counts (models/overflow_profile.h) against counts worked out independently: a Dense
+// Per-layer overflow counts (layers/arithmetic/overflow_profile.h) against counts worked out independently: a Dense
 // y = 2·x0 − x1 in ap_fixed<8,3> (range [−4, 3.96875]) fed values on its 2^−5 grid, so the exact y is known
 // and it overflows exactly when it leaves the range; a ReLU into ap_ufixed<4,1> (range [0, 1.875]) after it
 // overflows exactly when the (already wrapped) Dense output exceeds 1.875. Also: the warning names its type and
@@ -12,10 +12,10 @@
 #include <fstream>
 #include <random>
 
-#include "layers/model.h"
-#include "layers/reference.h"
+#include "models/model.h"
+#include "layers/arithmetic/reference.h"
 #include "models/load_model.h"
-#include "models/overflow_profile.h"
+#include "layers/arithmetic/overflow_profile.h"
 #include "rtl_models/quantize.h"
 
 namespace fs = std::filesystem;

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "layers/conv.h"
-#include "layers/pooling.h"
+#include "layers/arithmetic/conv.h"
+#include "layers/arithmetic/pooling.h"
 #include "tests/support/test_support.h"
 
 using namespace tlm4ml;

@@ -258,7 +258,7 @@ TEST_F(PredictCli, OtherUsageErrorsExitTwo) {
     EXPECT_EQ(run(predict_args() + " --inputs").code, 2) << "option without its value";
 }
 
-// ---- Gaps in testbenches/main.cpp found while writing these tests; disabled until fixed. ----
+// ---- Gaps in testbenches/cli/main.cpp found while writing these tests; disabled until fixed. ----
 
 // --samples is a size_t: CLI11 takes "-1" and the run uses every sample instead of refusing.
 TEST_F(PredictCli, NegativeSamplesIsRejected) {

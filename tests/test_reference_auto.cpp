@@ -28,8 +28,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
-#include "layers/softmax.h"
+#include "models/model.h"
+#include "layers/arithmetic/softmax.h"
 #include "models/load_model.h"
 #include "rtl_models/precision.h"
 

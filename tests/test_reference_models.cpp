@@ -20,9 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
-#include "layers/reference.h"
-#include "testbenches/sample_io.h"
+#include "models/model.h"
+#include "layers/arithmetic/reference.h"
+#include "testbenches/data/sample_io.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

@@ -13,12 +13,12 @@
 
 #include <gtest/gtest.h>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "rtl_models/cost_model.h"
 #include "rtl_models/fpga_parts.h"
 #include "rtl_models/resource_model.h"
-#include "testbenches/resource_calibration.h"
-#include "testbenches/resource_report.h"
+#include "testbenches/report/resource_calibration.h"
+#include "testbenches/report/resource_report.h"
 
 namespace fs = std::filesystem;
 using namespace tlm4ml;

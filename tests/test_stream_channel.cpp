@@ -1,4 +1,4 @@
-// The clocked engine: StreamChannel (rtl_models/stream_channel.cpp), LayerModule (layers/layer_module.cpp)
+// The clocked engine: StreamChannel (rtl_models/stream_channel.cpp), LayerModule (layers/modules/layer_module.cpp)
 // and ClockDomain (rtl_models/clock_domain.cpp) with the testbench's Source and Sink.
 //
 // Channels and layer modules need no SystemC simulation: the tests call push / pop / tick / next_wake with
@@ -22,8 +22,8 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-#include "layers/activation.h"
-#include "layers/layer_module.h"
+#include "layers/arithmetic/activation.h"
+#include "layers/modules/layer_module.h"
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/stream_channel.h"
 #include "testbenches/stimulus.h"

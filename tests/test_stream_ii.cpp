@@ -26,9 +26,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "rtl_models/cost_model.h"
-#include "testbenches/report.h"
+#include "testbenches/report/report.h"
 #include "tests/support/test_support.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// io_stream networks (layers/stream_*_module, Network::build_stream): a small conv model
+// io_stream networks (layers/modules/stream_*_module, Network::build_stream): a small conv model
 //   8x8x1 -> ZeroPadding2D(1) -> Conv2D 3x3, 2 filters -> ReLU -> MaxPooling2D 2x2 -> Flatten -> Dense 10 -> Softmax
 // written as a JSON model in both io types. Through the tlm4ml program: io_stream outputs equal the
 // io_parallel ones and `predict`'s, the conv's measured per-pixel II and latency are the cost model's, and
@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "layers/network.h"
 #include "rtl_models/cost_model.h"
 #include "testbenches/stimulus.h"

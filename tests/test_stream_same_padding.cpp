@@ -1,4 +1,4 @@
-// io_stream convolutions with 'same' padding (layers/stream_padding.h): as hls4ml's
+// io_stream convolutions with 'same' padding (models/passes/conv_same_pad.h): as hls4ml's
 // insert_zero_padding_before_conv1d/2d passes do, a ZeroPadding1D/2D named zp1d_<conv> / zp2d_<conv> goes in
 // front of every padded conv and the conv runs 'valid' on the padded image. Small JSON models with padded
 // Conv2D (asymmetric padding from strides, a 4x4 kernel) and Conv1D layers run through the tlm4ml program in
@@ -18,9 +18,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/conv.h"
-#include "layers/model.h"
-#include "layers/zero_padding.h"
+#include "layers/arithmetic/conv.h"
+#include "models/model.h"
+#include "layers/arithmetic/zero_padding.h"
 #include "tests/support/test_support.h"
 
 namespace {

@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "layers/model.h"
+#include "models/model.h"
 #include "rtl_models/cost_model.h"
 #include "tests/support/test_support.h"
 

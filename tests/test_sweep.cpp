@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
-#include "layers/dense.h"
-#include "layers/model.h"
-#include "support/test_support.h"
-#include "testbenches/sweep_evaluate.h"
-#include "testbenches/sweep_results.h"
-#include "testbenches/sweep_space.h"
+#include "layers/arithmetic/dense.h"
+#include "models/model.h"
+#include "tests/support/test_support.h"
+#include "testbenches/sweep/sweep_evaluate.h"
+#include "testbenches/sweep/sweep_results.h"
+#include "testbenches/sweep/sweep_space.h"
 
 namespace {
 

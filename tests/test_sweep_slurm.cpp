@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "support/slurm_fixture.h"
-#include "support/test_support.h"
+#include "tests/support/slurm_fixture.h"
+#include "tests/support/test_support.h"
 
 namespace {
 

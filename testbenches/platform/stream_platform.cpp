@@ -18,9 +18,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "layers/accelerator.h"
-#include "layers/reference.h"
+#include "layers/arithmetic/reference.h"
 #include "models/load_model.h"
-#include "testbenches/sample_io.h"
+#include "testbenches/data/sample_io.h"
 
 namespace tlm4ml::platform {
 

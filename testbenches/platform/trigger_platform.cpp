@@ -30,10 +30,10 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include "layers/accelerator.h"
-#include "layers/reference.h"
+#include "layers/arithmetic/reference.h"
 #include "models/load_model.h"
 #include "testbenches/platform/router.h"
-#include "testbenches/sample_io.h"
+#include "testbenches/data/sample_io.h"
 
 namespace tlm4ml::platform {
 

@@ -11,9 +11,9 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <tlm4ml/layers/accelerator.h>
-#include <tlm4ml/layers/reference.h>
+#include <tlm4ml/layers/arithmetic/reference.h>
 #include <tlm4ml/models/load_model.h>
-#include <tlm4ml/testbenches/sample_io.h>
+#include <tlm4ml/testbenches/data/sample_io.h>
 
 // The user's own module: counts rising edges of a wire.
 struct EdgeCounter : sc_core::sc_module {

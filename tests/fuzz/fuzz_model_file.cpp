@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "layers/json_input.h"
-#include "layers/model.h"
+#include "models/json_input.h"
+#include "models/model.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string>
 
-#include "layers/npy.h"
+#include "models/npy.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "rtl_models/precision.h"
-#include "testbenches/sample_io.h"
+#include "testbenches/data/sample_io.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "test_support.h"
+#include "tests/support/test_support.h"
 
 namespace tlm4ml_test {
 

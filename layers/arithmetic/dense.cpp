@@ -1,0 +1,284 @@
+#include "layers/arithmetic/dense.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "rtl_models/mac_kernels.h"
+#include "rtl_models/resource_model.h"
+#include "rtl_models/scratch_buffer.h"
+
+namespace tlm4ml {
+
+ProductKind choose_product(const Precision& data, const Precision& weight) {
+    const bool xd = is_xnor_type(data);
+    const bool xw = is_xnor_type(weight);
+    if (xd && xw) return ProductKind::BothBinary;
+    if (xw) return ProductKind::WeightBinary;
+    if (xd) return ProductKind::DataBinary;
+    if (is_ternary_type(weight)) return ProductKind::WeightTernary;
+    return ProductKind::Mult;
+}
+
+const char* to_string(ProductKind k) {
+    switch (k) {
+        case ProductKind::Mult: return "mult";
+        case ProductKind::WeightBinary: return "weight_binary";
+        case ProductKind::DataBinary: return "data_binary";
+        case ProductKind::BothBinary: return "both_binary";
+        case ProductKind::WeightTernary: return "weight_ternary";
+        case ProductKind::WeightExponential: return "weight_exponential";
+    }
+    return "?";
+}
+
+namespace {
+// hls4ml's nnet::ceillog2: 1 for x <= 2.
+int hls_ceillog2(int x) { return x <= 2 ? 1 : 1 + hls_ceillog2((x + 1) / 2); }
+
+int product_frac(ProductKind k, const Precision& d, const Precision& w) {
+    switch (k) {
+        case ProductKind::Mult: return d.frac() + w.frac();
+        case ProductKind::WeightBinary:
+        case ProductKind::WeightTernary: return d.frac();
+        case ProductKind::DataBinary: return w.frac();
+        case ProductKind::BothBinary: return 0;
+        case ProductKind::WeightExponential: return d.frac();  // plus the exponent offset, see the constructor
+    }
+    return 0;
+}
+
+// The exact product of nnet::product::<kind>, scaled by product_frac().
+inline int128 product(ProductKind k, int64_t a, int64_t w) {
+    switch (k) {
+        case ProductKind::Mult: return int128{a} * w;
+        case ProductKind::WeightBinary: return w == 0 ? -int128{a} : int128{a};
+        case ProductKind::DataBinary: return a == 0 ? -int128{w} : int128{w};
+        case ProductKind::BothBinary: return a == w ? 1 : 0;
+        case ProductKind::WeightTernary: return w == 0 ? 0 : (w == -1 ? -int128{a} : int128{a});
+        case ProductKind::WeightExponential: return int128{a} * w;  // w: the effective multiplier
+    }
+    return 0;
+}
+}  // namespace
+
+DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
+    : Layer(std::move(name), "Dense", cfg.n_in, cfg.n_out, cfg.data_t, cfg.result_t, cfg.reuse_factor),
+      cfg_(std::move(cfg)) {
+    if (cfg_.weights.size() != cfg_.n_in * cfg_.n_out || cfg_.biases.size() != cfg_.n_out)
+        throw std::invalid_argument(fmt::format("Dense {}: weight/bias sizes do not match n_in x n_out", name_));
+    kind_ = cfg_.weight_exponential ? ProductKind::WeightExponential : choose_product(cfg_.data_t, cfg_.weight_t);
+    product_frac_ = product_frac(kind_, cfg_.data_t, cfg_.weight_t);
+    int po2_bits = 0;  // bits of the largest effective multiplier magnitude
+    if (kind_ == ProductKind::WeightExponential) {
+        if (cfg_.weight_negative.size() != cfg_.weights.size())
+            throw std::invalid_argument(fmt::format("Dense {}: weight_negative size does not match the weights", name_));
+        if (cfg_.weights.empty()) throw std::invalid_argument(fmt::format("Dense {}: no weights", name_));
+        const auto [lo, hi] = std::minmax_element(cfg_.weights.begin(), cfg_.weights.end());
+        const int64_t shift = *lo < 0 ? -*lo : 0;  // scale every product by 2^shift: exact right shifts
+        if (*hi + shift > 62 || cfg_.data_t.width > 64)
+            throw std::invalid_argument(fmt::format("Dense {}: po2 exponents span {}..{}: too wide to model", name_,
+                                                    *lo, *hi));
+        product_frac_ += static_cast<int>(shift);
+        po2_bits = static_cast<int>(*hi + shift) + 2;
+        po2_mult_.resize(cfg_.weights.size());
+        for (size_t k = 0; k < cfg_.weights.size(); ++k) {
+            const int64_t m = int64_t{1} << (cfg_.weights[k] + shift);
+            po2_mult_[k] = cfg_.weight_negative[k] ? -m : m;
+        }
+    }
+    product_to_accum_ = Requantizer(product_frac_, cfg_.accum_t);
+    accumulate_ = Requantizer(cfg_.accum_t.frac(), cfg_.accum_t);
+    result_cast_ = Requantizer(cfg_.accum_t.frac(), cfg_.result_t);
+    narrow_mult_ = cfg_.data_t.width + cfg_.weight_t.width <= 62;
+    if (kind_ == ProductKind::WeightExponential) narrow_mult_ = cfg_.data_t.width + po2_bits <= 62;
+    // Every product kind except XNOR is a multiplication by an effective integer: a binary weight is
+    // +-1, a ternary one -1/0/+1 (hls4ml's weight_ternary treats any other code as +1), binary data +-1.
+    // Those run through one int32 kernel when the product and accum_t fit 32 bits.
+    const int data_bits = kind_ == ProductKind::DataBinary ? 2 : cfg_.data_t.width + (cfg_.data_t.is_signed ? 0 : 1);
+    const int weight_bits = (kind_ == ProductKind::WeightBinary || kind_ == ProductKind::WeightTernary)
+                                ? 2
+                                : kind_ == ProductKind::WeightExponential
+                                      ? po2_bits
+                                      : cfg_.weight_t.width + (cfg_.weight_t.is_signed ? 0 : 1);
+    data_xnor_ = kind_ == ProductKind::DataBinary;
+    int32_path_ = kind_ != ProductKind::BothBinary && data_bits + weight_bits <= 32 &&
+                  cfg_.accum_t.width <= (cfg_.accum_t.is_signed ? 32 : 31) && product_to_accum_.fast() &&
+                  accumulate_.fast() && product_to_accum_.left_shift() < 32 && product_to_accum_.right_shift() < 32;
+    if (int32_path_) {
+        weights32_.resize(cfg_.weights.size());
+        for (size_t k = 0; k < cfg_.weights.size(); ++k) {
+            const int64_t w = cfg_.weights[k];
+            switch (kind_) {
+                case ProductKind::WeightBinary: weights32_[k] = w ? 1 : -1; break;
+                case ProductKind::WeightTernary: weights32_[k] = w == 0 ? 0 : (w == -1 ? -1 : 1); break;
+                case ProductKind::WeightExponential: weights32_[k] = static_cast<int32_t>(po2_mult_[k]); break;
+                default: weights32_[k] = static_cast<int32_t>(w); break;
+            }
+        }
+        // Narrow layers vectorize better along the inputs: keep the weights column by column too.
+        if (cfg_.n_out < 16) {
+            columns32_.resize(weights32_.size());
+            for (size_t i = 0; i < cfg_.n_in; ++i)
+                for (size_t j = 0; j < cfg_.n_out; ++j) columns32_[j * cfg_.n_in + i] = weights32_[i * cfg_.n_out + j];
+        }
+    }
+    input_order_.clear();
+    const size_t rf = cfg_.reuse_factor > 0 ? static_cast<size_t>(cfg_.reuse_factor) : 1;
+    if (cfg_.strategy == Strategy::Resource && rf > 1 && rf < cfg_.n_in && cfg_.n_in % rf == 0) {
+        for (size_t ir = 0; ir < rf; ++ir)
+            for (size_t i = ir; i < cfg_.n_in; i += rf) input_order_.push_back(i);
+    } else {
+        for (size_t i = 0; i < cfg_.n_in; ++i) input_order_.push_back(i);
+    }
+    bias_in_accum_.resize(cfg_.n_out);
+    for (size_t j = 0; j < cfg_.n_out; ++j)
+        bias_in_accum_[j] = quantize(cfg_.biases[j], cfg_.bias_t.frac(), cfg_.accum_t);
+    // Zero weights need no multiplier (hls4ml subtracts them from the multiplier limit).
+    if (kind_ == ProductKind::Mult || kind_ == ProductKind::WeightTernary)
+        for (int64_t w : cfg_.weights) n_zeros_ += w == 0 ? 1 : 0;
+
+    // XNOR layers count matches with popcounts when the accumulator cannot wrap (it never does with
+    // hls4ml's int<ceil(log2 n_in)+2>); otherwise the generic loop keeps the per-sum wrap.
+    if (kind_ == ProductKind::BothBinary) {
+        bool fits = cfg_.accum_t.width < 64;
+        for (int64_t b : bias_in_accum_)
+            fits = fits && b >= 0 && b + static_cast<int64_t>(cfg_.n_in) <= cfg_.accum_t.max_raw();
+        if (fits && cfg_.accum_t.frac() == 0) {
+            xnor_columns_.assign(cfg_.n_out, BitVector(cfg_.n_in));
+            for (size_t i = 0; i < cfg_.n_in; ++i)
+                for (size_t j = 0; j < cfg_.n_out; ++j)
+                    xnor_columns_[j].set(i, cfg_.weights[i * cfg_.n_out + j] != 0);
+        }
+    }
+}
+
+void DenseLayer::compute_mult(const int64_t* in, int64_t* acc) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+    const int64_t* w = po2_mult_.empty() ? cfg_.weights.data() : po2_mult_.data();
+    const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
+    const int aw = cfg_.accum_t.width;
+    const bool as = cfg_.accum_t.is_signed;
+    for (size_t i = 0; i < n_in; ++i) {
+        const int64_t x = in[i];
+        const int64_t* wrow = w + i * n_out;
+        for (size_t j = 0; j < n_out; ++j) {
+            const int64_t p = wrap_to_width(static_cast<uint64_t>((x * wrow[j]) >> pr) << pl, aw, as);
+            acc[j] = wrap_to_width(static_cast<uint64_t>(acc[j] + p), aw, as);
+        }
+    }
+}
+
+void DenseLayer::mult32_accumulate(const int32_t* x, uint32_t* acc) const {
+    // See rtl_models/mac_kernels.h: products floored per element, sums modulo 2^32, one wrap at the end.
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+    const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
+    if (!columns32_.empty()) {
+        // Few outputs: one dot product per output over its weight column.
+        for (size_t j = 0; j < n_out; ++j) acc[j] += mac_dot_mod32(x, columns32_.data() + j * n_in, n_in, pr, pl);
+    } else {
+        mac_rows_mod32(x, n_in, weights32_.data(), n_out, pr, pl, acc);
+    }
+}
+
+void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+    ScratchBuffer<int32_t, 1024> x(n_in);
+    ScratchBuffer<uint32_t, 256> acc(n_out);
+    for (size_t i = 0; i < n_in; ++i) x[i] = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
+    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
+    mult32_accumulate(x.data(), acc.data());
+    for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap_mod32(acc[j], cfg_.accum_t.width, cfg_.accum_t.is_signed);
+}
+
+void DenseLayer::compute_int32(const int32_t* x, int64_t* out) const {
+    const size_t n_out = cfg_.n_out;
+    ScratchBuffer<uint32_t, 256> acc(n_out);
+    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(bias_in_accum_[j]);
+    mult32_accumulate(x, acc.data());
+    const int aw = cfg_.accum_t.width;
+    const bool as = cfg_.accum_t.is_signed;
+    int64_t wrapped[256];
+    for (size_t j0 = 0; j0 < n_out; j0 += 256) {
+        const size_t m = std::min<size_t>(256, n_out - j0);
+        for (size_t j = 0; j < m; ++j) wrapped[j] = wrap_mod32(acc[j0 + j], aw, as);
+        result_cast_.apply(wrapped, out + j0, m);
+    }
+}
+
+void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
+    const size_t n_out = cfg_.n_out;
+    for (const size_t i : input_order_) {
+        const int64_t x = in[i];
+        const int64_t* wrow = (po2_mult_.empty() ? cfg_.weights.data() : po2_mult_.data()) + i * n_out;
+        for (size_t j = 0; j < n_out; ++j) {
+            const int64_t p = product_to_accum_.wide(product(kind_, x, wrow[j]));
+            acc[j] = accumulate_.wide(int128{acc[j]} + p);
+        }
+    }
+}
+
+void DenseLayer::compute(const int64_t* in, int64_t* out) const {
+    const size_t n_out = cfg_.n_out;
+    ScratchBuffer<int64_t, 256> acc_buffer(n_out);
+    int64_t* acc = acc_buffer.data();
+    for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j];
+
+    if (!xnor_columns_.empty()) {
+        // Pack the input bits (on the stack for up to 4096 inputs).
+        const size_t words = (cfg_.n_in + 63) / 64;
+        ScratchBuffer<uint64_t, 64> bit_buffer(words);
+        uint64_t* bits = bit_buffer.data();
+        std::fill(bits, bits + words, 0);
+        for (size_t i = 0; i < cfg_.n_in; ++i) bits[i >> 6] |= static_cast<uint64_t>(in[i] != 0) << (i & 63);
+        for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(bits, xnor_columns_[j].data(), cfg_.n_in);
+    } else if (int32_path_) {
+        compute_mult32(in, acc);
+    } else if ((kind_ == ProductKind::Mult || kind_ == ProductKind::WeightExponential) && narrow_mult_ &&
+               product_to_accum_.fast() && accumulate_.fast()) {
+        compute_mult(in, acc);
+    } else {
+        compute_generic(in, acc);
+    }
+
+    if (kind_ == ProductKind::BothBinary) {
+        // nnet::cast for XNOR layers (nnet_mult.h):
+        //   return (ap_int<ceillog2(n_in) + 2>)(x - CONFIG_T::n_in / 2) * 2;   // returned as ap_int<ceillog2(n_in)+2>
+        // n_in / 2 is integer division, so odd n_in gives 2*acc - (n_in - 1); nnet::ceillog2(1) = 1.
+        const Precision k = Precision::integer_of(hls_ceillog2(static_cast<int>(cfg_.n_in)) + 2, true);
+        const int f = cfg_.accum_t.frac();
+        const int128 half = static_cast<int128>(cfg_.n_in / 2);
+        const int128 half_raw = f >= 0 ? half * (int128{1} << f) : half / (int128{1} << -f);
+        for (size_t j = 0; j < n_out; ++j) {
+            const int64_t t = quantize(int128{acc[j]} - half_raw, f, k);
+            out[j] = quantize(quantize(int128{t} * 2, 0, k), 0, cfg_.result_t);
+        }
+    } else {
+        result_cast_.apply(acc, out, n_out);
+    }
+}
+
+std::string DenseLayer::precision_summary() const {
+    return fmt::format("weight={}{} bias={} accum={} result={}", cfg_.weight_t.str(),
+                       cfg_.weight_exponential ? " (po2 exponent)" : "", cfg_.bias_t.str(),
+                       cfg_.accum_t.str(), cfg_.result_t.str());
+}
+
+LayerCostInputs DenseLayer::cost_inputs() const {
+    LayerCostInputs c = Layer::cost_inputs();
+    c.kind = LayerCostInputs::Kind::Dense;
+    c.n_zero_weights = n_zeros_;
+    c.strategy = cfg_.strategy;
+    c.weight_width = cfg_.weight_t.width;
+    c.xnor = kind_ == ProductKind::BothBinary;
+    c.no_dsp = kind_ != ProductKind::Mult;
+    // Which constants the unrolled products multiply by (the resource model's shift-add / DSP decision).
+    if (kind_ == ProductKind::Mult)
+        for (int64_t w : cfg_.weights) ++c.weight_csd_histogram[static_cast<size_t>(csd_digits(w))];
+    else if (kind_ == ProductKind::WeightExponential)
+        c.weight_csd_histogram[1] = static_cast<uint32_t>(cfg_.weights.size());
+    return c;
+}
+
+}  // namespace tlm4ml

@@ -1,0 +1,88 @@
+// Dense: hls4ml's dense_latency / dense_resource arithmetic (HLS4ML_SEMANTICS.md §3).
+// Every product is cast to accum_t, the accumulator starts at accum_t(bias), every partial sum is
+// re-stored in accum_t, and the sum is cast once to result_t (XNOR layers: 2*acc - n_in first).
+#pragma once
+
+#include <vector>
+
+#include "layers/arithmetic/layer.h"
+#include "rtl_models/packed_bits.h"
+#include "rtl_models/quantize.h"
+
+namespace tlm4ml {
+
+// Which nnet::product kernel hls4ml picks for a (data, weight) type pair.
+enum class ProductKind { Mult, WeightBinary, DataBinary, BothBinary, WeightTernary, WeightExponential };
+ProductKind choose_product(const Precision& data, const Precision& weight);
+const char* to_string(ProductKind k);
+
+// Mirrors hls4ml's dense_config: names as in nnet_dense.h.
+struct DenseConfig {
+    size_t n_in = 0;
+    size_t n_out = 0;
+    int reuse_factor = 1;
+    Strategy strategy = Strategy::Latency;
+    Precision data_t;    // the input's type (hls4ml: data_T)
+    Precision weight_t;
+    Precision bias_t;
+    Precision accum_t;
+    Precision result_t;
+    // Raw values in weight_t / bias_t. weights in Keras layout [n_in][n_out], index i*n_out + j (for the
+    // Resource strategy hls4ml stores the transpose; the numbers are the same).
+    std::vector<int64_t> weights;
+    std::vector<int64_t> biases;
+    // QKeras quantized_po2 weights (hls4ml's ExponentPrecisionType, product weight_exponential): weight_t
+    // is the exponent's signed integer type, weights[k] the exponent e and weight_negative[k] the sign;
+    // the product is +-(a << e), exact (a right shift for e < 0 keeps every bit).
+    bool weight_exponential = false;
+    std::vector<uint8_t> weight_negative;
+};
+
+class DenseLayer : public Layer {
+public:
+    DenseLayer(std::string name, DenseConfig cfg);
+
+    void compute(const int64_t* in, int64_t* out) const override;
+    std::string precision_summary() const override;
+    LayerCostInputs cost_inputs() const override;
+
+    const DenseConfig& config() const { return cfg_; }
+    ProductKind product_kind() const { return kind_; }
+    size_t zero_weights() const { return n_zeros_; }
+    // Whether compute_int32() applies: the int32 kernel with plain (non-binary) data. Convolutions use it to
+    // build their windows straight into int32 and skip a conversion per window.
+    bool takes_int32() const { return int32_path_ && !data_xnor_; }
+    // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
+    void compute_int32(const int32_t* x, int64_t* out) const;
+
+private:
+    void compute_mult(const int64_t* in, int64_t* acc) const;
+    void compute_generic(const int64_t* in, int64_t* acc) const;
+
+    DenseConfig cfg_;
+    ProductKind kind_;
+    size_t n_zeros_ = 0;
+    int product_frac_ = 0;
+    Requantizer product_to_accum_;
+    Requantizer accumulate_;  // accum_t + accum_t re-stored in accum_t
+    Requantizer result_cast_; // accum_t -> result_t
+    std::vector<int64_t> bias_in_accum_;
+    // Order in which hls4ml adds the inputs into each accumulator: ascending for Latency (and Resource
+    // with RF == 1, RF >= n_in); dense_resource_rf_leq_nin with 1 < RF < n_in adds i = ir + m*RF, ir outer.
+    std::vector<size_t> input_order_;
+    bool narrow_mult_ = false;  // products fit in int64_t
+    // The common case (products and accum_t within 32 bits, TRN/WRAP casts) runs on int32 lanes the
+    // compiler vectorizes; binary and ternary weights enter it as effective multipliers.
+    bool int32_path_ = false;
+    bool data_xnor_ = false;  // binary data enters the int32 kernel as +-1
+    std::vector<int32_t> weights32_;
+    std::vector<int32_t> columns32_;  // the same, [n_out][n_in], for layers with few outputs
+    void compute_mult32(const int64_t* in, int64_t* acc) const;
+    void mult32_accumulate(const int32_t* x, uint32_t* acc) const;
+    // Packed XNOR weights, one column (output j) per vector.
+    std::vector<BitVector> xnor_columns_;
+    // weight_exponential: the effective multipliers +-2^(e + po2_shift_) (product scaled by 2^-product_frac_).
+    std::vector<int64_t> po2_mult_;
+};
+
+}  // namespace tlm4ml

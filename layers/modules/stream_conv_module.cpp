@@ -1,0 +1,69 @@
+#include "layers/modules/stream_conv_module.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "layers/arithmetic/conv.h"
+#include "layers/arithmetic/pooling.h"
+
+namespace tlm4ml {
+
+StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
+                                   StreamChannel& in, StreamChannel& out)
+    : StreamModule(name, layer, timing, in, out) {
+    conv_ = dynamic_cast<const ConvLayer*>(&layer);
+    pool_ = dynamic_cast<const PoolingLayer*>(&layer);
+    bool padded = false;
+    if (conv_) {
+        const ConvConfig& c = conv_->config();
+        in_h_ = c.in_height, in_w_ = c.in_width, n_chan_ = c.n_chan, n_filt_ = c.n_filt;
+        filt_h_ = c.filt_height, filt_w_ = c.filt_width, stride_h_ = c.stride_height, stride_w_ = c.stride_width;
+        out_h_ = c.out_height(), out_w_ = c.out_width();
+        padded = c.pad_top || c.pad_bottom || c.pad_left || c.pad_right;
+    } else if (pool_ && !pool_->config().global) {
+        const PoolingConfig& c = pool_->config();
+        in_h_ = c.in_height, in_w_ = c.in_width, n_chan_ = c.n_filt, n_filt_ = c.n_filt;
+        filt_h_ = c.pool_height, filt_w_ = c.pool_width, stride_h_ = c.stride_height, stride_w_ = c.stride_width;
+        out_h_ = c.out_height(), out_w_ = c.out_width();
+        padded = c.pad_top || c.pad_bottom || c.pad_left || c.pad_right;
+    } else {
+        throw std::invalid_argument(fmt::format("{}: io_stream line buffers take Conv or (non-global) pooling layers",
+                                                layer.name()));
+    }
+    // Models loaded from a file have their padding made explicit (models/passes/conv_same_pad.h); a padded layer
+    // here was built by hand without that step.
+    if (padded)
+        throw std::invalid_argument(fmt::format("{} {}: padded layer in an io_stream line buffer (run "
+                                                "make_stream_padding_explicit on the model first)",
+                                                layer.class_name(), layer.name()));
+    if (in.width() != n_chan_ || out.width() != n_filt_)
+        throw std::invalid_argument(fmt::format("{}: stream words of {} / {} values, expected {} / {}", layer.name(),
+                                                in.width(), out.width(), n_chan_, n_filt_));
+    image_.assign(in_h_ * in_w_ * n_chan_, 0);
+}
+
+bool StreamConvModule::completes_window(size_t pixel, size_t& oy, size_t& ox) const {
+    const size_t r = pixel / in_w_, c = pixel % in_w_;
+    if (r + 1 < filt_h_ || c + 1 < filt_w_) return false;
+    if ((r + 1 - filt_h_) % stride_h_ || (c + 1 - filt_w_) % stride_w_) return false;
+    oy = (r + 1 - filt_h_) / stride_h_;
+    ox = (c + 1 - filt_w_) / stride_w_;
+    return oy < out_h_ && ox < out_w_;
+}
+
+void StreamConvModule::take(const Token& in, uint64_t cycle) {
+    std::copy(in.data.begin(), in.data.end(), image_.begin() + static_cast<std::ptrdiff_t>(pixel_ * n_chan_));
+    size_t oy = 0, ox = 0;
+    if (completes_window(pixel_, oy, ox)) {
+        Token out;
+        out.sample = in.sample;
+        out.data = out_.take_buffer();
+        if (conv_) conv_->compute_pixel(image_.data(), oy, ox, out.data.data());
+        else pool_->compute_pixel(image_.data(), oy, ox, out.data.data());
+        queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    }
+    pixel_ = pixel_ + 1 == in_h_ * in_w_ ? 0 : pixel_ + 1;
+}
+
+}  // namespace tlm4ml

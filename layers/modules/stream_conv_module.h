@@ -1,0 +1,43 @@
+// A line-buffer Conv1D/2D or Max/Average pooling in io_stream (nnet_conv2d_stream.h, nnet_pooling_stream.h;
+// HLS4ML_SEMANTICS.md §7): input pixels arrive one per word in raster order, at most one every `ii` cycles
+// (a conv: R; pooling: 1, stream_layer_cost). When a pixel completes a stride-aligned window (pad 0: 'same'
+// padding is an explicit ZeroPadding layer before it), the window's output pixel is computed by the layer's
+// own per-pixel arithmetic (ConvLayer::compute_pixel / PoolingLayer::compute_pixel) and written `latency`
+// cycles later. The module
+// keeps the current image (a superset of hls4ml's filt_h-1 line buffers: every window is computed as soon
+// as it is complete, so no value is needed after the next image overwrites it).
+#pragma once
+
+#include <vector>
+
+#include "layers/modules/stream_module.h"
+
+namespace tlm4ml {
+
+class ConvLayer;
+class PoolingLayer;
+
+class StreamConvModule : public StreamModule {
+public:
+    // `layer` is a ConvLayer or a non-global PoolingLayer with no padding.
+    StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
+                     StreamChannel& out);
+
+    bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
+        return single_ports(inputs, outputs);
+    }
+
+protected:
+    void take(const Token& in, uint64_t cycle) override;
+
+private:
+    const ConvLayer* conv_ = nullptr;
+    const PoolingLayer* pool_ = nullptr;
+    size_t in_h_ = 0, in_w_ = 0, n_chan_ = 0, n_filt_ = 0;
+    size_t filt_h_ = 0, filt_w_ = 0, stride_h_ = 1, stride_w_ = 1, out_h_ = 0, out_w_ = 0;
+    std::vector<int64_t> image_;
+    size_t pixel_ = 0;  // next input pixel of the image, raster order
+    bool completes_window(size_t pixel, size_t& oy, size_t& ox) const;
+};
+
+}  // namespace tlm4ml

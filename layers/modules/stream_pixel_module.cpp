@@ -1,0 +1,122 @@
+#include "layers/modules/stream_pixel_module.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "layers/arithmetic/activation.h"
+#include "layers/arithmetic/batchnorm.h"
+#include "layers/arithmetic/quantized_tanh.h"
+#include "layers/arithmetic/softmax.h"
+#include "layers/arithmetic/zero_padding.h"
+
+namespace tlm4ml {
+
+namespace {
+// The layer's arithmetic on one word of `word` values, or nullptr when it cannot be split into words.
+std::unique_ptr<Layer> word_copy(const Layer& l, size_t word) {
+    if (l.n_in() % word != 0) return nullptr;
+    if (auto* a = dynamic_cast<const ActivationLayer*>(&l)) {
+        ActivationConfig c = a->config();
+        c.n_in = word;
+        return std::make_unique<ActivationLayer>(l.name(), std::move(c));
+    }
+    if (auto* b = dynamic_cast<const BatchNormLayer*>(&l)) {
+        BatchNormConfig c = b->config();
+        if (c.n_filt == 0 || word % c.n_filt != 0) return nullptr;
+        c.n_in = word;
+        return std::make_unique<BatchNormLayer>(l.name(), std::move(c));
+    }
+    if (auto* q = dynamic_cast<const QuantizedTanhLayer*>(&l)) {
+        QuantizedTanhConfig c = q->config();
+        if (c.n_filt == 0 || word % c.n_filt != 0) return nullptr;
+        c.n_in = word;
+        return std::make_unique<QuantizedTanhLayer>(l.name(), std::move(c));
+    }
+    if (auto* s = dynamic_cast<const SoftmaxLayer*>(&l)) {
+        if (word != l.n_in()) return nullptr;  // softmax mixes the whole vector
+        return std::make_unique<SoftmaxLayer>(l.name(), s->config());
+    }
+    return nullptr;
+}
+}  // namespace
+
+bool StreamPixelModule::supports(const Layer& layer, size_t word) {
+    if (auto* z = dynamic_cast<const ZeroPaddingLayer*>(&layer)) return z->config().n_chan == word;
+    return word != 0 && word_copy(layer, word) != nullptr;
+}
+
+StreamPixelModule::StreamPixelModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
+                                     StreamChannel& in, StreamChannel& out)
+    : StreamModule(name, layer, timing, in, out) {
+    pad_ = dynamic_cast<const ZeroPaddingLayer*>(&layer);
+    if (!pad_) word_layer_ = word_copy(layer, in.width());
+    if (pad_) {
+        measure_output_ii_ = true;
+        const ZeroPaddingConfig& c = pad_->config();
+        for (size_t y = 0; y < c.out_height(); ++y)
+            for (size_t x = 0; x < c.out_width(); ++x)
+                pad_mask_.push_back(y < c.pad_top || y >= c.pad_top + c.in_height || x < c.pad_left ||
+                                    x >= c.pad_left + c.in_width);
+    }
+    if (!supports(layer, in.width()) || in.width() != out.width())
+        throw std::invalid_argument(fmt::format("{} {}: cannot stream words of {} values", layer.class_name(),
+                                                layer.name(), in.width()));
+}
+
+StreamPixelModule::~StreamPixelModule() = default;
+
+void StreamPixelModule::produce(uint64_t cycle) {
+    if (!pad_ || queue_full() || !is_pad(out_pixel_)) return;
+    if (!started_) {
+        // A new image starts with its first input pixel.
+        const Token* f = in_.front();
+        if (!f || f->visible_cycle > cycle) return;
+        sample_ = f->sample;
+        started_ = true;
+    }
+    Token t;
+    t.sample = sample_;
+    t.data = out_.take_buffer();
+    std::fill(t.data.begin(), t.data.end(), 0);
+    queue_output(std::move(t), cycle, cycle);
+    produced_cycle_ = cycle;
+    if (++out_pixel_ == pad_->config().out_height() * pad_->config().out_width()) {
+        out_pixel_ = 0;
+        started_ = false;
+    }
+    emit(cycle);
+}
+
+uint64_t StreamPixelModule::produce_wake(uint64_t cycle) const {
+    if (!pad_ || queue_full() || !is_pad(out_pixel_)) return kNever;
+    if (!started_) {
+        const uint64_t v = in_.front_visible_cycle();
+        return v == UINT64_MAX ? kNever : std::max(v, cycle + 1);
+    }
+    return cycle + 1;
+}
+
+bool StreamPixelModule::may_take(uint64_t cycle) const {
+    return !pad_ || (produced_cycle_ != cycle && !is_pad(out_pixel_));
+}
+
+void StreamPixelModule::take(const Token& in, uint64_t cycle) {
+    Token out;
+    out.sample = in.sample;
+    out.data = out_.take_buffer();
+    if (pad_) {
+        std::copy(in.data.begin(), in.data.end(), out.data.begin());
+        started_ = true;
+        sample_ = in.sample;
+        if (++out_pixel_ == pad_->config().out_height() * pad_->config().out_width()) {
+            out_pixel_ = 0;
+            started_ = false;
+        }
+    } else {
+        word_layer_->compute(in.data.data(), out.data.data());
+    }
+    queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+}
+
+}  // namespace tlm4ml
