@@ -20,10 +20,10 @@ namespace {
 constexpr size_t kMaxHeaderBytes = 1 << 16;
 
 template <typename T>
-void convert(const std::vector<char>& bytes, std::vector<double>& out) {
-    for (size_t i = 0; i < out.size(); ++i) {
+void convert(const char* bytes, size_t n, double* out) {
+    for (size_t i = 0; i < n; ++i) {
         T v;
-        std::memcpy(&v, bytes.data() + i * sizeof(T), sizeof(T));
+        std::memcpy(&v, bytes + i * sizeof(T), sizeof(T));
         out[i] = static_cast<double>(v);
     }
 }
@@ -94,20 +94,21 @@ size_t item_size(const std::string& descr) {
     return 0;
 }
 
-// `size`: the bytes the stream holds, against which every size in the header is checked before allocating.
-NpyArray read_npy_stream(std::istream& f, uint64_t size, const std::string& path) {
+}  // namespace
+
+NpyHeader read_npy_header(const std::function<bool(char*, size_t)>& read_exact, uint64_t size, const std::string& path) {
     char magic[8];
-    if (!f.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) fail(path, "missing \\x93NUMPY magic");
+    if (!read_exact(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) fail(path, "missing \\x93NUMPY magic");
     const int major = static_cast<unsigned char>(magic[6]);
     size_t header_len = 0, prefix = 0;
     if (major == 1) {
         unsigned char b[2];
-        if (!f.read(reinterpret_cast<char*>(b), 2)) fail(path, "truncated header");
+        if (!read_exact(reinterpret_cast<char*>(b), 2)) fail(path, "truncated header");
         header_len = b[0] | (b[1] << 8);
         prefix = 10;
     } else if (major == 2 || major == 3) {
         unsigned char b[4];
-        if (!f.read(reinterpret_cast<char*>(b), 4)) fail(path, "truncated header");
+        if (!read_exact(reinterpret_cast<char*>(b), 4)) fail(path, "truncated header");
         header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<size_t>(b[3]) << 24);
         prefix = 12;
     } else {
@@ -120,46 +121,64 @@ NpyArray read_npy_stream(std::istream& f, uint64_t size, const std::string& path
         fail(path, fmt::format("truncated header: it claims {} bytes, the file holds {} after the prefix", header_len,
                                size - prefix));
     std::string header(header_len, '\0');
-    if (!f.read(header.data(), static_cast<std::streamsize>(header_len))) fail(path, "truncated header");
+    if (!read_exact(header.data(), header_len)) fail(path, "truncated header");
 
     const HeaderDict dict(header, path);
     const size_t descr_at = dict.value_of("descr");
     if (descr_at == std::string::npos) fail(path, "no 'descr' in the header");
-    const std::string descr = dict.quoted(descr_at, "descr");
+    NpyHeader h;
+    h.descr = dict.quoted(descr_at, "descr");
     const size_t fortran_at = dict.value_of("fortran_order");
     if (fortran_at != std::string::npos && dict.starts(fortran_at, "True"))
-        fail(path, "fortran_order arrays are not supported (save a C-ordered array)");
+        fail(path, "'fortran_order' is True: Fortran-ordered arrays are not supported (save a C-ordered array)");
     const size_t shape_at = dict.value_of("shape");
     if (shape_at == std::string::npos) fail(path, "no 'shape' in the header");
-    NpyArray a;
-    a.shape = dict.tuple(shape_at, "shape");
+    h.shape = dict.tuple(shape_at, "shape");
 
-    const size_t item = item_size(descr);
-    if (item == 0) fail(path, fmt::format("unsupported dtype '{}' (use float32, float64 or an integer type)", descr));
+    h.item_size = item_size(h.descr);
+    if (h.item_size == 0)
+        fail(path, fmt::format("'descr': unsupported dtype '{}' (use float32, float64 or an integer type, little-endian)",
+                               h.descr));
     // Checked products: the data must be in the file before a byte is allocated for it.
-    const uint64_t data_bytes = size - prefix - header_len;
-    uint64_t count = 1;
-    for (size_t d : a.shape) {
-        if (d != 0 && count > UINT64_MAX / d) fail(path, "'shape': the element count does not fit 64 bits");
-        count *= d;
+    h.header_bytes = prefix + header_len;
+    const uint64_t data_bytes = size - h.header_bytes;
+    h.count = 1;
+    for (size_t d : h.shape) {
+        if (d != 0 && h.count > UINT64_MAX / d) fail(path, "'shape': the element count does not fit 64 bits");
+        h.count *= d;
     }
-    if (count > data_bytes / item)
+    if (h.count > data_bytes / h.item_size)
         fail(path, fmt::format("truncated data: the shape claims {} values of {} bytes, the file holds {} bytes of data",
-                               count, item, data_bytes));
-    std::vector<char> bytes(static_cast<size_t>(count * item));
+                               h.count, h.item_size, data_bytes));
+    return h;
+}
+
+void npy_values_to_double(const std::string& descr, const char* bytes, size_t n, double* out) {
+    if (descr == "<f4") convert<float>(bytes, n, out);
+    else if (descr == "<f8") convert<double>(bytes, n, out);
+    else if (descr == "<i4") convert<int32_t>(bytes, n, out);
+    else if (descr == "<u4") convert<uint32_t>(bytes, n, out);
+    else if (descr == "<i8") convert<int64_t>(bytes, n, out);
+    else if (descr == "<u8") convert<uint64_t>(bytes, n, out);
+    else if (descr == "<i2") convert<int16_t>(bytes, n, out);
+    else if (descr == "<u2") convert<uint16_t>(bytes, n, out);
+    else if (descr == "|i1") convert<int8_t>(bytes, n, out);
+    else convert<uint8_t>(bytes, n, out);
+}
+
+namespace {
+// `size`: the bytes the stream holds, against which every size in the header is checked before allocating.
+NpyArray read_npy_stream(std::istream& f, uint64_t size, const std::string& path) {
+    const NpyHeader h = read_npy_header(
+        [&](char* buf, size_t n) { return static_cast<bool>(f.read(buf, static_cast<std::streamsize>(n))); }, size,
+        path);
+    NpyArray a;
+    a.shape = h.shape;
+    std::vector<char> bytes(static_cast<size_t>(h.count * h.item_size));
     if (!f.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-        fail(path, fmt::format("truncated data: expected {} values", count));
-    a.values.resize(static_cast<size_t>(count));
-    if (descr == "<f4") convert<float>(bytes, a.values);
-    else if (descr == "<f8") convert<double>(bytes, a.values);
-    else if (descr == "<i4") convert<int32_t>(bytes, a.values);
-    else if (descr == "<u4") convert<uint32_t>(bytes, a.values);
-    else if (descr == "<i8") convert<int64_t>(bytes, a.values);
-    else if (descr == "<u8") convert<uint64_t>(bytes, a.values);
-    else if (descr == "<i2") convert<int16_t>(bytes, a.values);
-    else if (descr == "<u2") convert<uint16_t>(bytes, a.values);
-    else if (descr == "|i1") convert<int8_t>(bytes, a.values);
-    else convert<uint8_t>(bytes, a.values);
+        fail(path, fmt::format("truncated data: expected {} values", h.count));
+    a.values.resize(static_cast<size_t>(h.count));
+    npy_values_to_double(h.descr, bytes.data(), a.values.size(), a.values.data());
     return a;
 }
 }  // namespace

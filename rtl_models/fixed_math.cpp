@@ -4,38 +4,69 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 namespace tlm4ml {
 
-std::string to_decimal(int128 raw, int frac) {
+char* write_decimal(char* out, int128 raw, int frac) {
     const bool neg = raw < 0;
     uint128 mag = neg ? uint128(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
-    std::string out;
     if (frac <= 0) {
         // Integer with trailing zero bits; shifting stays within 128 bits for supported precisions.
         mag <<= -frac;
         frac = 0;
     }
+    if (neg && mag != 0) *out++ = '-';
+    char digits[40];
+    char* d = digits + sizeof digits;
+    // Most values fit 64 bits with at most 60 fractional bits: 64-bit arithmetic then (128-bit division is
+    // a library call), the same digits.
+    if ((mag >> 64) == 0 && frac <= 60) {
+        const uint64_t m = static_cast<uint64_t>(mag);
+        uint64_t int_part = m >> frac;
+        uint64_t frac_part = m & ((uint64_t{1} << frac) - 1);
+        do {
+            *--d = static_cast<char>('0' + int_part % 10);
+            int_part /= 10;
+        } while (int_part != 0);
+        const size_t n = static_cast<size_t>(digits + sizeof digits - d);
+        std::memcpy(out, d, n);
+        out += n;
+        if (frac_part != 0) {
+            *out++ = '.';
+            const uint64_t mask = (uint64_t{1} << frac) - 1;
+            while (frac_part != 0) {
+                frac_part *= 10;  // < 10 * 2^60: no overflow
+                *out++ = static_cast<char>('0' + (frac_part >> frac));
+                frac_part &= mask;
+            }
+        }
+        return out;
+    }
     uint128 int_part = frac >= 128 ? 0 : (mag >> frac);
     uint128 frac_part = frac >= 128 ? mag : (mag & ((uint128{1} << frac) - 1));
-    std::string digits;
     do {
-        digits.push_back(static_cast<char>('0' + static_cast<int>(int_part % 10)));
+        *--d = static_cast<char>('0' + static_cast<int>(int_part % 10));
         int_part /= 10;
     } while (int_part != 0);
-    std::reverse(digits.begin(), digits.end());
-    if (neg && (mag != 0)) out.push_back('-');
-    out += digits;
+    const size_t n = static_cast<size_t>(digits + sizeof digits - d);
+    std::memcpy(out, d, n);
+    out += n;
     if (frac_part != 0) {
-        out.push_back('.');
+        *out++ = '.';
         // frac_part < 2^frac; multiply by 10 keeps within 128 bits while frac <= 124.
         while (frac_part != 0) {
             frac_part *= 10;
-            out.push_back(static_cast<char>('0' + static_cast<int>(frac_part >> frac)));
+            *out++ = static_cast<char>('0' + static_cast<int>(frac_part >> frac));
             frac_part &= (uint128{1} << frac) - 1;
         }
     }
     return out;
+}
+
+std::string to_decimal(int128 raw, int frac) {
+    char buf[kMaxDecimalChars];
+    return std::string(buf, write_decimal(buf, raw, frac));
 }
 
 bool parse_input_text(const std::string& text, const Precision& p, int64_t& raw_out, double& value_out) {

@@ -3,6 +3,7 @@
 // Quantization happens only when a result is stored into a narrower type (quantize.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -46,6 +47,12 @@ inline int64_t div_trunc(int64_t raw, uint64_t divisor) {
 
 // Every digit of raw * 2^-frac, no rounding: "-0.0009765625", "3", "0". Integers print without a point.
 std::string to_decimal(int128 raw, int frac);
+// The same characters written at `out` (no terminating NUL), for writers that fill a reusable buffer;
+// returns the end. `out` must have room for kMaxDecimalChars.
+char* write_decimal(char* out, int128 raw, int frac);
+// A sign, 39 integer digits, a point and at most 128 fractional digits (a value below 2^128 with at
+// most 128 fractional bits, which covers every supported precision), with room to spare.
+constexpr size_t kMaxDecimalChars = 192;
 inline std::string to_decimal(int64_t raw, const Precision& p) { return to_decimal(int128{raw}, p.frac()); }
 
 // Parses a decimal the way hls4ml's generated testbench reads an input: atof, stored into a float,

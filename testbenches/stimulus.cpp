@@ -2,47 +2,103 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace tlm4ml {
 
+OfferTimes::OfferTimes(const SourceSchedule& s)
+    : schedule_(s), rng_(s.seed), gap_(s.poisson_mean > 0 ? 1.0 / s.poisson_mean : 1.0) {}
+
+uint64_t OfferTimes::next() {
+    const uint64_t now = t_;
+    if (schedule_.poisson_mean > 0)
+        t_ += static_cast<uint64_t>(std::max(1.0, std::ceil(gap_(rng_))));
+    else
+        t_ += static_cast<uint64_t>(std::max(1, schedule_.every_n_cycles));
+    return now;
+}
+
 Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vector<std::vector<int64_t>>& samples,
                const SourceSchedule& s)
-    : sc_core::sc_module(name), out_(out), samples_(samples) {
-    std::mt19937_64 rng(s.seed);
-    std::exponential_distribution<double> gap(s.poisson_mean > 0 ? 1.0 / s.poisson_mean : 1.0);
-    uint64_t t = 0;
-    for (size_t k = 0; k < samples.size(); ++k) {
-        offer_.push_back(t);
-        if (s.poisson_mean > 0)
-            t += static_cast<uint64_t>(std::max(1.0, std::ceil(gap(rng))));
-        else
-            t += static_cast<uint64_t>(std::max(1, s.every_n_cycles));
-    }
-    pushed_.resize(samples.size(), 0);
+    : sc_core::sc_module(name),
+      out_(out),
+      owned_(std::make_unique<VectorSamples>(samples)),
+      samples_(*owned_),
+      count_(samples.size()),
+      history_(true),
+      offers_(s) {
+    OfferTimes all(s);
+    for (size_t k = 0; k < count_; ++k) offer_.push_back(all.next());
+    if (!offer_.empty()) last_offer_ = offer_.back();
+    next_offer_ = offers_.next();
+    pushed_.resize(count_, 0);
+}
+
+Source::Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& samples, const SourceSchedule& s)
+    : sc_core::sc_module(name), out_(out), samples_(samples), count_(samples.size()), history_(false), offers_(s) {
+    OfferTimes all(s);
+    for (size_t k = 0; k < count_; ++k) last_offer_ = all.next();
+    next_offer_ = offers_.next();
 }
 
 void Source::tick(uint64_t cycle) {
-    if (next_ < samples_.size() && offer_[next_] <= cycle && out_.can_push(cycle)) {
+    if (next_ < count_ && next_offer_ <= cycle && out_.can_push(cycle)) {
         Token t;
         t.sample = next_;
         t.data = out_.take_buffer();
-        t.data.assign(samples_[next_].begin(), samples_[next_].end());
+        samples_.read(t.data);
+        if (history_) {
+            pushed_[next_] = cycle;
+        } else {
+            InFlightSample f;
+            f.sample = next_;
+            f.offered = next_offer_;
+            f.pushed = cycle;
+            if (!spare_.empty()) {
+                f.input = std::move(spare_.back());
+                spare_.pop_back();
+            }
+            f.input.assign(t.data.begin(), t.data.end());
+            in_flight_.push_back(std::move(f));
+        }
         out_.push(std::move(t), cycle);
-        pushed_[next_] = cycle;
         ++next_;
+        next_offer_ = offers_.next();
     }
 }
 
 uint64_t Source::next_wake(uint64_t cycle) const {
-    if (next_ >= samples_.size()) return kNever;
-    if (offer_[next_] <= cycle && out_.full()) return kNever;  // waits for the consumer's pop
-    return std::max(offer_[next_], cycle + 1);
+    if (next_ >= count_) return kNever;
+    if (next_offer_ <= cycle && out_.full()) return kNever;  // waits for the consumer's pop
+    return std::max(next_offer_, cycle + 1);
 }
 
-Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed)
-    : sc_core::sc_module(name), in_(in), expected_(expected), backpressure_(backpressure), rng_(seed ^ 0x5eedULL) {
-    results_.reserve(expected);
-    popped_.reserve(expected);
+InFlightSample Source::retire(uint64_t sample) {
+    if (in_flight_.empty() || in_flight_.front().sample != sample)
+        throw std::logic_error(fmt::format("the source's samples in flight are out of step: output of sample {} "
+                                           "arrived, oldest in flight {}",
+                                           sample, in_flight_.empty() ? std::string("none")
+                                                                      : std::to_string(in_flight_.front().sample)));
+    InFlightSample f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    return f;
+}
+
+Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed,
+           OutputHandler on_output)
+    : sc_core::sc_module(name),
+      in_(in),
+      expected_(expected),
+      backpressure_(backpressure),
+      rng_(seed ^ 0x5eedULL),
+      on_output_(std::move(on_output)) {
+    if (!on_output_) {
+        results_.reserve(expected);
+        popped_.reserve(expected);
+    }
 }
 
 void Sink::tick(uint64_t cycle) {
@@ -50,6 +106,13 @@ void Sink::tick(uint64_t cycle) {
     // One coin per cycle in which an output is on offer: the same seed gives the same run.
     if (backpressure_ > 0 && coin_(rng_) < backpressure_) {
         ++refused_;
+        return;
+    }
+    ++received_;
+    if (on_output_) {
+        Token t = in_.pop(cycle);
+        on_output_(t, cycle);
+        in_.recycle(std::move(t.data));
         return;
     }
     results_.push_back(in_.pop(cycle));

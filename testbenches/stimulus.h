@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -11,6 +14,7 @@
 
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/stream_channel.h"
+#include "testbenches/data/sample_stream.h"
 
 namespace tlm4ml {
 
@@ -20,10 +24,35 @@ struct SourceSchedule {
     unsigned seed = 1;
 };
 
+// The cycles at which samples are offered, one after the other.
+class OfferTimes {
+public:
+    explicit OfferTimes(const SourceSchedule& s);
+    uint64_t next();  // the next sample's offer cycle
+
+private:
+    SourceSchedule schedule_;
+    std::mt19937_64 rng_;
+    std::exponential_distribution<double> gap_;
+    uint64_t t_ = 0;
+};
+
+// A sample the source pushed whose output has not left yet.
+struct InFlightSample {
+    uint64_t sample = 0;
+    uint64_t offered = 0;  // cycle
+    uint64_t pushed = 0;   // cycle
+    std::vector<int64_t> input;
+};
+
 class Source : public sc_core::sc_module, public Clocked {
 public:
+    // Samples in memory; every offer and push cycle is kept (offer_cycles(), push_cycles()).
     Source(sc_core::sc_module_name name, StreamChannel& out, const std::vector<std::vector<int64_t>>& samples,
            const SourceSchedule& schedule);
+    // Samples pulled from `samples` as they are pushed, in flat memory: only the samples in flight are kept,
+    // until retire() hands each over as its output leaves.
+    Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& samples, const SourceSchedule& schedule);
 
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
@@ -35,19 +64,40 @@ public:
     const std::vector<uint64_t>& offer_cycles() const { return offer_; }
     const std::vector<uint64_t>& push_cycles() const { return pushed_; }
     size_t sent() const { return next_; }
+    size_t size() const { return count_; }
+    // The cycle the last sample is offered at (computed from the schedule at construction).
+    uint64_t last_offer_cycle() const { return last_offer_; }
+
+    // Streaming: the oldest sample in flight, which must be `sample` (outputs leave in order); give its input
+    // buffer back with recycle() to spare an allocation.
+    InFlightSample retire(uint64_t sample);
+    void recycle(std::vector<int64_t>&& buffer) { spare_.push_back(std::move(buffer)); }
 
 private:
     StreamChannel& out_;
-    const std::vector<std::vector<int64_t>>& samples_;
+    std::unique_ptr<SampleStream> owned_;  // the in-memory samples' stream
+    SampleStream& samples_;
+    size_t count_;
+    bool history_;                         // keep every offer and push cycle
+    OfferTimes offers_;
+    uint64_t next_offer_ = 0;
+    uint64_t last_offer_ = 0;
     std::vector<uint64_t> offer_;
     std::vector<uint64_t> pushed_;
+    std::deque<InFlightSample> in_flight_;
+    std::vector<std::vector<int64_t>> spare_;
     size_t next_ = 0;
 };
 
 class Sink : public sc_core::sc_module, public Clocked {
 public:
-    // backpressure: probability that the sink is not ready in a given cycle.
-    Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed);
+    // Called with each output and the cycle it left, instead of keeping it.
+    using OutputHandler = std::function<void(const Token&, uint64_t cycle)>;
+
+    // backpressure: probability that the sink is not ready in a given cycle. Without a handler every output
+    // and its cycle are kept (results(), pop_cycles()).
+    Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed,
+         OutputHandler on_output = nullptr);
 
     void tick(uint64_t cycle) override;
     uint64_t next_wake(uint64_t cycle) const override;
@@ -56,8 +106,8 @@ public:
         return true;
     }
 
-    size_t received() const { return results_.size(); }
-    bool done() const { return results_.size() >= expected_; }
+    size_t received() const { return received_; }
+    bool done() const { return received_ >= expected_; }
     const std::vector<Token>& results() const { return results_; }
     const std::vector<uint64_t>& pop_cycles() const { return popped_; }
     uint64_t refused_cycles() const { return refused_; }
@@ -68,6 +118,8 @@ private:
     double backpressure_;
     std::mt19937_64 rng_;
     std::uniform_real_distribution<double> coin_{0.0, 1.0};
+    OutputHandler on_output_;
+    size_t received_ = 0;
     std::vector<Token> results_;
     std::vector<uint64_t> popped_;
     uint64_t refused_ = 0;

@@ -91,8 +91,7 @@ TEST_F(CliOptions, LabelsMustBeClassIndices) {
     expect_refused("--labels " + labels_with("7"), 1, "labels.txt: line 51: label 7 is not a class index");
     expect_refused("--labels " + labels_with("5"), 1, "labels.txt: line 51: label 5 is not a class index");
     expect_refused("--labels " + labels_with("1e300"), 1, "labels.txt: line 51: label 1e+300 is not a class index");
-    expect_refused("--labels " + labels_with("nan"), 1,
-                   "labels.txt: neither one class index per line (");
+    expect_refused("--labels " + labels_with("nan"), 1, "labels.txt:51: value 1 \"nan\" is not a finite number");
     // The same file with a valid label there is scored.
     const RunResult ok = tlm4ml(kJetRun + " --labels " + labels_with("4"));
     EXPECT_EQ(ok.code, 0) << ok.err;

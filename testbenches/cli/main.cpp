@@ -27,7 +27,10 @@
 #include "testbenches/cli/run_command.h"
 #include "models/checks/degenerate_firmware.h"
 #include "layers/arithmetic/overflow_profile.h"
+#include "testbenches/cli/scoreboard.h"
 #include "testbenches/data/sample_io.h"
+#include "testbenches/data/sample_stream.h"
+#include "testbenches/data/sample_writer.h"
 #include "testbenches/sweep/sweep_command.h"
 
 namespace {
@@ -45,42 +48,66 @@ constexpr const char* kExitCodes =
     "130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM: nothing written, temporaries removed.\n"
     "'tlm4ml help SUBCOMMAND' describes a subcommand's options.";
 
-int predict(const std::string& model_path, const std::string& inputs, const std::string& outputs,
-            const std::string& trace_dir, size_t samples) {
+int predict(const std::string& model_path, const std::string& inputs_option, const std::string& outputs,
+            const std::string& trace_dir, const std::string& trace_format, size_t samples) {
     set_activity("loading " + model_path);
     const Model model = load_model(model_path);
     for (const auto& w : model.warnings) std::cerr << "warning: " << w << "\n";
+    // Without --inputs, the YAML's InputData (hls4ml's testbench input file).
+    if (inputs_option.empty() && model.input_data_path.empty())
+        throw UsageError(fmt::format("--inputs is required ({} names no InputData)", model_path));
+    const std::string inputs = inputs_option.empty() ? model.input_data_path : inputs_option;
     // Every file at once, or none (output_files.h); the trace folder is made only then. A wrong --outputs is
     // refused before the work.
     OutputFiles files;
-    const std::string outputs_temporary = files.stage(outputs.empty() ? "-" : outputs);
+    const std::string destination = outputs.empty() ? "-" : outputs;
+    RowWriter out(files.stage(destination), destination, model.output_size());
+    std::vector<std::unique_ptr<RowWriter>> trace;
+    for (const auto& layer : model.layers)
+        if (!trace_dir.empty()) {
+            const std::string file = (std::filesystem::path(trace_dir) / (layer->name() + "." + trace_format)).string();
+            trace.push_back(std::make_unique<RowWriter>(files.stage(file, true), file, layer->n_out()));
+        }
     set_activity("reading " + inputs);
-    const auto in = read_samples(inputs, model.input_size(), model.input_precision, samples);
+    // One sample at a time: read, computed, written (flat memory over any number of samples).
+    FileSamples in(inputs, model.input_size(), model.input_precision, samples);
+    // hls4ml's OutputPredictions go with its InputData: their agreement is reported, not checked.
+    std::unique_ptr<RowReader> keras;
+    if (inputs_option.empty() && !model.output_predictions_path.empty())
+        keras = RowReader::open(model.output_predictions_path, model.output_size(), in.size());
+    KerasAgreement agreement;
+    std::vector<double> keras_row(model.output_size());
 
-    std::string out_text;
-    std::vector<std::string> trace_text(model.layers.size());
-    std::vector<std::vector<int64_t>> trace;
+    std::vector<int64_t> input;
+    std::vector<std::vector<int64_t>> layer_outputs;
     OutputConstancy constancy(model);
     OverflowProfile overflows(model_path, model);
+    const Precision& op = model.output_precision();
     {
         ProgressBar bar("predicting " + model.name, in.size());
         for (size_t k = 0; k < in.size(); ++k) {
             bar.update(k);
-            const auto out = forward(model, in[k], &trace);
-            constancy.observe(out);
-            overflows.observe(in[k], trace);
-            out_text += format_sample(out, model.output_precision());
-            for (size_t l = 0; l < trace.size() && !trace_dir.empty(); ++l)
-                trace_text[l] += format_sample(trace[l], model.layers[l]->output_precision());
+            in.read(input);
+            const auto result = forward(model, input, &layer_outputs);
+            constancy.observe(result);
+            overflows.observe(input, layer_outputs);
+            out.write(result, op);
+            for (size_t l = 0; l < trace.size(); ++l)
+                trace[l]->write(layer_outputs[l], model.layers[l]->output_precision());
+            if (keras && k < keras->rows()) {
+                keras->next(keras_row.data());
+                agreement.observe(result, op, keras_row.data());
+            }
         }
     }
     set_activity("writing the output files");
-    if (!trace_dir.empty())
-        for (size_t l = 0; l < model.layers.size(); ++l)
-            files.stage_text((std::filesystem::path(trace_dir) / (model.layers[l]->name() + ".dat")).string(),
-                             trace_text[l], true);
-    OutputFiles::write_text(outputs_temporary, out_text, outputs.empty() ? "-" : outputs);
+    out.close();
+    for (auto& t : trace) t->close();
     files.commit();
+    if (keras) {
+        agreement.file = keras->path();
+        std::cerr << "note: " << agreement.summary() << "\n";
+    }
     if (const std::string w = constancy.warning(); !w.empty()) std::cerr << "warning: " << w << "\n";
     for (const auto& w : overflows.warnings(0.01)) std::cerr << "warning: " << w << "\n";
     return 0;
@@ -108,14 +135,20 @@ int sc_main(int argc, char* argv[]) {
     app.set_version_flag("--version", std::string("tlm4ml ") + TLM4ML_VERSION);
     app.footer(kExitCodes);
 
-    std::string model, inputs, outputs, trace_dir;
+    std::string model, inputs, outputs, trace_dir, trace_format = "dat";
     size_t samples = 0;
     auto* pred = app.add_subcommand("predict", "Untimed bit-true reference: outputs of every sample, exactly");
     pred->add_option("model", model, "Model file (tlm4ml JSON) or hls4ml configuration (.yml)")->required();
-    pred->add_option("--inputs", inputs, "Input samples: one per line, values separated by spaces or commas")
-        ->required();
-    pred->add_option("--outputs", outputs, "Write outputs here (default, or '-': standard output)");
-    pred->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.dat");
+    pred->add_option("--inputs", inputs,
+                     "Input samples: text, one per line, values separated by spaces or commas; or NumPy (.npy, "
+                     ".npz[:NAME]) [samples, ...values] (default: the YAML's InputData)");
+    pred->add_option("--outputs", outputs,
+                     "Write outputs here: text, every value exact; NumPy float64 when the name ends in .npy "
+                     "(default, or '-': standard output)");
+    auto* trace_option = pred->add_option("--trace", trace_dir, "Write every layer's output to DIR/<layer>.dat");
+    pred->add_option("--trace-format", trace_format, "The --trace files: dat (text, default) or npy (NumPy float64)")
+        ->check(CLI::IsMember({"dat", "npy"}))
+        ->needs(trace_option);
     pred->add_option("--samples", samples, "Use only the first K samples")->check(kNonNegativeInteger);
 
     std::string import_config, import_out;
@@ -156,7 +189,7 @@ int sc_main(int argc, char* argv[]) {
             std::cerr << fmt::format("error: help {}: no such subcommand (predict, run, import)\n", help_topic);
             return 2;
         }
-        if (*pred) return predict(model, inputs, outputs, trace_dir, samples);
+        if (*pred) return predict(model, inputs, outputs, trace_dir, trace_format, samples);
         if (*run) return run_command(run_opts);
         if (*sweep) return sweep_command(sweep_opts);
         if (*imp) {

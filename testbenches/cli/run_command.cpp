@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <fstream>
+#include <functional>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -32,10 +33,14 @@
 #include "testbenches/cli/option_checks.h"
 #include "testbenches/cli/output_files.h"
 #include "testbenches/cli/progress.h"
+#include "testbenches/cli/scoreboard.h"
 #include "testbenches/cli/simulation_loop.h"
 #include "rtl_models/fpga_parts.h"
 #include "testbenches/report/report.h"
 #include "testbenches/data/sample_io.h"
+#include "testbenches/data/sample_reader.h"
+#include "testbenches/data/sample_stream.h"
+#include "testbenches/data/sample_writer.h"
 #include "testbenches/stimulus.h"
 #include "testbenches/waveforms/waveform.h"
 
@@ -105,22 +110,6 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
 }
 
 namespace {
-
-std::vector<std::vector<int64_t>> random_samples(const Model& m, size_t count, unsigned seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-4.0, 4.0);
-    std::vector<std::vector<int64_t>> out(count, std::vector<int64_t>(m.input_size()));
-    for (auto& s : out)
-        for (auto& v : s) v = quantize_double(u(rng), m.input_precision);
-    return out;
-}
-
-size_t argmax(const std::vector<double>& v) {
-    size_t b = 0;
-    for (size_t i = 1; i < v.size(); ++i)
-        if (v[i] > v[b]) b = i;
-    return b;
-}
 
 // A depths file: {"fifo name": depth, ...}, depths >= 1.
 std::map<std::string, size_t> read_fifo_depths(const std::string& path) {
@@ -211,22 +200,6 @@ nlohmann::json rerun_with_depths(const RunOptions& o, const std::string& depths_
     return r.is_discarded() ? nlohmann::json() : r;
 }
 
-// --labels: one class index per line must be an integer in [0, n_classes). Names the file, its line and the
-// value (blank lines are skipped by the reader, so rows are mapped back to lines here).
-void check_label_indices(const std::string& path, const std::vector<std::vector<double>>& labels, size_t n_classes) {
-    std::vector<size_t> line_of_row;
-    std::ifstream f(path);
-    std::string line;
-    for (size_t no = 1; std::getline(f, line); ++no)
-        if (line.find_first_not_of(" \t\r,") != std::string::npos) line_of_row.push_back(no);
-    for (size_t k = 0; k < labels.size(); ++k) {
-        const double v = labels[k][0];
-        if (v >= 0 && v < static_cast<double>(n_classes) && v == std::floor(v)) continue;
-        throw std::runtime_error(fmt::format("{}: line {}: label {} is not a class index (an integer in [0, {}))", path,
-                                             k < line_of_row.size() ? line_of_row[k] : k + 1, v, n_classes));
-    }
-}
-
 }  // namespace
 
 int run_command(const RunOptions& o) {
@@ -276,8 +249,13 @@ int run_command(const RunOptions& o) {
     else profile = DeviceProfile::load(o.profile);
     if (model.clock_uncertainty) profile.clock_uncertainty = *model.clock_uncertainty;  // the YAML's ClockUncertainty
 
-    std::vector<std::vector<int64_t>> samples;
-    std::vector<std::vector<double>> expected, labels;
+    // The inputs are pulled one sample at a time as the source pushes them (flat memory over any number of
+    // samples); the --check-ii benches get the first few from a second stream over the same inputs.
+    std::vector<std::vector<int64_t>> mnist_samples;
+    std::vector<size_t> mnist_labels;
+    std::function<std::unique_ptr<SampleStream>(size_t)> open_samples;  // at most n samples (0: all)
+    // hls4ml's OutputPredictions go with its InputData: compared only when the inputs are InputData's.
+    bool inputs_from_yaml = false;
     set_activity("reading the samples");
     if (!o.mnist.empty()) {
         const IdxImages im = read_idx_images(mnist_file(o.mnist, "t10k-images-idx3-ubyte"), o.samples);
@@ -288,37 +266,39 @@ int run_command(const RunOptions& o) {
         if (px != model.input_size())
             throw std::runtime_error(fmt::format("{}: images have {} pixels, the model takes {} inputs", o.mnist, px,
                                                  model.input_size()));
-        samples.assign(im.count, std::vector<int64_t>(px));
-        labels.assign(im.count, std::vector<double>(1));
-        for (size_t k = 0; k < im.count; ++k) {
+        mnist_samples.assign(im.count, std::vector<int64_t>(px));
+        mnist_labels.assign(lab.begin(), lab.end());
+        for (size_t k = 0; k < im.count; ++k)
             for (size_t i = 0; i < px; ++i)
-                samples[k][i] = quantize_double(im.pixels[k * px + i] / o.mnist_scale, model.input_precision);
-            labels[k][0] = lab[k];
-        }
+                mnist_samples[k][i] = quantize_double(im.pixels[k * px + i] / o.mnist_scale, model.input_precision);
+        open_samples = [&](size_t) -> std::unique_ptr<SampleStream> {
+            return std::make_unique<VectorSamples>(mnist_samples);
+        };
     } else if (o.inputs.empty() && model.input_data_path.empty()) {
-        samples = random_samples(model, o.samples ? o.samples : 100, o.seed);
+        const size_t count = o.samples ? o.samples : 100;
+        open_samples = [&, count](size_t n) -> std::unique_ptr<SampleStream> {
+            return std::make_unique<RandomSamples>(n ? std::min(n, count) : count, model.input_size(),
+                                                   model.input_precision, o.seed);
+        };
         if (!o.sized_rerun)
-            std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", samples.size(), o.seed);
+            std::cerr << fmt::format("note: no --inputs: {} random samples in [-4, 4), seed {}\n", count, o.seed);
     } else {
         // Without --inputs, the YAML's InputData (hls4ml's testbench input file).
-        samples = read_samples(o.inputs.empty() ? model.input_data_path : o.inputs, model.input_size(),
-                               model.input_precision, o.samples);
+        inputs_from_yaml = o.inputs.empty();
+        const std::string path = inputs_from_yaml ? model.input_data_path : o.inputs;
+        open_samples = [&, path](size_t n) -> std::unique_ptr<SampleStream> {
+            const size_t cap = n && o.samples ? std::min(n, o.samples) : std::max(n, o.samples);
+            return std::make_unique<FileSamples>(path, model.input_size(), model.input_precision, cap);
+        };
     }
-    if (!o.expected.empty()) expected = read_real_rows(o.expected, model.output_size(), samples.size());
-    if (!o.labels.empty()) {
-        // One class index per line, or one row of n_out scores per line.
-        try {
-            labels = read_real_rows(o.labels, 1, samples.size());
-        } catch (const SampleFileError& as_index) {
-            try {
-                labels = read_real_rows(o.labels, model.output_size(), samples.size());
-            } catch (const SampleFileError& as_scores) {
-                throw SampleFileError(fmt::format("{}: neither one class index per line ({}) nor rows of {} scores ({})",
-                                                  o.labels, as_index.what(), model.output_size(), as_scores.what()));
-            }
-        }
-        if (!labels.empty() && labels.front().size() == 1) check_label_indices(o.labels, labels, model.output_size());
-    }
+    std::unique_ptr<SampleStream> samples = open_samples(0);
+    const size_t sample_count = samples->size();
+    // Read alongside the outputs; opened (and their headers checked) before the simulation.
+    std::unique_ptr<RowReader> expected, labels, keras_predictions;
+    if (!o.expected.empty()) expected = RowReader::open(o.expected, model.output_size(), sample_count);
+    if (!o.labels.empty()) labels = RowReader::open(o.labels, 0, sample_count);
+    if (o.expected.empty() && inputs_from_yaml && !model.output_predictions_path.empty())
+        keras_predictions = RowReader::open(model.output_predictions_path, model.output_size(), sample_count);
     // Every file of the command appears at the end, all together, or none does.
     OutputFiles files;
     if (o.vcd == "-") throw UsageError("--vcd -: the waveform needs a file (standard output carries the report)");
@@ -338,16 +318,24 @@ int run_command(const RunOptions& o) {
     sched.every_n_cycles = o.rate;
     sched.poisson_mean = o.poisson_mean;
     sched.seed = o.seed;
-    Source source("source", net.input(), samples, sched);
-    Sink sink("sink", net.output(), samples.size(), o.backpressure, o.seed);
+    Source source("source", net.input(), *samples, sched);
+    Scoreboard scoreboard(model, o.model, source, sample_count);
+    if (expected) scoreboard.compare_expected(std::move(expected), o.tolerance);
+    if (labels) scoreboard.score_labels(std::move(labels));
+    if (!mnist_labels.empty()) scoreboard.score_label_indices(std::move(mnist_labels));
+    if (keras_predictions) scoreboard.compare_keras(std::move(keras_predictions));
+    if (!o.outputs.empty())
+        scoreboard.write_outputs(std::make_unique<RowWriter>(outputs_temporary, o.outputs, model.output_size()));
+    Sink sink("sink", net.output(), sample_count, o.backpressure, o.seed,
+              [&](const Token& t, uint64_t cycle) { scoreboard.on_output(t, cycle); });
     // SystemC's time is 64-bit picoseconds (about 213 days); a schedule beyond it would wrap.
-    if (!source.offer_cycles().empty()) {
-        const double last_offer_s = static_cast<double>(source.offer_cycles().back()) * net.period().to_seconds();
+    if (sample_count > 0) {
+        const double last_offer_s = static_cast<double>(source.last_offer_cycle()) * net.period().to_seconds();
         if (last_offer_s >= 0.5 * sc_core::sc_max_time().to_seconds())
             throw std::runtime_error(fmt::format(
                 "{}: the last sample would be offered at {:.3g} s of simulated time (cycle {} at {} ns), beyond what "
                 "SystemC represents (2^64 ps, about 213 days): use a smaller --rate / --poisson or fewer --samples",
-                o.poisson_mean > 0 ? "--poisson" : "--rate", last_offer_s, source.offer_cycles().back(),
+                o.poisson_mean > 0 ? "--poisson" : "--rate", last_offer_s, source.last_offer_cycle(),
                 model.clock_period_ns));
     }
     clock.add(source);
@@ -356,7 +344,11 @@ int run_command(const RunOptions& o) {
     // --check-ii: every layer also runs on a private bench, fed back-to-back (testbenches/ii_harness.h).
     std::unique_ptr<IsolatedIiHarness> ii_harness;
     if (o.check_ii) {
-        ii_harness = std::make_unique<IsolatedIiHarness>(net, samples);
+        const size_t n = net.streaming() ? IsolatedIiHarness::kStreamSamples : IsolatedIiHarness::kParallelSamples;
+        const std::unique_ptr<SampleStream> first = open_samples(n);
+        std::vector<std::vector<int64_t>> head(std::min(n, first->size()));
+        for (auto& s : head) first->read(s);
+        ii_harness = std::make_unique<IsolatedIiHarness>(net, head);
         ii_harness->attach(clock);
     }
     std::unique_ptr<WaveformTracer> tracer;
@@ -386,20 +378,23 @@ int run_command(const RunOptions& o) {
     const auto wall_start = std::chrono::steady_clock::now();
     {
         ProgressBar bar(o.sized_rerun ? "re-running with the sized FIFOs" : "simulating " + model.name,
-                        samples.size());
+                        sample_count);
         simulate_until_idle(net.period(), [&] { return sink.received(); }, bar);
     }
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    // The simulation's own time: the scoreboard's checks, made as outputs leave, are not the simulator's.
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() -
+                        scoreboard.seconds();
     // A bench of the II harness that stops leaves its layer unmeasured (which fails --check-ii), not the
     // network deadlocked.
     const bool deadlock = !sink.done();
     const uint64_t end_cycle = clock.last_cycle() + 1;
     for (const auto& ch : net.channels()) ch->finish(end_cycle);
 
-    RunReport report = make_report(net, source, sink, o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0,
-                                   profile.name);
+    scoreboard.finish();
+    RunReport report = make_report(net, scoreboard.timing(),
+                                   o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0, profile.name);
     report.part = fpga_part;
-    report.total_cycles = sink.pop_cycles().empty() ? end_cycle : sink.pop_cycles().back() + 1;
+    report.total_cycles = scoreboard.timing().last_pop() ? *scoreboard.timing().last_pop() + 1 : end_cycle;
     report.evaluated_cycles = clock.evaluated_cycles();
     report.sim_wall_seconds = wall;
     if (ii_harness) {
@@ -463,53 +458,16 @@ int run_command(const RunOptions& o) {
         }
     }
 
-    // Scoreboard: every output against the untimed reference; then the expected file and labels.
-    const Precision& op = model.output_precision();
-    std::vector<std::vector<int64_t>> outputs(samples.size());
-    for (const auto& t : sink.results()) outputs[t.sample] = t.data;
-    ProgressBar check_bar("checking against the untimed reference", sink.results().size());
-    size_t checked = 0;
-    // The same pass counts, per layer, the values a saturating or wrapping cast changed (layers/arithmetic/overflow_profile.h).
-    OverflowProfile overflows(o.model, model);
-    std::vector<std::vector<int64_t>> trace;
-    for (const auto& t : sink.results()) {
-        check_bar.update(checked++);
-        const auto ref = forward(model, samples[t.sample], &trace);
-        overflows.observe(samples[t.sample], trace);
-        if (ref != t.data) {
-            if (report.reference_mismatches == 0)
-                report.first_mismatch = fmt::format("sample {}: timed [{}] reference [{}]", t.sample,
-                                                    format_sample(t.data, op), format_sample(ref, op));
-            ++report.reference_mismatches;
-        }
-    }
-    if (!expected.empty()) {
-        size_t bad = 0;
-        for (size_t k = 0; k < expected.size() && k < outputs.size(); ++k) {
-            if (outputs[k].empty()) continue;
-            for (size_t i = 0; i < outputs[k].size(); ++i)
-                if (std::fabs(op.to_double(outputs[k][i]) - expected[k][i]) > o.tolerance) {
-                    ++bad;
-                    break;
-                }
-        }
-        report.expected_mismatches = bad;
-    }
-    check_bar.finish();
+    // The scoreboard checked every output as it left (against the untimed reference, the expected file, the
+    // labels): its counts go into the report.
+    report.reference_mismatches = scoreboard.reference_mismatches();
+    report.first_mismatch = scoreboard.first_mismatch();
+    report.expected_mismatches = scoreboard.expected_mismatches();
     // In the summary's `overflow` line and the JSON (predict warns instead, having no summary).
-    report.overflows = overflows.layers();
-    if (!labels.empty()) {
-        size_t right = 0, n = 0;
-        for (size_t k = 0; k < labels.size() && k < outputs.size(); ++k) {
-            if (outputs[k].empty()) continue;
-            std::vector<double> v(outputs[k].size());
-            for (size_t i = 0; i < v.size(); ++i) v[i] = op.to_double(outputs[k][i]);
-            const size_t want = labels[k].size() == 1 ? static_cast<size_t>(labels[k][0]) : argmax(labels[k]);
-            right += argmax(v) == want ? 1 : 0;
-            ++n;
-        }
-        report.labelled = n;
-        report.accuracy = n ? static_cast<double>(right) / static_cast<double>(n) : 0.0;
+    report.overflows = scoreboard.overflows().layers();
+    if (const auto accuracy = scoreboard.accuracy()) {
+        report.labelled = scoreboard.labelled();
+        report.accuracy = *accuracy;
     }
 
     std::string ii_failures;
@@ -523,17 +481,12 @@ int run_command(const RunOptions& o) {
         const std::string gtkw_text = tracer->finish();
         if (gtkw) files.stage_text(tracer->gtkw_path(), gtkw_text, true);
     }
-    if (!o.outputs.empty()) {
-        std::string text;
-        for (const auto& out : outputs)
-            if (!out.empty()) text += format_sample(out, op);
-        OutputFiles::write_text(outputs_temporary, text, o.outputs);
-    }
     if (!o.report.empty()) OutputFiles::write_text(report_temporary, report.to_json().dump(2) + "\n", o.report);
     files.commit();
 
     const std::string table = report.to_table(o.quiet);
     std::cout << table;
+    if (const auto keras = scoreboard.keras()) std::cout << keras->summary() << "\n";
     if (tracer)
         std::cout << fmt::format("waveform     {}{} ({} signals)\n", o.vcd, gtkw ? " and " + tracer->gtkw_path() : "",
                                  tracer->traced_signals());

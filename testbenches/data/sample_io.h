@@ -1,23 +1,24 @@
-// Sample files in hls4ml's testbench style: one sample per line, values separated by spaces or commas.
+// Sample files read whole (testbenches/data/sample_reader.h reads them a row at a time): text in hls4ml's
+// testbench style (one sample per line, values separated by spaces or commas), or NumPy .npy / .npz.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "rtl_models/precision.h"
+#include "testbenches/data/sample_reader.h"
 
 namespace tlm4ml {
 
-class SampleFileError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
 // Reads every sample (or the first max_samples), converting each value as hls4ml's testbench does
-// (text -> float -> input type). Each line must hold exactly `width` values. Throws SampleFileError naming
-// the file, line and column.
+// (text -> float -> input type; a NumPy value -> float -> input type). Each row must hold exactly `width`
+// values. Throws SampleFileError naming the file, line (row) and column.
 std::vector<std::vector<int64_t>> read_samples(const std::string& path, size_t width, const Precision& p,
                                                size_t max_samples = 0);
+
+// An input value as hls4ml's testbench converts it: stored into a float, then into the input type.
+// `value` must be within float's range (RowReader::Values::float_inputs checks it).
+int64_t quantize_input(double value, const Precision& p);
 
 // Reads lines of real numbers (expected outputs) without quantizing them.
 std::vector<std::vector<double>> read_real_rows(const std::string& path, size_t width, size_t max_rows = 0);

@@ -9,7 +9,7 @@
 
 namespace tlm4ml {
 
-RunReport make_report(const Network& net, const Source& src, const Sink& sink, bool back_to_back,
+RunReport make_report(const Network& net, const SampleTiming& timing, bool back_to_back,
                       const std::string& profile_name) {
     const Model& m = net.model();
     RunReport r;
@@ -18,41 +18,24 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     r.strategy = to_string(m.strategy);
     r.profile = profile_name;
     r.clock_period_ns = m.clock_period_ns;
-    r.samples = src.offer_cycles().size();
-    r.received = sink.received();
+    r.samples = timing.samples();
+    r.received = timing.received();
     r.expected_latency = net.expected_latency();
     r.expected_ii = net.expected_ii();
     r.streaming = net.streaming();
     r.warnings = m.warnings;
 
-    const auto& pops = sink.pop_cycles();
-    const auto& results = sink.results();
-    if (!results.empty()) {
-        std::vector<uint64_t> lat;
-        for (size_t k = 0; k < results.size(); ++k) lat.push_back(pops[k] - src.push_cycles()[results[k].sample]);
-        r.first_output_latency = lat.front();
-        r.latency_min = *std::min_element(lat.begin(), lat.end());
-        r.latency_max = *std::max_element(lat.begin(), lat.end());
-        double sum = 0;
-        for (auto v : lat) sum += static_cast<double>(v);
-        r.latency_mean = sum / static_cast<double>(lat.size());
-        uint64_t wait_sum = 0;
-        r.source_wait_min = UINT64_MAX;
-        for (const auto& t : results) {
-            const uint64_t w = src.push_cycles()[t.sample] - src.offer_cycles()[t.sample];
-            r.source_wait_min = std::min(r.source_wait_min, w);
-            r.source_wait_max = std::max(r.source_wait_max, w);
-            wait_sum += w;
-        }
-        r.source_wait_mean = static_cast<double>(wait_sum) / static_cast<double>(results.size());
+    if (timing.received()) {
+        r.first_output_latency = timing.first_latency();
+        r.latency_min = timing.latency_min();
+        r.latency_max = timing.latency_max();
+        r.latency_mean = timing.latency_mean();
+        r.source_wait_min = timing.wait_min();
+        r.source_wait_max = timing.wait_max();
+        r.source_wait_mean = timing.wait_mean();
     }
-    if (back_to_back && pops.size() >= 3) {
-        // The steady state: intervals between consecutive outputs over the second half of the run.
-        std::vector<uint64_t> gaps;
-        for (size_t k = std::max<size_t>(1, pops.size() / 2); k < pops.size(); ++k) gaps.push_back(pops[k] - pops[k - 1]);
-        std::sort(gaps.begin(), gaps.end());
-        r.steady_state_ii = static_cast<double>(gaps[gaps.size() / 2]);
-    }
+    // The steady state: intervals between consecutive outputs over the second half of the run.
+    if (back_to_back) r.steady_state_ii = timing.steady_state_ii();
     if (r.steady_state_ii || !r.streaming) {
         const double ii = r.steady_state_ii ? *r.steady_state_ii : r.expected_ii;
         r.throughput_per_s = 1e9 / (ii * r.clock_period_ns);

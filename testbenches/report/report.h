@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "layers/network.h"
-#include "testbenches/stimulus.h"
+#include "testbenches/sample_timing.h"
 
 namespace tlm4ml {
 
@@ -116,7 +116,7 @@ std::string ii_check_failures(const std::vector<LayerReport>& layers);
 
 // Collects the measurements of a finished run: one row per layer module, and in io_stream one per clone
 // after its producer (the network's evaluation order, which the II harness's benches follow too).
-RunReport make_report(const Network& net, const Source& src, const Sink& sink, bool back_to_back,
+RunReport make_report(const Network& net, const SampleTiming& timing, bool back_to_back,
                       const std::string& profile_name);
 
 }  // namespace tlm4ml
