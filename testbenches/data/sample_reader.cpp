@@ -379,7 +379,7 @@ public:
         bytes_.resize(width_ * header_.item_size);
     }
 
-    std::string where() const override { return fmt::format("{}: row {}", path_, read_ + 1); }
+    std::string where() const override { return fmt::format("{}: row {}", path_, read_); }
 
 private:
     void read_row(double* out) override {
