@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <zip.h>
 
@@ -351,6 +352,71 @@ TEST_F(NumpyFiles, RunComparesNpyExpectedAndLabels) {
     r = tlm4ml("run " + jet + inputs + " --quiet --labels " + shell_quote((dir_ / "bad.npy").string()));
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("bad.npy: row 7: label 5 is not a class index (an integer in [0, 5))"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+const fs::path kShared = TLM4ML_SHARED_DIR;
+
+// hls4ml's InputData / OutputPredictions (its testbench's files): without --inputs / --expected, `run` and
+// `predict` read InputData and report their agreement with OutputPredictions (Keras' float predictions: not a
+// pass/fail check). Here OutputPredictions are the reference outputs + 0.25 each, as a hand-made .npy beside
+// the YAML (paths relative to its folder): the same class everywhere, |diff| 0.25 exactly.
+TEST_F(NumpyFiles, YamlInputDataAndOutputPredictionsAreUsedWhenNoOptionGivesThem) {
+    const fs::path ref = kShared / "reference" / "KERAS_3layer";
+    const fs::path keras = kShared / "data" / "example-models" / "keras";
+    if (!fs::exists(ref / "inputs.dat") || !fs::exists(keras / "KERAS_3layer.json"))
+        GTEST_SKIP() << "needs " << ref << " and " << keras << " (hls4ml reference vectors, ../shared)";
+    const auto outputs = parse_rows(read_text(ref / "outputs.dat"));
+    std::vector<double> shifted;
+    for (const auto& row : outputs)
+        for (double v : row) shifted.push_back(v + 0.25);
+    fs::create_directories(dir_ / "tb");
+    file("tb/keras.npy", npy_bytes(fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, 5), }}",
+                                               outputs.size()),
+                                   raw_bytes(shifted)));
+    fs::copy_file(ref / "inputs.dat", dir_ / "tb" / "inputs.dat");
+    const std::string body = "KerasJson: " + (keras / "KERAS_3layer.json").string() + "\nKerasH5: " +
+                             (keras / "KERAS_3layer_weights.h5").string() +
+                             "\nClockPeriod: 5\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n"
+                             "    ReuseFactor: 1\n    Strategy: Latency\n";
+    write_text(dir_ / "c.yml", "InputData: tb/inputs.dat\nOutputPredictions: tb/keras.npy\n" + body);
+    const std::string cfg = shell_quote((dir_ / "c.yml").string());
+    const std::string agreement = (dir_ / "tb" / "keras.npy").string() + ": same class for 100% of " +
+                                  std::to_string(outputs.size()) + " samples, |output - keras| max 0.25 mean 0.25";
+
+    RunResult r = tlm4ml("run " + cfg + " --quiet");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("keras        " + agreement + " (agreement with Keras' float predictions: reported, not a check)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.err.find("no --inputs"), std::string::npos) << r.err;
+    // The first 10 samples only, and predict reports the same on stderr; its outputs are hls4ml's.
+    r = tlm4ml("predict " + cfg + " --samples 10 --outputs " + shell_quote((dir_ / "p.dat").string()));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("note: keras        " + (dir_ / "tb" / "keras.npy").string() + ": same class for 100% of 10 samples"),
+              std::string::npos)
+        << r.err;
+    const auto predicted = parse_rows(read_text(dir_ / "p.dat"));
+    ASSERT_EQ(predicted.size(), 10u);
+    for (size_t k = 0; k < 10; ++k) EXPECT_EQ(predicted[k], outputs[k]) << "sample " << k;
+    // --expected replaces OutputPredictions (an exact check); --inputs replaces InputData, and then the
+    // predictions, which belong to InputData, are not compared.
+    r = tlm4ml("run " + cfg + " --quiet --expected " + shell_quote((ref / "outputs.dat").string()));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("keras   "), std::string::npos) << r.out;
+    r = tlm4ml("run " + cfg + " --quiet --inputs " + shell_quote((ref / "inputs.dat").string()));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("keras   "), std::string::npos) << r.out;
+    // Without InputData, predict needs --inputs (a usage error).
+    write_text(dir_ / "plain.yml", body);
+    r = tlm4ml("predict " + shell_quote((dir_ / "plain.yml").string()));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--inputs is required (" + (dir_ / "plain.yml").string() + " names no InputData)"),
+              std::string::npos)
+        << r.err;
 }
 
 }  // namespace
