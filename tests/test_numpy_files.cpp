@@ -420,3 +420,40 @@ TEST_F(NumpyFiles, YamlInputDataAndOutputPredictionsAreUsedWhenNoOptionGivesThem
 }
 
 }  // namespace
+
+namespace {
+
+// One cross-check with numpy itself (Debian's python3-numpy), skipped when it is absent: numpy writes the
+// inputs (np.save, and np.savez_compressed with two arrays), tlm4ml writes .npy outputs, numpy reads them.
+TEST_F(NumpyFiles, NumpyReadsWhatTlm4mlWritesAndTheReverse) {
+    const std::string python = "/usr/bin/python3";
+    if (run_shell(python + " -c 'import numpy' 2>/dev/null") != 0)
+        GTEST_SKIP() << "numpy is not installed for " << python << " (apt-get install -y python3-numpy)";
+    write_text(dir_ / "m.json", R"({"name": "id", "default_precision": "ap_fixed<16,6>",
+        "input": {"name": "in", "shape": [2, 2], "precision": "ap_fixed<16,6>"},
+        "layers": [{"name": "flat", "class": "Flatten"}, {"name": "fc", "class": "Dense", "units": 2,
+                    "kernel": [[1, 0], [0, 1], [1, 1], [0, -1]], "bias": [0.5, 0]}]})");
+    write_text(dir_ / "make.py",
+               "import numpy as np, sys\n"
+               "x = np.array([[[1, 2], [3, 4]], [[-0.25, 0.5], [0.125, 1]], [[0.0009765625, 0], [0, 0]]], np.float32)\n"
+               "np.save(sys.argv[1] + '/x.npy', x)\n"
+               "np.savez_compressed(sys.argv[1] + '/xy.npz', x=x.astype(np.float64), y=np.arange(3))\n");
+    write_text(dir_ / "show.py",
+               "import numpy as np, sys\n"
+               "a = np.load(sys.argv[1])\n"
+               "print(a.dtype, a.shape, a.flags['C_CONTIGUOUS'], ' '.join(repr(float(v)) for v in a.ravel()))\n");
+    ASSERT_EQ(run_shell(python + " " + shell_quote((dir_ / "make.py").string()) + " " + shell_quote(dir_.string())), 0);
+    const std::string m = shell_quote((dir_ / "m.json").string());
+    for (const char* in : {"x.npy", "xy.npz:x"}) {
+        const RunResult r = tlm4ml("predict " + m + " --inputs " + shell_quote((dir_ / in).string()) + " --outputs " +
+                                   shell_quote((dir_ / "out.npy").string()));
+        ASSERT_EQ(r.code, 0) << in << ": " << r.err;
+        const RunResult shown = run_program(python, shell_quote((dir_ / "show.py").string()) + " " +
+                                                        shell_quote((dir_ / "out.npy").string()),
+                                            dir_);
+        ASSERT_EQ(shown.code, 0) << shown.err;
+        EXPECT_EQ(shown.out, "float64 (3, 2) True 4.5 1.0 0.375 -0.375 0.5009765625 0.0\n") << in;
+    }
+}
+
+}  // namespace
