@@ -1,6 +1,8 @@
 // Simulation speed of a model: the untimed reference against the clocked network, VCD off or on.
 // SystemC elaborates once per process, so each configuration is one invocation:
-//   bench_network MODEL untimed|timed|timed-vcd [SAMPLES]
+//   bench_network MODEL untimed|predict-compute|timed|timed-vcd [SAMPLES]
+// predict-compute is `tlm4ml predict`'s work without its files: the forward pass with its trace and the
+// overflow profile's pass (bench/README.md, "Files in and out", compares predict's whole run with it).
 // bench/run_network_bench.sh runs them all and computes the ratios from the same run.
 #include <chrono>
 #include <cstdio>
@@ -13,6 +15,7 @@
 
 #include "models/model.h"
 #include "layers/network.h"
+#include "layers/arithmetic/overflow_profile.h"
 #include "layers/arithmetic/reference.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
@@ -26,7 +29,7 @@ const bool kQuietBanner = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1) == 0;
 
 int sc_main(int argc, char* argv[]) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: bench_network MODEL untimed|timed|timed-vcd [SAMPLES]\n");
+        std::fprintf(stderr, "usage: bench_network MODEL untimed|predict-compute|timed|timed-vcd [SAMPLES]\n");
         return 2;
     }
     const std::string mode = argv[2];
@@ -46,6 +49,20 @@ int sc_main(int argc, char* argv[]) {
         const double sec = std::chrono::duration<double>(clock::now() - t0).count();
         std::printf("%s untimed samples=%zu seconds=%.4f inferences_per_s=%.0f checksum=%lld\n", model.name.c_str(), n,
                     sec, n / sec, static_cast<long long>(checksum));
+        return 0;
+    }
+    if (mode == "predict-compute") {
+        OverflowProfile overflows(argv[1], model);
+        std::vector<std::vector<int64_t>> trace;
+        int64_t checksum = 0;
+        const auto t0 = clock::now();
+        for (const auto& s : samples) {
+            checksum += forward(model, s, &trace)[0];
+            overflows.observe(s, trace);
+        }
+        const double sec = std::chrono::duration<double>(clock::now() - t0).count();
+        std::printf("%s predict-compute samples=%zu seconds=%.4f inferences_per_s=%.0f checksum=%lld\n",
+                    model.name.c_str(), n, sec, n / sec, static_cast<long long>(checksum));
         return 0;
     }
     Network net("tlm4ml", model, DeviceProfile::vitis_default());
