@@ -111,6 +111,25 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
 
 namespace {
 
+// MNIST's images, each quantized as the source pushes it: pixel / scale -> input type.
+class MnistSamples : public SampleStream {
+public:
+    MnistSamples(const IdxImages& images, double scale, const Precision& p) : im_(images), scale_(scale), p_(p) {}
+    size_t size() const override { return im_.count; }
+    void read(std::vector<int64_t>& out) override {
+        const size_t px = im_.rows * im_.cols;
+        out.resize(px);
+        for (size_t i = 0; i < px; ++i) out[i] = quantize_double(im_.pixels[next_ * px + i] / scale_, p_);
+        ++next_;
+    }
+
+private:
+    const IdxImages& im_;
+    double scale_;
+    Precision p_;
+    size_t next_ = 0;
+};
+
 // A depths file: {"fifo name": depth, ...}, depths >= 1.
 std::map<std::string, size_t> read_fifo_depths(const std::string& path) {
     std::ifstream f(path);
@@ -251,7 +270,7 @@ int run_command(const RunOptions& o) {
 
     // The inputs are pulled one sample at a time as the source pushes them (flat memory over any number of
     // samples); the --check-ii benches get the first few from a second stream over the same inputs.
-    std::vector<std::vector<int64_t>> mnist_samples;
+    IdxImages mnist_images;
     std::vector<size_t> mnist_labels;
     std::function<std::unique_ptr<SampleStream>(size_t)> open_samples;  // at most n samples (0: all)
     // hls4ml's OutputPredictions go with its InputData: compared only when the inputs are InputData's.
@@ -266,13 +285,10 @@ int run_command(const RunOptions& o) {
         if (px != model.input_size())
             throw std::runtime_error(fmt::format("{}: images have {} pixels, the model takes {} inputs", o.mnist, px,
                                                  model.input_size()));
-        mnist_samples.assign(im.count, std::vector<int64_t>(px));
+        mnist_images = std::move(im);
         mnist_labels.assign(lab.begin(), lab.end());
-        for (size_t k = 0; k < im.count; ++k)
-            for (size_t i = 0; i < px; ++i)
-                mnist_samples[k][i] = quantize_double(im.pixels[k * px + i] / o.mnist_scale, model.input_precision);
         open_samples = [&](size_t) -> std::unique_ptr<SampleStream> {
-            return std::make_unique<VectorSamples>(mnist_samples);
+            return std::make_unique<MnistSamples>(mnist_images, o.mnist_scale, model.input_precision);
         };
     } else if (o.inputs.empty() && model.input_data_path.empty()) {
         const size_t count = o.samples ? o.samples : 100;
