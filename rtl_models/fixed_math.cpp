@@ -43,8 +43,40 @@ char* write_decimal(char* out, int128 raw, int frac) {
         }
         return out;
     }
-    uint128 int_part = frac >= 128 ? 0 : (mag >> frac);
-    uint128 frac_part = frac >= 128 ? mag : (mag & ((uint128{1} << frac) - 1));
+    if (frac > 124) {
+        // Ten times a fraction of more than 124 bits overflows 128 bits: mag * 5^frac in decimal digits
+        // instead, the point frac places from the right.
+        char big[2 * kMaxDecimalChars];
+        char* const end = big + sizeof big;
+        char* first = end;
+        do {
+            *--first = static_cast<char>(mag % 10);
+            mag /= 10;
+        } while (mag != 0);
+        for (int i = 0; i < frac; ++i) {
+            int carry = 0;
+            for (char* q = end; q-- > first;) {
+                const int v = *q * 5 + carry;
+                *q = static_cast<char>(v % 10);
+                carry = v / 10;
+            }
+            if (carry) *--first = static_cast<char>(carry);
+        }
+        const ptrdiff_t n = end - first;
+        const char* point = n > frac ? end - frac : nullptr;  // within the digits, or all fractional
+        if (!point) *out++ = '0';
+        for (const char* q = first; q < (point ? point : first); ++q) *out++ = static_cast<char>('0' + *q);
+        const char* last = end;
+        while (last > (point ? point : first) && last[-1] == 0) --last;
+        if (last > (point ? point : first) || (!point && last > first)) {
+            *out++ = '.';
+            for (ptrdiff_t z = 0; !point && z < frac - n; ++z) *out++ = '0';
+            for (const char* q = point ? point : first; q < last; ++q) *out++ = static_cast<char>('0' + *q);
+        }
+        return out;
+    }
+    uint128 int_part = mag >> frac;
+    uint128 frac_part = mag & ((uint128{1} << frac) - 1);
     do {
         *--d = static_cast<char>('0' + static_cast<int>(int_part % 10));
         int_part /= 10;

@@ -251,12 +251,12 @@ TEST_F(NumpyFiles, NpyOutputsHoldTheExactValuesAsFloat64) {
 }
 
 TEST_F(NumpyFiles, TextOutputsPrintEveryDigitExactly) {
-    // Random raw values of several types (one to 64 bits, fractions -8..70: both paths of write_decimal).
+    // Random raw values of several types (one to 64 bits, fractions -8..128: every path of write_decimal).
     const unsigned seed = 20261204;
     std::printf("seed %u\n", seed);
     std::mt19937_64 rng(seed);
     for (const char* type : {"ap_fixed<16,6>", "ap_fixed<8,-3>", "ap_ufixed<12,20>", "ap_fixed<64,4>", "ap_fixed<40,-30>",
-                             "ap_int<7>", "ap_fixed<2,1>"}) {
+                             "ap_int<7>", "ap_fixed<2,1>", "ap_fixed<64,-64>", "ap_fixed<62,-63>", "ap_fixed<3,-64>"}) {
         const Precision p = Precision::parse(type);
         for (int k = 0; k < 300; ++k) {
             const int64_t raw = quantize(static_cast<int128>(static_cast<int64_t>(rng())), 0, p);
