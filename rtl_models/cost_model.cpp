@@ -21,6 +21,7 @@ int ceil_log2(size_t n) {
 DeviceProfile DeviceProfile::vivado_2019() {
     DeviceProfile p;
     p.name = "vivado-2019.2-200MHz";
+    p.clock_uncertainty = 0.125;  // Vivado HLS's default, and hls4ml's Vivado backend's (vivado_backend.py)
     p.layer_output_register_cycles = 0;
     p.output_register_cycles = 1;
     return p;

@@ -24,6 +24,7 @@
 #include "layers/network.h"
 #include "layers/arithmetic/reference.h"
 #include "models/load_model.h"
+#include "models/hls4ml/backend_profile.h"
 #include "layers/arithmetic/overflow_profile.h"
 #include "testbenches/data/mnist_idx.h"
 #include "rtl_models/quantize.h"
@@ -70,7 +71,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
         ->needs(vcd);
     run->add_flag("--trace-raw", o.trace_raw, "Also trace each traced element's raw integer")->needs(vcd);
     run->add_option("--profile", o.profile,
-                    "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1, default) or 'vivado2019'");
+                    "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1) or 'vivado2019' (default: the model's "
+                    "Backend, Vivado -> vivado2019, Vitis -> vitis; vitis when it names none)");
     run->add_option("--part", o.part,
                     "FPGA part for the resources as % of its capacity, e.g. xcvu9p-flga2577-2-e (default: the "
                     "configuration's Part)");
@@ -270,11 +272,9 @@ int run_command(const RunOptions& o) {
         }
     }
 
-    DeviceProfile profile;
-    if (o.profile.empty() || o.profile == "vitis") profile = DeviceProfile::vitis_default();
-    else if (o.profile == "vivado2019") profile = DeviceProfile::vivado_2019();
-    else profile = DeviceProfile::load(o.profile);
-    if (model.clock_uncertainty) profile.clock_uncertainty = *model.clock_uncertainty;  // the YAML's ClockUncertainty
+    // --profile, else the model's Backend (models/hls4ml/backend_profile.h); ClockUncertainty on top.
+    const ProfileChoice profile_choice = choose_device_profile(o.profile, model);
+    const DeviceProfile& profile = profile_choice.profile;
 
     std::vector<std::vector<int64_t>> samples;
     std::vector<std::vector<double>> expected, labels;
@@ -399,6 +399,8 @@ int run_command(const RunOptions& o) {
     RunReport report = make_report(net, source, sink, o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0,
                                    profile.name);
     report.part = fpga_part;
+    report.profile_source = profile_choice.source;
+    report.clock_uncertainty = profile_choice.uncertainty_source;
     report.total_cycles = sink.pop_cycles().empty() ? end_cycle : sink.pop_cycles().back() + 1;
     report.evaluated_cycles = clock.evaluated_cycles();
     report.sim_wall_seconds = wall;

@@ -1,0 +1,71 @@
+#include "models/hls4ml/backend_profile.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace tlm4ml {
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string percent(double share) { return fmt::format("{:g}%", share * 100.0); }
+
+}  // namespace
+
+std::string canonical_backend(const std::string& value, const std::string& where) {
+    // hls4ml's built-in backends (backends/__init__.py _register_builtin_backends).
+    const std::string b = lower(value);
+    if (b == "vivado") return "Vivado";
+    if (b == "vivadoaccelerator") return "VivadoAccelerator";  // VivadoBackend's build plus AXI wrappers
+    if (b == "vitis") return "Vitis";
+    if (b == "quartus" || b == "oneapi" || b == "catapult" || b == "libero" || b == "symbolicexpression")
+        throw ModelError(fmt::format(
+            "{}: \"{}\": hls4ml's {} backend writes its own templates for another tool; tlm4ml models the Vivado, "
+            "VivadoAccelerator and Vitis backends (the vivado/ and vitis/ nnet_utils templates)",
+            where, value, value));
+    throw ModelError(fmt::format("{}: \"{}\": not an hls4ml backend tlm4ml knows (it models Vivado, "
+                                 "VivadoAccelerator and Vitis)",
+                                 where, value));
+}
+
+ProfileChoice choose_device_profile(const std::string& option, const Model& m) {
+    ProfileChoice c;
+    const bool vivado_backend = m.backend == "Vivado" || m.backend == "VivadoAccelerator";
+    if (!option.empty()) {
+        if (option == "vitis") c.profile = DeviceProfile::vitis_default();
+        else if (option == "vivado2019") c.profile = DeviceProfile::vivado_2019();
+        else c.profile = DeviceProfile::load(option);
+        c.source = "--profile " + option;
+        if (!m.backend.empty()) c.source += fmt::format(" (overrides {})", m.backend_origin);
+    } else if (vivado_backend) {
+        // Vivado HLS: pragma-less loops are not pipelined; zero padding and global pooling's read loop have none.
+        c.profile = DeviceProfile::vivado_2019();
+        c.source = m.backend_origin + ": Vivado HLS";
+    } else if (m.backend == "Vitis") {
+        c.profile = DeviceProfile::vitis_default();
+        c.source = m.backend_origin + ": Vitis HLS";
+    } else {
+        c.profile = DeviceProfile::vitis_default();
+        c.source = "tlm4ml's default (the model names no backend)";
+    }
+    if (m.clock_uncertainty) {
+        c.profile.clock_uncertainty = *m.clock_uncertainty;
+        c.uncertainty_source = fmt::format("ClockUncertainty of {}", m.source_file);
+    } else if (option.empty() && !m.backend.empty()) {
+        // hls4ml writes its backend's default into the build script: vivado_backend.py create_initial_config
+        // '12.5%' (VivadoAccelerator inherits it), vitis_backend.py '27%'; the profiles carry the same figures.
+        c.uncertainty_source = fmt::format("hls4ml's {} default", vivado_backend ? "Vivado" : "Vitis");
+    } else {
+        c.uncertainty_source = "the profile's";
+    }
+    c.uncertainty_source = percent(c.profile.clock_uncertainty) + ", " + c.uncertainty_source;
+    return c;
+}
+
+}  // namespace tlm4ml
