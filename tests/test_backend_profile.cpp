@@ -85,6 +85,32 @@ TEST(BackendProfileChoice, BackendOptionAndUncertainty) {
     EXPECT_EQ(c.uncertainty_source, "20%, ClockUncertainty of c.yml");
 }
 
+// Under Vivado HLS the two io_stream layers whose template loops carry no PIPELINE pragma are named: their
+// II of 1 is what Vitis HLS's automatic loop pipelining gives, a lower bound for Vivado HLS.
+TEST(BackendProfileChoice, VivadoNamesTheStreamLayersWithoutPipelinePragma) {
+    json kernel = json::array();
+    for (int a = 0; a < 3; ++a) kernel.push_back(json::array({{{0.25}}, {{-0.5}}, {{0.125}}}));
+    const json j = {{"io_type", "io_stream"},
+                    {"input", {{"shape", {4, 4, 1}}}},
+                    {"layers",
+                     {{{"name", "conv"}, {"class", "Conv2D"}, {"filters", 1}, {"kernel_size", 3}, {"padding", "same"},
+                       {"kernel", kernel}, {"bias", {0.0}}},
+                      {{"name", "gap"}, {"class", "GlobalAveragePooling2D"}}}}};
+    tlm4ml::Model m = tlm4ml::load_model_json(j, "s.json", ".");
+    m.backend = "Vivado";
+    m.backend_origin = "\"backend\": \"Vivado\" in s.json";
+    auto c = tlm4ml::choose_device_profile("", m);
+    ASSERT_EQ(c.notes.size(), 2u);
+    EXPECT_EQ(c.notes[0].rfind("layer \"zp2d_conv\" (ZeroPadding2D): hls4ml's zeropad1d_cl / zeropad2d_cl", 0), 0u)
+        << c.notes[0];
+    EXPECT_EQ(c.notes[1].rfind("layer \"gap\" (GlobalAveragePooling2D): the read loop of hls4ml's global_pooling2d_cl", 0),
+              0u)
+        << c.notes[1];
+    EXPECT_TRUE(tlm4ml::choose_device_profile("vitis", m).notes.empty());
+    m.backend = "Vitis";
+    EXPECT_TRUE(tlm4ml::choose_device_profile("", m).notes.empty());
+}
+
 class BackendRun : public TempDirTest {
 protected:
     BackendRun() : TempDirTest("tlm4ml_backend_") {}
@@ -106,10 +132,19 @@ protected:
         if (!std::regex_search(out, m, std::regex("input accepted -> output: first ([0-9]+) cycles"))) return -1;
         return std::stoi(m[1]);
     }
+    // The summary's profile line, its continuation lines (indented under it) joined by spaces.
     static std::string profile_line(const std::string& out) {
-        std::smatch m;
-        if (!std::regex_search(out, m, std::regex("profile      ([^\n]*)\n"))) return "";
-        return m[1];
+        const size_t at = out.rfind("profile      ", 0) == 0 ? 0 : out.find("\nprofile      ");
+        if (at == std::string::npos) return "";
+        std::string text;
+        size_t pos = at + (at == 0 && out[0] == 'p' ? 0 : 1) + 13;
+        for (;;) {
+            const size_t end = out.find('\n', pos);
+            text += (text.empty() ? "" : " ") + out.substr(pos, end - pos);
+            if (end == std::string::npos || out.compare(end + 1, 13, std::string(13, ' ')) != 0) break;
+            pos = end + 1 + 13;
+        }
+        return text;
     }
 };
 

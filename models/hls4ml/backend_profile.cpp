@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "layers/arithmetic/pooling.h"
+#include "layers/arithmetic/zero_padding.h"
+
 namespace tlm4ml {
 
 namespace {
@@ -65,6 +68,25 @@ ProfileChoice choose_device_profile(const std::string& option, const Model& m) {
         c.uncertainty_source = "the profile's";
     }
     c.uncertainty_source = percent(c.profile.clock_uncertainty) + ", " + c.uncertainty_source;
+    // io_stream rules assume every loop pipelined at II 1; Vitis HLS pipelines pragma-less loops itself
+    // (config_compile -pipeline_loops), Vivado HLS does not. Every other stream template loop has its pragma.
+    const bool vivado_hls = c.profile.name.rfind("vivado", 0) == 0;
+    if (vivado_hls && m.io_type == IoType::Stream)
+        for (const auto& l : m.layers) {
+            const auto* pool = dynamic_cast<const PoolingLayer*>(l.get());
+            if (dynamic_cast<const ZeroPaddingLayer*>(l.get()))
+                c.notes.push_back(fmt::format(
+                    "layer \"{}\" ({}): hls4ml's zeropad1d_cl / zeropad2d_cl (nnet_padding_stream.h) loops carry no "
+                    "PIPELINE pragma and Vivado HLS does not pipeline them: its II of 1 word per cycle is a lower bound "
+                    "under {}",
+                    l->name(), l->class_name(), c.profile.name));
+            else if (pool && pool->config().global)
+                c.notes.push_back(fmt::format(
+                    "layer \"{}\" ({}): the read loop of hls4ml's global_pooling{}d_cl (nnet_pooling_stream.h) carries "
+                    "no PIPELINE pragma and Vivado HLS does not pipeline it: its one word per cycle is a lower bound "
+                    "under {}",
+                    l->name(), l->class_name(), pool->config().one_d ? 1 : 2, c.profile.name));
+        }
     return c;
 }
 

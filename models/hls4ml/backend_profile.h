@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "models/model.h"
 #include "rtl_models/cost_model.h"
@@ -24,6 +25,9 @@ struct ProfileChoice {
     DeviceProfile profile;
     std::string source;              // why this profile, for the run summary
     std::string uncertainty_source;  // where its clock uncertainty comes from
+    // Layers whose II the profile's rules cannot promise: under Vivado HLS, the io_stream layers whose
+    // template loops carry no PIPELINE pragma (zero padding, global pooling's read loop).
+    std::vector<std::string> notes;
 };
 
 // `option` is --profile ("" when not given): "vitis", "vivado2019" or a profile JSON file. Without it, the

@@ -275,6 +275,7 @@ int run_command(const RunOptions& o) {
     // --profile, else the model's Backend (models/hls4ml/backend_profile.h); ClockUncertainty on top.
     const ProfileChoice profile_choice = choose_device_profile(o.profile, model);
     const DeviceProfile& profile = profile_choice.profile;
+    for (const auto& n : profile_choice.notes) std::cerr << "note: " << n << "\n";
 
     std::vector<std::vector<int64_t>> samples;
     std::vector<std::vector<double>> expected, labels;
