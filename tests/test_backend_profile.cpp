@@ -54,7 +54,7 @@ TEST(BackendProfileChoice, BackendOptionAndUncertainty) {
     m.source_file = "c.yml";
     auto c = tlm4ml::choose_device_profile("", m);  // no backend: tlm4ml's default
     EXPECT_EQ(c.profile.name, "vitis-2024.1-200MHz");
-    EXPECT_EQ(c.source, "tlm4ml's default (the model names no backend)");
+    EXPECT_EQ(c.source, "tlm4ml's default (no backend named)");
     EXPECT_EQ(c.uncertainty_source, "27%, the profile's");
 
     m.backend = "Vivado";
@@ -153,7 +153,7 @@ TEST_F(BackendRun, ModelFileBackendPicksTheProfile) {
     std::string out = run(shell_quote(none.string()));
     EXPECT_EQ(first_latency(out), 14) << out;
     EXPECT_EQ(profile_line(out),
-              "vitis-2024.1-200MHz from tlm4ml's default (the model names no backend); clock uncertainty 27%, the profile's");
+              "vitis-2024.1-200MHz from tlm4ml's default (no backend named); clock uncertainty 27%, the profile's");
 
     const fs::path vivado = jet_model({{"backend", "Vivado"}}, "vivado.json");
     out = run(shell_quote(vivado.string()));

@@ -55,7 +55,7 @@ ProfileChoice choose_device_profile(const std::string& option, const Model& m) {
         c.source = m.backend_origin + ": Vitis HLS";
     } else {
         c.profile = DeviceProfile::vitis_default();
-        c.source = "tlm4ml's default (the model names no backend)";
+        c.source = "tlm4ml's default (no backend named)";
     }
     if (m.clock_uncertainty) {
         c.profile.clock_uncertainty = *m.clock_uncertainty;
