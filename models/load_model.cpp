@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "models/hls4ml/hls4ml_config.h"
+#include "models/hls4ml/project_keys.h"
 #include "models/keras/keras_importer.h"
 #include "rtl_models/clock_domain.h"
 #include "testbenches/data/sample_io.h"
@@ -53,6 +54,18 @@ ImportedModel import_checked(const std::string& path) {
     return imported;
 }
 
+// The YAML's top-level settings that are not layers: the testbench files, Part, ClockUncertainty and the
+// backend, which hls4ml takes to be Vivado when the YAML names none (model/graph.py HLSConfig.__init__).
+void take_project_settings(const Hls4mlConfig& cfg, Model& m) {
+    m.input_data_path = cfg.input_data;
+    m.output_predictions_path = cfg.output_predictions;
+    m.backend = cfg.backend.empty() ? "Vivado" : cfg.backend;
+    m.backend_origin = cfg.backend.empty() ? fmt::format("hls4ml's default backend, Vivado (no Backend in {})", cfg.path)
+                                           : fmt::format("Backend: {} in {}", cfg.backend, cfg.path);
+    m.part = cfg.part;
+    m.clock_uncertainty = cfg.clock_uncertainty;
+}
+
 }  // namespace
 
 nlohmann::json load_model_document(const std::string& path, std::string& base_dir) {
@@ -77,12 +90,7 @@ Model load_model(const std::string& path) {
     Model m = load_model_json(imported.model, path, std::filesystem::path(path).parent_path().string());
     m.source_file = path;
     m.warnings.insert(m.warnings.begin(), imported.warnings.begin(), imported.warnings.end());
-    const Hls4mlConfig cfg = read_hls4ml_config(path);
-    m.input_data_path = cfg.input_data;
-    m.output_predictions_path = cfg.output_predictions;
-    m.backend = cfg.backend;
-    m.part = cfg.part;
-    m.clock_uncertainty = cfg.clock_uncertainty;
+    take_project_settings(read_hls4ml_config(path), m);
     for (auto& w : table_warnings(m)) m.warnings.push_back(std::move(w));
     return m;
 }
@@ -95,6 +103,9 @@ std::vector<std::string> import_to_model_file(const std::string& config_path, co
     Model m = load_model_json(imported.model, config_path, std::filesystem::path(config_path).parent_path().string());
     std::vector<std::string> warnings = imported.warnings;
     warnings.insert(warnings.end(), m.warnings.begin(), m.warnings.end());
+    // The settings that make the model file run as the YAML does (models/hls4ml/project_keys.h).
+    take_project_settings(read_hls4ml_config(config_path), m);
+    write_project_keys(m, out_path, imported.model);
     write_files_atomically({{out_path, format_model_file(imported.model)}});
     return warnings;
 }

@@ -44,10 +44,12 @@ struct Model {
     size_t default_fifo_depth = 0;
     std::map<std::string, size_t> fifo_depths;
     std::vector<std::string> warnings;  // e.g. reuse factors replaced by the closest valid one
-    // From an hls4ml YAML configuration (models/load_model.cpp); empty / unset for a model file.
+    // From an hls4ml YAML configuration (models/load_model.cpp), or a model file's "backend", "part",
+    // "clock_uncertainty", "input_data", "output_predictions" (which `import` writes); empty / unset otherwise.
     std::string input_data_path;          // InputData: the testbench's inputs, resolved against the YAML's folder
     std::string output_predictions_path;  // OutputPredictions: the expected outputs, likewise
-    std::string backend;                  // "Vivado" or "Vitis" (Backend), "" when not given
+    std::string backend;                  // "Vivado", "VivadoAccelerator" or "Vitis" (Backend), "" when not given
+    std::string backend_origin;           // where `backend` comes from, for messages ("Backend in cfg.yml")
     std::string part;                     // Part: the FPGA device, for the resources as % of its capacity
     std::optional<double> clock_uncertainty;  // ClockUncertainty as a share of the clock period
 

@@ -26,6 +26,7 @@
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 #include "layers/arithmetic/softmax.h"
+#include "models/hls4ml/project_keys.h"
 #include "models/passes/conv_same_pad.h"
 #include "layers/arithmetic/zero_padding.h"
 
@@ -1015,10 +1016,12 @@ Model load_model_json(const nlohmann::json& j, const std::string& path, const st
             "MODEL.json`):\n{}",
             path, j["class_name"].dump().substr(0, 60), yaml_example("KerasJson: " + path + "\nKerasH5: " + keras_weights_guess(path))));
     check_keys(top, j, {"name", "clock_period_ns", "io_type", "strategy", "default_precision", "default_reuse_factor",
-                        "default_fifo_depth", "fifo_depths", "input", "layers", "source", "license", "description"});
+                        "default_fifo_depth", "fifo_depths", "input", "layers", "source", "license", "description",
+                        "backend", "part", "clock_uncertainty", "input_data", "output_predictions"});  // read_project_keys
 
     Model m;
     m.source_file = path;
+    read_project_keys(j, path, base_dir, m);  // hls4ml's Backend, Part, ClockUncertainty, InputData, ...
     m.name = j.contains("name") ? get_string(top.at("name"), j["name"]) : std::filesystem::path(path).stem().string();
     if (j.contains("clock_period_ns")) {
         m.clock_period_ns = get_number(top.at("clock_period_ns"), j["clock_period_ns"]);

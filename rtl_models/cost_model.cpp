@@ -21,6 +21,7 @@ int ceil_log2(size_t n) {
 DeviceProfile DeviceProfile::vivado_2019() {
     DeviceProfile p;
     p.name = "vivado-2019.2-200MHz";
+    p.clock_uncertainty = 0.125;  // Vivado HLS's default, and hls4ml's Vivado backend's (vivado_backend.py)
     p.layer_output_register_cycles = 0;
     p.output_register_cycles = 1;
     return p;
@@ -226,6 +227,10 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
 // commit of ../shared/reference; "vitis/" overrides "vivado/" for the Vitis backend, the default profile).
 // hls4ml's stream functions are DATAFLOW processes; HLS starts the next call of a function once the previous
 // one returned, so a function made of several loops runs them one after the other.
+// The vivado/ templates (hls4ml's Vivado backend, the vivado2019 profile) carry the same pragmas on every loop
+// below; only the loops without a pragma differ by tool: Vitis HLS pipelines them itself, Vivado HLS does not,
+// so under vivado2019 the zero padding and global pooling rules are lower bounds (models/hls4ml/backend_profile.cpp
+// names those layers when `run` uses that profile).
 LayerTiming stream_layer_cost(LayerCostInputs in, size_t word_in, const DeviceProfile& p, double clock_period_ns) {
     const double usable = clock_period_ns * (1.0 - p.clock_uncertainty);
     const int rf = std::max(1, in.reuse_factor);

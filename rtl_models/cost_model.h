@@ -60,7 +60,7 @@ struct LayerCostInputs {
 // Operator delays and pipeline conventions of a tool + device at a clock.
 struct DeviceProfile {
     std::string name = "vitis-2024.1-200MHz";
-    double clock_uncertainty = 0.27;        // fraction of the period HLS keeps free (Vitis default 27%)
+    double clock_uncertainty = 0.27;        // fraction of the period HLS keeps free (Vitis 27%, Vivado 12.5%)
     double t_mult_ns = 1.0;                 // one product, as scheduled (effective, calibrated)
     double t_add_ns = 0.35;                 // one adder / comparator level
     int rom_read_cycles = 1;                // lookup-table read (BRAM/LUTRAM output register)

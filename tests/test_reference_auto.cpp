@@ -208,10 +208,11 @@ TEST_F(ReferenceAutoTest, TableSizeIsHonoured) {
 // reference's own inputs give exactly its outputs (random inputs do not). ClockUncertainty (here 60 %: 2 ns of
 // the 5 ns period left to fill, instead of the profile's 27 %: 3.65 ns) enters the cost model's table (README):
 // each Dense needs t_mult + ceil(log2(n_in+1))·t_add = 1 + 5..7·0.35 ns, 2.75..3.45 ns: one cycle at 3.65 ns,
-// two at 2 ns; the softmax's ceil(log2 5)·t_add + t_mult = 2.05 ns likewise. Five cycles more.
+// two at 2 ns; the softmax's ceil(log2 5)·t_add + t_mult = 2.05 ns likewise. Five cycles more. (Backend: Vitis
+// picks the vitis profile; without it hls4ml builds with Vivado: tests/test_backend_profile.cpp.)
 TEST_F(ReferenceAutoTest, InputDataAndClockUncertaintyAreHonoured) {
     const std::string body = "KerasJson: keras/KERAS_3layer.json\nKerasH5: keras/KERAS_3layer_weights.h5\n"
-                             "ClockPeriod: 5\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n"
+                             "Backend: Vitis\nClockPeriod: 5\nHLSConfig:\n  Model:\n    Precision: ap_fixed<16,6>\n"
                              "    ReuseFactor: 1\n    Strategy: Latency\n";
     const fs::path plain = resolved_config("plain", body);
     const fs::path with_data = resolved_config(

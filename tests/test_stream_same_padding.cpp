@@ -350,6 +350,39 @@ TEST_F(StreamSamePadding, PaddingHls4mlCannotStreamIsRefusedByName) {
     }
 }
 
+// hls4ml's io_stream 2-D pooling (nnet_pooling_stream.h pooling2d_cl, vitis/ and vivado/) asserts pool size ==
+// stride: such a layer is refused by name (file, layer, both fields); the 1-D line buffer steps by its stride
+// (compute_pool_buffer_1d's sX counter) and io_parallel takes any stride, so both stay accepted.
+TEST_F(StreamSamePadding, Pooling2DWithPoolOtherThanStrideIsRefusedInIoStream) {
+    json pool = {{"io_type", "io_stream"},
+                 {"input", {{"shape", {6, 6, 2}}}},
+                 {"layers", {{{"name", "pool1"}, {"class", "MaxPooling2D"}, {"pool_size", 3}, {"strides", {3, 2}}}}}};
+    const fs::path mp = write_model("pool.json", pool);
+    RunResult r = tlm4ml("run " + shell_quote(mp.string()) + " --samples 2 --quiet --outputs " +
+                         shell_quote((dir_ / "o.txt").string()));
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find(mp.string() + ": layer \"pool1\" (MaxPooling2D): pool_size (3, 3) differs from strides (3, 2) "
+                         "in io_stream"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "o.txt"));
+    pool["layers"][0]["strides"] = 3;  // equal: accepted
+    write_model("pool.json", pool);
+    r = tlm4ml("run " + shell_quote(mp.string()) + " --samples 2 --quiet");
+    EXPECT_EQ(r.code, 0) << r.err;
+    pool["layers"][0]["strides"] = {3, 2};
+    pool["io_type"] = "io_parallel";
+    write_model("pool.json", pool);
+    r = tlm4ml("run " + shell_quote(mp.string()) + " --samples 2 --quiet");
+    EXPECT_EQ(r.code, 0) << r.err;
+    json pool1d = {{"io_type", "io_stream"},
+                   {"input", {{"shape", {9, 2}}}},
+                   {"layers", {{{"name", "p"}, {"class", "MaxPooling1D"}, {"pool_size", 3}, {"strides", 2}}}}};
+    const fs::path m1 = write_model("pool1d.json", pool1d);
+    r = tlm4ml("run " + shell_quote(m1.string()) + " --samples 2 --quiet");
+    EXPECT_EQ(r.code, 0) << r.err;
+}
+
 // Two padded convs reading the model input and an Add of theirs: each padding layer takes over its conv's
 // input (the model input, fanned out), the conv reads the padding, the Add still reads the two convs; the
 // model's "fifo_depths" may name the inserted layer's FIFO. io_stream equals io_parallel and predict.

@@ -209,8 +209,11 @@ TEST_F(StreamTimingRules, QKerasMnistCnnReluAndPoolingAtOneAndTheNetworkAtItsInp
     // The first ReLU and pooling see the conv's pixels back-to-back (conv R 1): measured at 1 in the network too.
     EXPECT_EQ(l["q_conv2d_relu"]["measured_ii"], 1);
     EXPECT_EQ(l["max_pooling2d"]["measured_ii"], 1);
-    // q_dense reads 5x5 pixel words, computes in 3 cycles, then reads the next image's.
-    EXPECT_EQ(l["q_dense"]["expected_ii"], 25 + 3);
+    // q_dense reads 5x5 pixel words, computes, then reads the next image's. The config's Backend: Vivado picks the
+    // vivado2019 profile: 12.5% uncertainty leaves 4.375 ns, enough for the product and the 9-level adder tree
+    // of its 400 inputs (1 + 9 x 0.35 ns), and no layer output register: 1 cycle (Vitis' profile: 2 + 1).
+    EXPECT_EQ(rep["device_profile"], "vivado-2019.2-200MHz");
+    EXPECT_EQ(l["q_dense"]["expected_ii"], 25 + 1);
     // Every layer now keeps up with the input, one 28x28 pixel per cycle.
     EXPECT_EQ(rep["ii"]["steady_state"].get<double>(), 28.0 * 28.0);
 }

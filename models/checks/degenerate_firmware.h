@@ -2,7 +2,8 @@
 // and still useless, such as the `auto` jet tagger whose softmax input is 38 bits wide, so that its exp
 // table only resolves differences of 128 or more and every output is the same constant.
 //   * table_warnings(): found from the types alone, when the model is loaded (a softmax exp table whose
-//     address bits skip every useful difference);
+//     address bits skip every useful difference; a sigmoid / tanh / softplus / softsign table that gives one
+//     value for every input of its type);
 //   * OutputConstancy: over a run, the outputs that never change whatever the inputs.
 #pragma once
 

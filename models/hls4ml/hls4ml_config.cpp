@@ -1,4 +1,5 @@
 #include "models/hls4ml/hls4ml_config.h"
+#include "models/hls4ml/backend_profile.h"
 
 #include <algorithm>
 #include <cctype>
@@ -188,10 +189,7 @@ Hls4mlConfig read_hls4ml_config(const std::string& path) {
             if (c.keras_h5.empty()) fail(path, "KerasH5", "missing (required with KerasJson)");
         }
         if (root["Backend"]) {
-            const std::string b = lower(scalar(path, "Backend", root["Backend"]));
-            if (b != "vivado" && b != "vitis")
-                fail(path, "Backend", fmt::format("\"{}\": tlm4ml models the Vivado / Vitis backends", b));
-            c.backend = b == "vivado" ? "Vivado" : "Vitis";
+            c.backend = canonical_backend(scalar(path, "Backend", root["Backend"]), path + ": Backend");
         }
         // hls4ml's testbench reads these (vivado_writer.py write_test_bench); relative to this file, like KerasJson.
         if (root["InputData"]) c.input_data = resolve(path, scalar(path, "InputData", root["InputData"]));

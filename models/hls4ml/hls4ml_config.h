@@ -29,7 +29,7 @@ struct Hls4mlConfig {
     std::string io_type = "io_parallel";
     double clock_period_ns = 5.0;
     std::string part;
-    std::string backend;  // "Vivado", "Vitis", or "" when the file names none
+    std::string backend;  // "Vivado", "VivadoAccelerator", "Vitis" (canonical_backend), or "" when the file names none
     // ClockUncertainty as a share of the period (hls4ml's default when absent: Vivado 12.5%, Vitis 27%).
     std::optional<double> clock_uncertainty;
     std::string input_data;          // InputData / OutputPredictions (hls4ml's testbench files), resolved

@@ -35,6 +35,13 @@ void make_stream_padding_explicit(Model& m) {
                                     "ZeroPadding before pooling layers and its io_stream pooling takes none; use "
                                     "'valid' padding, or io_parallel",
                                     c.pad_top, c.pad_bottom, c.pad_left, c.pad_right));
+            // nnet_pooling_stream.h pooling2d_cl (vitis/) and pooling2d_buffer_cl (vivado/) assert
+            // pool_height == stride_height && pool_width == stride_width; the 1-D line buffer steps by its stride.
+            if (!c.one_d && !c.global && (c.pool_height != c.stride_height || c.pool_width != c.stride_width))
+                fail(l, fmt::format("pool_size ({}, {}) differs from strides ({}, {}) in io_stream: hls4ml's line-buffer "
+                                    "pooling2d_cl asserts pool size == stride; use equal pool_size and strides, or "
+                                    "io_parallel",
+                                    c.pool_height, c.pool_width, c.stride_height, c.stride_width));
         }
         const auto* conv = dynamic_cast<const ConvLayer*>(&l);
         if (!conv) continue;

@@ -14,7 +14,7 @@ namespace tlm4ml {
 // (same name, same weights and types) without padding, the ZeroPadding taking over the conv's input
 // (Model::insert_layer); io_parallel models are left alone. Throws ModelError, naming the model file and
 // the layer, for padding hls4ml's io_stream firmware cannot build: a pooling layer with padding (no pass
-// pads pooling layers), a padded Conv2D with a kernel side of 1 (hls4ml's pass skips those), or a layer
+// pads pooling layers) or, in 2-D, with a pool size other than its stride (pooling2d_cl asserts them equal), a padded Conv2D with a kernel side of 1 (hls4ml's pass skips those), or a layer
 // already named like the padding layer would be.
 void make_stream_padding_explicit(Model& m);
 

@@ -74,7 +74,7 @@ int predict(const std::string& model_path, const std::string& inputs_option, con
     // hls4ml's OutputPredictions go with its InputData: their agreement is reported, not checked.
     std::unique_ptr<RowReader> keras;
     if (inputs_option.empty() && !model.output_predictions_path.empty())
-        keras = RowReader::open(model.output_predictions_path, model.output_size(), in.size());
+        keras = open_output_predictions(model.output_predictions_path, model.output_size(), in.size());
     KerasAgreement agreement;
     std::vector<double> keras_row(model.output_size());
 

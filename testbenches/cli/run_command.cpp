@@ -25,6 +25,7 @@
 #include "layers/network.h"
 #include "layers/arithmetic/reference.h"
 #include "models/load_model.h"
+#include "models/hls4ml/backend_profile.h"
 #include "layers/arithmetic/overflow_profile.h"
 #include "testbenches/data/mnist_idx.h"
 #include "rtl_models/quantize.h"
@@ -75,7 +76,8 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
         ->needs(vcd);
     run->add_flag("--trace-raw", o.trace_raw, "Also trace each traced element's raw integer")->needs(vcd);
     run->add_option("--profile", o.profile,
-                    "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1, default) or 'vivado2019'");
+                    "Device profile: a JSON file, or 'vitis' (Vitis HLS 2024.1) or 'vivado2019' (default: the model's "
+                    "Backend, Vivado -> vivado2019, Vitis -> vitis; vitis when it names none)");
     run->add_option("--part", o.part,
                     "FPGA part for the resources as % of its capacity, e.g. xcvu9p-flga2577-2-e (default: the "
                     "configuration's Part)");
@@ -262,11 +264,10 @@ int run_command(const RunOptions& o) {
         }
     }
 
-    DeviceProfile profile;
-    if (o.profile.empty() || o.profile == "vitis") profile = DeviceProfile::vitis_default();
-    else if (o.profile == "vivado2019") profile = DeviceProfile::vivado_2019();
-    else profile = DeviceProfile::load(o.profile);
-    if (model.clock_uncertainty) profile.clock_uncertainty = *model.clock_uncertainty;  // the YAML's ClockUncertainty
+    // --profile, else the model's Backend (models/hls4ml/backend_profile.h); ClockUncertainty on top.
+    const ProfileChoice profile_choice = choose_device_profile(o.profile, model);
+    const DeviceProfile& profile = profile_choice.profile;
+    for (const auto& n : profile_choice.notes) std::cerr << "note: " << n << "\n";
 
     // The inputs are pulled one sample at a time as the source pushes them (flat memory over any number of
     // samples); the --check-ii benches get the first few from a second stream over the same inputs.
@@ -314,7 +315,7 @@ int run_command(const RunOptions& o) {
     if (!o.expected.empty()) expected = RowReader::open(o.expected, model.output_size(), sample_count);
     if (!o.labels.empty()) labels = RowReader::open(o.labels, 0, sample_count);
     if (o.expected.empty() && inputs_from_yaml && !model.output_predictions_path.empty())
-        keras_predictions = RowReader::open(model.output_predictions_path, model.output_size(), sample_count);
+        keras_predictions = open_output_predictions(model.output_predictions_path, model.output_size(), sample_count);
     // Every file of the command appears at the end, all together, or none does.
     OutputFiles files;
     if (o.vcd == "-") throw UsageError("--vcd -: the waveform needs a file (standard output carries the report)");
@@ -410,6 +411,8 @@ int run_command(const RunOptions& o) {
     RunReport report = make_report(net, scoreboard.timing(),
                                    o.rate == 1 && o.poisson_mean == 0 && o.backpressure == 0, profile.name);
     report.part = fpga_part;
+    report.profile_source = profile_choice.source;
+    report.clock_uncertainty = profile_choice.uncertainty_source;
     report.total_cycles = scoreboard.timing().last_pop() ? *scoreboard.timing().last_pop() + 1 : end_cycle;
     report.evaluated_cycles = clock.evaluated_cycles();
     report.sim_wall_seconds = wall;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,18 @@ size_t argmax(const double* v, size_t n) {
     return b;
 }
 }  // namespace
+
+std::unique_ptr<RowReader> open_output_predictions(const std::string& path, size_t outputs, size_t samples) {
+    // "archive.npz:member" names a member of an archive: the archive is the file that must exist.
+    const size_t member = path.find(".npz:");
+    const std::string file = member == std::string::npos ? path : path.substr(0, member + 4);
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) {
+        std::cerr << "note: OutputPredictions " << path << " does not exist: no comparison with Keras' predictions\n";
+        return nullptr;
+    }
+    return RowReader::open(path, outputs, samples);
+}
 
 std::string KerasAgreement::summary() const {
     if (compared == 0) return fmt::format("keras        {}: no sample compared", file);

@@ -34,6 +34,10 @@ struct KerasAgreement {
     std::string summary() const;
 };
 
+// The YAML's OutputPredictions, read beside InputData's samples. hls4ml's own testbench goes on without them when
+// the file is missing (it compares nothing), so a missing file is a note here, not an error; null then.
+std::unique_ptr<RowReader> open_output_predictions(const std::string& path, size_t outputs, size_t samples);
+
 class Scoreboard {
 public:
     Scoreboard(const Model& model, const std::string& model_path, Source& source, size_t samples);

@@ -180,6 +180,8 @@ nlohmann::json RunReport::to_json() const {
               {"io_type", io_type},
               {"strategy", strategy},
               {"device_profile", profile},
+              {"device_profile_source", profile_source},
+              {"clock_uncertainty", clock_uncertainty},
               {"clock_period_ns", clock_period_ns},
               {"samples", samples},
               {"received", received},
@@ -315,6 +317,14 @@ std::string RunReport::to_table(bool summary_only) const {
     s += "\n" + wrap(legend, kWidth - 2, "  ");
     s += "\n";
     if (summary_only) s.clear();
+    if (!profile_source.empty()) {
+        // Wrapped under its label: the source may name a long path.
+        const std::string label = "profile      ";
+        const std::string text = wrap(
+            fmt::format("{} from {}; clock uncertainty {}", profile, profile_source, clock_uncertainty), 120,
+            std::string(label.size(), ' '));
+        s += label + text.substr(label.size());
+    }
     // io_stream: line-buffer fill, FIFO depths and rate mismatches decide the network's figures; only the
     // simulation knows them (the sum of layer latencies is a lower bound).
     if (first_output_latency) {

@@ -59,6 +59,8 @@ struct RunReport {
     std::string io_type;
     std::string strategy;
     std::string profile;
+    std::string profile_source;     // why this profile (--profile, the model's Backend, ...)
+    std::string clock_uncertainty;  // "12.5%, hls4ml's Vivado default"
     double clock_period_ns = 5.0;
     size_t samples = 0;
     size_t received = 0;

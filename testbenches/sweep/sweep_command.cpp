@@ -286,7 +286,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
     s->add_option("--samples", o.samples, "Use only the first K samples")->check(CLI::NonNegativeNumber);
     s->add_option("--reference-precision", o.reference_precision,
                   "Precision of the 'unquantized' model that agreement is measured against (default ap_fixed<32,16>)");
-    s->add_option("--profile", o.profile, "Device profile: a JSON file, or 'vitis' (default) or 'vivado2019'");
+    s->add_option("--profile", o.profile, "Device profile: a JSON file, or 'vitis' or 'vivado2019' (default: the model's Backend, as run chooses)");
     s->add_option("-j,--jobs", o.jobs, "Parallel workers (default: every core)");
     s->add_flag("--no-plots", o.no_plots, "Do not run gnuplot");
     s->add_flag("-q,--quiet", o.quiet, "No progress bar, no table");

@@ -13,6 +13,7 @@
 #include "layers/arithmetic/dense.h"
 #include "layers/network.h"
 #include "layers/arithmetic/reference.h"
+#include "models/hls4ml/backend_profile.h"
 #include "models/load_model.h"
 #include "testbenches/data/mnist_idx.h"
 #include "rtl_models/quantize.h"
@@ -23,12 +24,6 @@ namespace tlm4ml {
 namespace fs = std::filesystem;
 
 namespace {
-
-DeviceProfile load_profile(const std::string& name) {
-    if (name.empty() || name == "vitis") return DeviceProfile::vitis_default();
-    if (name == "vivado2019") return DeviceProfile::vivado_2019();
-    return DeviceProfile::load(name);
-}
 
 Model load_derived(const std::string& config, const SweepPoint& point, bool all_precisions, const fs::path& file) {
     fs::create_directories(file.parent_path());
@@ -230,7 +225,8 @@ PointResult SweepContext::evaluate(const SweepPoint& point) const {
     r.agreement = static_cast<double>(agree) / n;
     if (!labels_.empty()) r.accuracy = static_cast<double>(right) / n;
 
-    const DeviceProfile profile = load_profile(setup_.profile);
+    // As `run` chooses it: --profile, else the point's Backend (models/hls4ml/backend_profile.h).
+    const DeviceProfile profile = choose_device_profile(setup_.profile, m).profile;
     for (const auto& l : m.layers) {
         const LayerCostInputs in = l->cost_inputs();
         if (auto* d = dynamic_cast<const DenseLayer*>(l.get())) {
