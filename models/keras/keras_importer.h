@@ -35,7 +35,7 @@
 namespace tlm4ml {
 
 struct ImportedModel {
-    nlohmann::json model;               // tlm4ml's model file format (models/model_file.cpp)
+    nlohmann::json model;               // tlm4ml's model file format (models/model_file/)
     std::vector<std::string> warnings;  // e.g. LayerName entries that match no layer
 };
 
