@@ -1,5 +1,5 @@
 // A validated network: the input description and the layers in order, weights already quantized.
-// Built from tlm4ml's JSON model file (model_file.cpp); everything is checked before anything runs.
+// Built from tlm4ml's JSON model file (models/model_file/); everything is checked before anything runs.
 #pragma once
 
 #include <cstdint>

@@ -18,44 +18,17 @@
 #include "models/model.h"
 #include "layers/arithmetic/pooling.h"
 #include "layers/arithmetic/zero_padding.h"
+#include "tests/support/pooling_oracle.h"
 #include "tests/support/test_support.h"
 
 using namespace tlm4ml;
 using namespace tlm4ml_test;
 using nlohmann::json;
-using sc_dt::sc_fix;
 using sc_dt::sc_fxval;
-using sc_dt::sc_ufix;
 
 namespace {
 
 Precision P(const char* t) { return Precision::parse(t); }
-
-// A runtime type as sc_fix / sc_ufix. `cast` is `T var = v;`, raw() reads the code back.
-struct Fx {
-    Precision p;
-    sc_fxval cast(const sc_fxval& v) const {
-        if (p.is_signed) {
-            sc_fix t(p.width, p.integer, sc_q(p.quant), sc_o(p.overflow), p.sat_bits);
-            t = v;
-            return sc_fxval(t);
-        }
-        sc_ufix t(p.width, p.integer, sc_q(p.quant), sc_o(p.overflow), p.sat_bits);
-        t = v;
-        return sc_fxval(t);
-    }
-    // The value of a raw code.
-    sc_fxval value(int64_t raw) const {
-        const sc_fxval v(static_cast<sc_dt::int64>(raw));
-        const int f = p.width - p.integer;
-        return f >= 0 ? (v >> f) : (v << -f);
-    }
-    int64_t raw(const sc_fxval& v) const {
-        const int f = p.width - p.integer;
-        const sc_fxval c = cast(v);
-        return (f >= 0 ? (c << f) : (c >> -f)).to_int64();
-    }
-};
 
 std::vector<int64_t> random_raw(std::mt19937_64& rng, const Precision& p, size_t n) {
     std::uniform_int_distribution<int64_t> d(p.min_raw(), p.max_raw());
@@ -207,69 +180,19 @@ TEST(ConvOracle, ShapesAndParallelizationFactor) {
     EXPECT_EQ(t.multipliers, 9u * 2u * 4u / 2u);
 }
 
-// ---- Pooling oracle: nnet_pooling.h, written out -------------------------------------------------------
+// ---- Pooling: hls4ml's nnet_pooling.h loops (tests/support/pooling_oracle.h) ----------------------------
 
+// hls4ml's pooling loops (tests/support/pooling_oracle.h) at the output size hls4ml's config gives; a global
+// pooling is one window over the whole input.
 std::vector<int64_t> pool_oracle(const PoolingConfig& c0, const std::vector<int64_t>& in) {
     PoolingConfig c = c0;
     if (c.global) {
         c.pool_height = c.stride_height = c.in_height;
         c.pool_width = c.stride_width = c.in_width;
     }
-    const Fx data{c.data_t}, acc_t{c.accum_t}, res{c.result_t};
-    // pad_val<T, Max>: T x = 0; x[x.width - 1] = 1.
-    sc_fxval pad_max;
-    if (c.data_t.is_signed) {
-        sc_fix t(c.data_t.width, c.data_t.integer);
-        t = 0;
-        t[c.data_t.width - 1] = 1;
-        pad_max = sc_fxval(t);
-    } else {
-        sc_ufix t(c.data_t.width, c.data_t.integer);
-        t = 0;
-        t[c.data_t.width - 1] = 1;
-        pad_max = sc_fxval(t);
-    }
-    const long oh = static_cast<long>((c.in_height + c.pad_top + c.pad_bottom - c.pool_height) / c.stride_height + 1);
-    const long ow = static_cast<long>((c.in_width + c.pad_left + c.pad_right - c.pool_width) / c.stride_width + 1);
-    std::vector<int64_t> out;
-    for (long y = 0; y < oh; ++y)
-        for (long x = 0; x < ow; ++x)
-            for (size_t f = 0; f < c.n_filt; ++f) {
-                std::vector<sc_fxval> pool;
-                unsigned overlap = 0;
-                for (size_t ky = 0; ky < c.pool_height; ++ky)
-                    for (size_t kx = 0; kx < c.pool_width; ++kx) {
-                        const long iy = y * static_cast<long>(c.stride_height) + static_cast<long>(ky) -
-                                        static_cast<long>(c.pad_top);
-                        const long ix = x * static_cast<long>(c.stride_width) + static_cast<long>(kx) -
-                                        static_cast<long>(c.pad_left);
-                        if (iy >= 0 && ix >= 0 && iy < static_cast<long>(c.in_height) &&
-                            ix < static_cast<long>(c.in_width)) {
-                            pool.push_back(data.value(
-                                in[(static_cast<size_t>(iy) * c.in_width + static_cast<size_t>(ix)) * c.n_filt + f]));
-                            ++overlap;
-                        } else {
-                            pool.push_back(c.pool_op == PoolOp::Max ? pad_max : sc_fxval(0));
-                        }
-                    }
-                sc_fxval a;
-                if (c.pool_op == PoolOp::Max) {
-                    sc_fxval m = pool[0];
-                    for (const auto& v : pool) m = v > m ? v : m;
-                    a = acc_t.cast(m);
-                } else {
-                    sc_fxval y_acc = acc_t.cast(sc_fxval(0));
-                    for (const auto& v : pool) y_acc = acc_t.cast(y_acc + v);
-                    const unsigned count = c.count_pad ? static_cast<unsigned>(c.pool_height * c.pool_width) : overlap;
-                    // ap_fixed's `/=`: the quotient truncated toward zero at accum_t's LSB.
-                    Precision tz = c.accum_t;
-                    tz.quant = QuantMode::TRN_ZERO;
-                    tz.overflow = OverflowMode::WRAP;
-                    a = Fx{tz}.cast(y_acc / sc_fxval(static_cast<int>(count)));
-                }
-                out.push_back(res.raw(a));
-            }
-    return out;
+    const size_t oh = (c.in_height + c.pad_top + c.pad_bottom - c.pool_height) / c.stride_height + 1;
+    const size_t ow = (c.in_width + c.pad_left + c.pad_right - c.pool_width) / c.stride_width + 1;
+    return hls4ml_pooling_cl(c, oh, ow, in);
 }
 
 PoolingConfig make_pool(PoolOp op, bool one_d, size_t h, size_t w, size_t nf, size_t ph, size_t pw,

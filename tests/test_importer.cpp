@@ -22,6 +22,8 @@
 
 #include "models/model.h"
 #include "models/load_model.h"
+#include "tests/support/reference_vectors.h"
+#include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -32,26 +34,9 @@ const fs::path kShared = TLM4ML_SHARED_DIR;
 const fs::path kKeras = kShared / "data" / "example-models" / "keras";
 const fs::path kReference = kShared / "reference";
 
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-}
-
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        if (ch == '\'') out += "'\\''";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
+using tlm4ml_test::read_text;
+using tlm4ml_test::shell_quote;
+using tlm4ml_test::write_text;
 
 class ImporterTest : public ::testing::Test {
 protected:
@@ -110,22 +95,7 @@ protected:
 
     // `predict` must reproduce outputs.dat and every trace file of a reference folder byte for byte.
     void expect_reference(const fs::path& config, const std::string& ref_name) {
-        const fs::path ref = kReference / ref_name;
-        const fs::path outputs = tmp_ / "outputs.dat", trace = tmp_ / "trace";
-        ASSERT_EQ(tlm4ml("predict " + shell_quote(config.string()) + " --inputs " +
-                         shell_quote((ref / "inputs.dat").string()) + " --outputs " + shell_quote(outputs.string()) +
-                         " --trace " + shell_quote(trace.string())),
-                  0)
-            << err_;
-        EXPECT_TRUE(read_text(outputs) == read_text(ref / "outputs.dat")) << ref_name << ": outputs differ";
-        size_t n = 0;
-        for (const auto& e : fs::directory_iterator(ref / "trace")) {
-            ++n;
-            const fs::path mine = trace / e.path().filename();
-            ASSERT_TRUE(fs::exists(mine)) << "no trace file " << mine.filename() << " (hls4ml's layer name)";
-            EXPECT_TRUE(read_text(mine) == read_text(e.path())) << ref_name << ": trace " << e.path().filename() << " differs";
-        }
-        EXPECT_GT(n, 0u);
+        tlm4ml_test::expect_predict_reproduces(config, kReference / ref_name, tmp_);
     }
 
     // A refused model: exit 1, the message contains every `needles`, nothing written.

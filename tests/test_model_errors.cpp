@@ -687,7 +687,7 @@ TEST_F(ModelErrors, NpySideFileLoadsLikeInlineKernel) {
     }
 }
 
-// ---- Gaps in models/model_file.cpp found while writing these tests. Each is disabled until the loader is
+// ---- Gaps in models/model_file/ found while writing these tests. Each is disabled until the loader is
 // fixed (run with --gtest_also_run_disabled_tests to see them fail); then drop the DISABLED_ prefix. ----
 
 // nlohmann throws out_of_range (not parse_error) for a number too large for a double; load_model_file

@@ -1,18 +1,10 @@
 // io_parallel pooling with a pool size other than the stride (overlapping windows, and windows with gaps
-// between them), against an sc_fixed oracle that follows hls4ml's loops line by line: pooling2d_cl and
-// pooling1d_cl in hls4ml/templates/vitis/nnet_utils/nnet_pooling.h (vivado/ has the same loops) at hls4ml commit
-// ef92ebdf2fc6, the commit of ../shared/reference. Since hls4ml PR #1335 ("Io parallel pooling stride fix",
-// df6101770, first released in v1.2.0) those loops size the window by the pool size and step it by the stride:
-//   restricted_padded_width = (full_padded_width - pool_width) / stride_width * stride_width + 1;
-//   for (ii = 0; ii < restricted_padded_height; ii += stride_height)
-//     for (jj = 0; jj < restricted_padded_width; jj += stride_width)
-//       for (kk = 0; kk < pool_height; kk++) for (ll = 0; ll < pool_width; ll++)
-//         cond1 && cond2 ? data[...] : pad_val<data_T, pool_op>()   (overlap_pixel counts the real cells)
-//       res[(ii / stride_height) * out_width * n_filt + (jj / stride_width) * n_filt + ff] =
-//           pool_op<...>(pool, count_pad ? pool_height * pool_width : overlap_pixel);
-// (hls4ml up to v1.1.0 sized the 2-D window by the stride and looped ii, jj up to full_padded / stride * stride,
-// more positions than outputs when pool size > stride; the hand-made 2-D case below tells the two apart.)
-// The oracle's casts are assignments to sc_fix / sc_ufix; it never calls tlm4ml's quantize code.
+// between them), against the sc_fixed oracle of tests/support/pooling_oracle.h, which follows hls4ml's
+// pooling2d_cl / pooling1d_cl line by line as of hls4ml commit ef92ebdf2fc6, the commit of ../shared/reference:
+// since hls4ml PR #1335 ("Io parallel pooling stride fix", df6101770, first released in v1.2.0) those loops
+// size the window by the pool size and step it by the stride. (hls4ml up to v1.1.0 sized the 2-D window by the
+// stride and looped ii, jj up to full_padded / stride * stride, more positions than outputs when pool size >
+// stride; the hand-made 2-D case below tells the two apart.)
 #include <gtest/gtest.h>
 
 #include <systemc>
@@ -25,109 +17,15 @@
 
 #include "layers/arithmetic/conv.h"
 #include "layers/arithmetic/pooling.h"
+#include "tests/support/pooling_oracle.h"
 #include "tests/support/test_support.h"
 
 using namespace tlm4ml;
 using namespace tlm4ml_test;
-using sc_dt::sc_fix;
-using sc_dt::sc_fxval;
-using sc_dt::sc_ufix;
 
 namespace {
 
 Precision P(const char* t) { return Precision::parse(t); }
-
-sc_fxval assign(const Precision& p, const sc_fxval& v) {
-    if (p.is_signed) {
-        sc_fix t(p.width, p.integer, sc_q(p.quant), sc_o(p.overflow), p.sat_bits);
-        t = v;
-        return sc_fxval(t);
-    }
-    sc_ufix t(p.width, p.integer, sc_q(p.quant), sc_o(p.overflow), p.sat_bits);
-    t = v;
-    return sc_fxval(t);
-}
-sc_fxval value_of(const Precision& p, int64_t raw) {
-    const sc_fxval v(static_cast<sc_dt::int64>(raw));
-    const int f = p.width - p.integer;
-    return f >= 0 ? (v >> f) : (v << -f);
-}
-int64_t raw_of(const Precision& p, const sc_fxval& v) {
-    const int f = p.width - p.integer;
-    const sc_fxval c = assign(p, v);
-    return (f >= 0 ? (c << f) : (c >> -f)).to_int64();
-}
-
-// hls4ml's pooling2d_cl (pooling1d_cl is the same with height 1), as written in nnet_pooling.h.
-std::vector<int64_t> hls4ml_pooling_cl(const PoolingConfig& c, size_t out_height, size_t out_width,
-                                       const std::vector<int64_t>& data) {
-    const int full_padded_width = static_cast<int>(c.in_width + c.pad_left + c.pad_right);
-    const int full_padded_height = static_cast<int>(c.in_height + c.pad_top + c.pad_bottom);
-    const int pool_h = static_cast<int>(c.pool_height), pool_w = static_cast<int>(c.pool_width);
-    const int stride_h = static_cast<int>(c.stride_height), stride_w = static_cast<int>(c.stride_width);
-    const int restricted_padded_width = (full_padded_width - pool_w) / stride_w * stride_w + 1;
-    const int restricted_padded_height = (full_padded_height - pool_h) / stride_h * stride_h + 1;
-    const int pad_top = static_cast<int>(c.pad_top), pad_left = static_cast<int>(c.pad_left);
-    const int in_h = static_cast<int>(c.in_height), in_w = static_cast<int>(c.in_width);
-    // pad_val<T, Max>: T x = 0; x[x.width - 1] = 1.  pad_val<T, Average>: 0.
-    sc_fxval pad_max;
-    if (c.data_t.is_signed) {
-        sc_fix t(c.data_t.width, c.data_t.integer);
-        t = 0;
-        t[c.data_t.width - 1] = 1;
-        pad_max = sc_fxval(t);
-    } else {
-        sc_ufix t(c.data_t.width, c.data_t.integer);
-        t = 0;
-        t[c.data_t.width - 1] = 1;
-        pad_max = sc_fxval(t);
-    }
-    std::vector<int64_t> res(out_height * out_width * c.n_filt, INT64_MIN);  // INT64_MIN: never written
-    for (size_t ff = 0; ff < c.n_filt; ff++) {
-        for (int ii = 0; ii < restricted_padded_height; ii += stride_h) {
-            for (int jj = 0; jj < restricted_padded_width; jj += stride_w) {
-                std::vector<sc_fxval> pool(static_cast<size_t>(pool_h * pool_w));
-                unsigned overlap_pixel = 0;
-                for (int kk = 0; kk < pool_h; kk++) {
-                    for (int ll = 0; ll < pool_w; ll++) {
-                        const bool cond1 = ii + kk >= pad_top && ii + kk < in_h + pad_top;
-                        const bool cond2 = jj + ll >= pad_left && jj + ll < in_w + pad_left;
-                        if (cond1 && cond2) {
-                            const size_t data_idx =
-                                static_cast<size_t>((ii + kk - pad_top) * in_w + (jj + ll - pad_left)) * c.n_filt + ff;
-                            pool[static_cast<size_t>(kk * pool_w + ll)] = value_of(c.data_t, data[data_idx]);
-                            overlap_pixel++;
-                        } else {
-                            pool[static_cast<size_t>(kk * pool_w + ll)] =
-                                c.pool_op == PoolOp::Max ? pad_max : sc_fxval(0);
-                        }
-                    }
-                }
-                const unsigned patch_size = c.count_pad ? static_cast<unsigned>(pool_h * pool_w) : overlap_pixel;
-                sc_fxval acc;
-                if (c.pool_op == PoolOp::Max) {
-                    // max<T, N, accum_t>: T y = x[0]; y = x[i] > y ? x[i] : y; return y (as accum_t).
-                    sc_fxval y = pool[0];
-                    for (size_t i = 1; i < pool.size(); i++) y = pool[i] > y ? pool[i] : y;
-                    acc = assign(c.accum_t, y);
-                } else {
-                    // avg<T, N, accum_t>: accum_t y = 0; y += x[i]; y /= length (ap_fixed: toward zero).
-                    sc_fxval y = assign(c.accum_t, sc_fxval(0));
-                    for (const auto& x : pool) y = assign(c.accum_t, y + x);
-                    Precision toward_zero = c.accum_t;
-                    toward_zero.quant = QuantMode::TRN_ZERO;
-                    toward_zero.overflow = OverflowMode::WRAP;
-                    acc = assign(toward_zero, y / sc_fxval(static_cast<int>(patch_size)));
-                }
-                const size_t idx = static_cast<size_t>(ii / stride_h) * out_width * c.n_filt +
-                                   static_cast<size_t>(jj / stride_w) * c.n_filt + ff;
-                EXPECT_LT(idx, res.size());
-                if (idx < res.size()) res[idx] = raw_of(c.result_t, acc);
-            }
-        }
-    }
-    return res;
-}
 
 // Keras' output size for a pooling layer ('valid': floor((in - pool) / stride) + 1, 'same': ceil(in / stride)),
 // what hls4ml's config takes as out_height / out_width.

@@ -32,6 +32,8 @@
 #include "layers/arithmetic/softmax.h"
 #include "models/load_model.h"
 #include "rtl_models/precision.h"
+#include "tests/support/reference_vectors.h"
+#include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -42,21 +44,8 @@ const fs::path kShared = TLM4ML_SHARED_DIR;
 const fs::path kExamples = kShared / "data" / "example-models";
 const fs::path kReference = kShared / "reference";
 
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char ch : s) {
-        if (ch == '\'') out += "'\\''";
-        else out.push_back(ch);
-    }
-    return out + "'";
-}
+using tlm4ml_test::read_text;
+using tlm4ml_test::shell_quote;
 
 // hls4ml's precision spelling of a type string ("ap_fixed<37,17>" -> "fixed<37,17,TRN,WRAP,0>").
 std::string hls4ml_spelling(const std::string& text) { return tlm4ml::Precision::parse(text).hls4ml_str(); }
@@ -117,22 +106,9 @@ protected:
         return WEXITSTATUS(status);
     }
 
+    // `predict` must reproduce outputs.dat and every trace file of a reference folder byte for byte.
     void expect_bit_exact(const fs::path& config, const std::string& ref) {
-        const fs::path outputs = tmp_ / "outputs.dat", trace = tmp_ / "trace";
-        ASSERT_EQ(tlm4ml("predict " + shell_quote(config.string()) + " --inputs " +
-                         shell_quote((kReference / ref / "inputs.dat").string()) + " --outputs " +
-                         shell_quote(outputs.string()) + " --trace " + shell_quote(trace.string())),
-                  0)
-            << err_;
-        EXPECT_TRUE(read_text(outputs) == read_text(kReference / ref / "outputs.dat")) << ref << ": outputs differ";
-        size_t n = 0;
-        for (const auto& e : fs::directory_iterator(kReference / ref / "trace")) {
-            ++n;
-            const fs::path mine = trace / e.path().filename();
-            ASSERT_TRUE(fs::exists(mine)) << "no trace file " << mine.filename();
-            EXPECT_TRUE(read_text(mine) == read_text(e.path())) << ref << ": trace " << e.path().filename() << " differs";
-        }
-        EXPECT_GT(n, 0u);
+        tlm4ml_test::expect_predict_reproduces(config, kReference / ref, tmp_);
     }
 
     json import(const fs::path& config) {

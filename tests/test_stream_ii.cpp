@@ -29,6 +29,7 @@
 #include "models/model.h"
 #include "rtl_models/cost_model.h"
 #include "testbenches/report/report.h"
+#include "tests/support/model_json.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -37,44 +38,6 @@ using nlohmann::json;
 using namespace tlm4ml;
 using namespace tlm4ml_test;
 
-// Deterministic weights in [-1, 1).
-double w(size_t i) { return std::fmod(static_cast<double>(i) * 0.618034, 2.0) - 1.0; }
-
-// A Keras-layout conv kernel [kh][kw][c][f] and a bias, from w() starting at `seed`.
-json conv_layer(const std::string& name, size_t k, size_t chans, size_t filters, int rf, size_t seed) {
-    json kernel = json::array();
-    for (size_t a = 0; a < k; ++a) {
-        json row = json::array();
-        for (size_t b = 0; b < k; ++b) {
-            json c = json::array();
-            for (size_t ch = 0; ch < chans; ++ch) {
-                json f = json::array();
-                for (size_t o = 0; o < filters; ++o) f.push_back(w(seed++) * 0.5);
-                c.push_back(f);
-            }
-            row.push_back(c);
-        }
-        kernel.push_back(row);
-    }
-    json bias = json::array();
-    for (size_t o = 0; o < filters; ++o) bias.push_back(w(seed++) * 0.25);
-    return {{"name", name}, {"class", "Conv2D"}, {"filters", filters}, {"kernel_size", k},
-            {"kernel", kernel}, {"bias", bias},  {"reuse_factor", rf}};
-}
-
-json dense_layer(const std::string& name, size_t n_in, size_t units, int rf, size_t seed) {
-    json kernel = json::array();
-    for (size_t i = 0; i < n_in; ++i) {
-        json row = json::array();
-        for (size_t j = 0; j < units; ++j) row.push_back(w(seed++) * 0.5);
-        kernel.push_back(row);
-    }
-    json bias = json::array();
-    for (size_t j = 0; j < units; ++j) bias.push_back(w(seed++) * 0.25);
-    return {{"name", name}, {"class", "Dense"}, {"units", units}, {"kernel", kernel}, {"bias", bias},
-            {"reuse_factor", rf}};
-}
-
 // 10x10x2 -> conv1 3x3x4 (R rf1) -> pool1 max 2x2 -> pad 1 -> conv2 3x3x2 (R rf2) -> relu -> pool2 average 2x2
 // -> Flatten -> fc Dense 6 (R rf_fc, 4 words of 2 values) -> fc2 Dense 4 (R 3, one word) -> softmax.
 json conv_model(int rf1, int rf2, int rf_fc) {
@@ -82,10 +45,10 @@ json conv_model(int rf1, int rf2, int rf_fc) {
             {"io_type", "io_stream"},
             {"input", {{"shape", {10, 10, 2}}}},
             {"layers",
-             {conv_layer("conv1", 3, 2, 4, rf1, 1),
+             {conv2d_layer("conv1", 3, 2, 4, rf1, 1),
               {{"name", "pool1"}, {"class", "MaxPooling2D"}, {"pool_size", 2}},
               {{"name", "pad"}, {"class", "ZeroPadding2D"}, {"padding", 1}},
-              conv_layer("conv2", 3, 4, 2, rf2, 200),
+              conv2d_layer("conv2", 3, 4, 2, rf2, 200),
               {{"name", "relu"}, {"class", "Activation"}, {"activation", "relu"}},
               {{"name", "pool2"}, {"class", "AveragePooling2D"}, {"pool_size", 2}},
               {{"name", "flat"}, {"class", "Flatten"}},
@@ -267,7 +230,7 @@ TEST_F(StreamIi, ZeroPaddingOfAOnePixelWideImageStreamsAtOneWordPerCycle) {
                      {"io_type", "io_stream"},
                      {"input", {{"shape", {6, 1, 2}}}},
                      {"layers",
-                      {{{"name", "pad"}, {"class", "ZeroPadding2D"}, {"padding", 1}}, conv_layer("conv", 3, 2, 2, 1, 900)}}};
+                      {{{"name", "pad"}, {"class", "ZeroPadding2D"}, {"padding", 1}}, conv2d_layer("conv", 3, 2, 2, 1, 900)}}};
     RunResult r;
     const json rep = check_ii(write_model("narrow.json", mj), 3, 11, r);
     expect_all_isolated_equal_expected(rep, r);

@@ -21,6 +21,7 @@
 
 #include "models/model.h"
 #include "rtl_models/cost_model.h"
+#include "tests/support/model_json.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -32,44 +33,6 @@ using namespace tlm4ml_test;
 const fs::path kShared = TLM4ML_SHARED_DIR;
 const fs::path kMnistCnn = kShared / "data" / "example-models" / "qkeras_mnist_cnn_config.yml";
 
-double w(size_t i) { return std::fmod(static_cast<double>(i) * 0.618034, 2.0) - 1.0; }
-
-json conv3x3(const std::string& name, size_t chans, size_t filters, int rf) {
-    size_t seed = 1;
-    json kernel = json::array();
-    for (size_t a = 0; a < 3; ++a) {
-        json row = json::array();
-        for (size_t b = 0; b < 3; ++b) {
-            json c = json::array();
-            for (size_t ch = 0; ch < chans; ++ch) {
-                json f = json::array();
-                for (size_t o = 0; o < filters; ++o) f.push_back(w(seed++) * 0.5);
-                c.push_back(f);
-            }
-            row.push_back(c);
-        }
-        kernel.push_back(row);
-    }
-    json bias = json::array();
-    for (size_t o = 0; o < filters; ++o) bias.push_back(w(seed++) * 0.25);
-    return {{"name", name}, {"class", "Conv2D"}, {"filters", filters}, {"kernel_size", 3},
-            {"kernel", kernel}, {"bias", bias},  {"reuse_factor", rf}};
-}
-
-json dense(const std::string& name, size_t n_in, size_t units, int rf) {
-    size_t seed = 300;
-    json kernel = json::array();
-    for (size_t i = 0; i < n_in; ++i) {
-        json row = json::array();
-        for (size_t j = 0; j < units; ++j) row.push_back(w(seed++) * 0.5);
-        kernel.push_back(row);
-    }
-    json bias = json::array();
-    for (size_t j = 0; j < units; ++j) bias.push_back(w(seed++) * 0.25);
-    return {{"name", name}, {"class", "Dense"}, {"units", units}, {"kernel", kernel}, {"bias", bias},
-            {"reuse_factor", rf}};
-}
-
 // 6x6x2 -> conv 3x3x3 (R 6, a valid reuse factor of its 18 x 3 kernel) -> relu (R 4) -> sigmoid (R 4) -> max
 // pool 2x2 (R 4) -> BatchNorm (R 5) -> Flatten -> Dense 10 (R 4, 4 words of 3) -> softmax (R 4, one word of 10).
 json chain_model() {
@@ -77,7 +40,7 @@ json chain_model() {
             {"io_type", "io_stream"},
             {"input", {{"shape", {6, 6, 2}}}},
             {"layers",
-             {conv3x3("conv", 2, 3, 6),
+             {conv2d_layer("conv", 3, 2, 3, 6, 1),
               {{"name", "relu"}, {"class", "Activation"}, {"activation", "relu"}, {"reuse_factor", 4}},
               {{"name", "sigmoid"}, {"class", "Activation"}, {"activation", "sigmoid"}, {"reuse_factor", 4}},
               {{"name", "pool"}, {"class", "MaxPooling2D"}, {"pool_size", 2}, {"reuse_factor", 4}},
@@ -87,7 +50,7 @@ json chain_model() {
                {"bias", {0.125, 0.0, -0.5}},
                {"reuse_factor", 5}},
               {{"name", "flat"}, {"class", "Flatten"}},
-              dense("fc", 12, 10, 4),
+              dense_layer("fc", 12, 10, 4, 300),
               {{"name", "softmax"}, {"class", "Activation"}, {"activation", "softmax"}, {"reuse_factor", 4}}}}};
 }
 
@@ -97,7 +60,7 @@ json global_model() {
             {"io_type", "io_stream"},
             {"input", {{"shape", {4, 4, 3}}}},
             {"layers",
-             {{{"name", "gpool"}, {"class", "GlobalAveragePooling2D"}, {"reuse_factor", 4}}, dense("fc", 3, 2, 6)}}};
+             {{{"name", "gpool"}, {"class", "GlobalAveragePooling2D"}, {"reuse_factor", 4}}, dense_layer("fc", 3, 2, 6, 300)}}};
 }
 
 class StreamTimingRules : public TempDirTest {

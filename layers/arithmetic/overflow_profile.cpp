@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-// The precision keys each class takes (models/model_file.cpp), so that a layer's single precision string
+// The precision keys each class takes (models/model_file/), so that a layer's single precision string
 // can be spelled out per key before its result / accum are widened.
 const std::map<std::string, std::vector<std::string>>& class_keys() {
     static const std::map<std::string, std::vector<std::string>> k = {

@@ -20,6 +20,11 @@
 //     other readers are refused.
 // Layers it cannot model (recurrent, separable / depthwise convs, ...) are refused by name and class.
 // Throws ModelError.
+//
+// The steps, in order: the hls4ml configuration (models/hls4ml/hls4ml_config.h); the Keras graph
+// (models/keras/keras_graph.h) and its weights (keras_weights.h); the per-class converters
+// (layer_converters.h), which apply hls4ml's passes bn_fuse, bn_quant and linear on the way; then
+// infer_precision on the whole model (models/passes/).
 #pragma once
 
 #include <string>
@@ -30,7 +35,7 @@
 namespace tlm4ml {
 
 struct ImportedModel {
-    nlohmann::json model;               // tlm4ml's model file format (models/model_file.cpp)
+    nlohmann::json model;               // tlm4ml's model file format (models/model_file/)
     std::vector<std::string> warnings;  // e.g. LayerName entries that match no layer
 };
 

@@ -12,7 +12,7 @@
 //
 // QBatchNormalization's gamma/beta/mean/variance quantizers (parse_batchnorm_quantizers) are read with
 // QKeras' defaults and evaluated as QKeras does when it predicts, so that the importer can say what hls4ml
-// leaves out: hls4ml folds the unquantized parameters (see keras_importer.cpp).
+// leaves out: hls4ml folds the unquantized parameters (see models/keras/convert_batchnorm.cpp).
 #pragma once
 
 #include <optional>
