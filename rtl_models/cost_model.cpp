@@ -110,14 +110,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             t.latency += p.layer_output_register_cycles;
             const size_t products = in.n_in * in.n_out;
             t.multipliers = ceil_div(products, rf) - in.n_zero_weights / rf;
-            const bool dsp = !in.xnor && !in.no_dsp && in.data_width >= p.dsp_min_operand_bits &&
-                             in.weight_width >= p.dsp_min_operand_bits;
-            t.dsp = dsp ? t.multipliers : 0;
-            const size_t lut_mult = dsp ? 0 : (in.xnor ? 1 : (in.no_dsp ? in.data_width : in.data_width * in.weight_width / 2));
-            t.lut = t.multipliers * (lut_mult + static_cast<size_t>(in.result_width));
-            t.ff = in.n_out * static_cast<size_t>(in.result_width) * static_cast<size_t>(1 + t.latency);
-            if (in.strategy == Strategy::Resource && rf > 1)
-                t.bram18 = ceil_div(products * static_cast<size_t>(in.weight_width), static_cast<size_t>(p.bram_bits));
             break;
         }
         case LayerCostInputs::Kind::Conv: {
@@ -133,16 +125,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
                         (rf - 1) * p.dense_reuse_step_cycles + p.layer_output_register_cycles;
             const size_t products = in.mult_n_in * in.mult_n_out * pf;
             t.multipliers = ceil_div(products, rf);
-            const bool dsp = !in.xnor && !in.no_dsp && in.data_width >= p.dsp_min_operand_bits &&
-                             in.weight_width >= p.dsp_min_operand_bits;
-            t.dsp = dsp ? t.multipliers : 0;
-            const size_t lut_mult = dsp ? 0 : (in.no_dsp ? in.data_width : in.data_width * in.weight_width / 2);
-            t.lut = t.multipliers * (lut_mult + static_cast<size_t>(in.result_width)) +
-                    in.mult_n_in * pf * static_cast<size_t>(in.data_width);  // the im2col buffer muxes
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
-            if (in.strategy == Strategy::Resource && rf > 1)
-                t.bram18 = ceil_div(in.mult_n_in * in.mult_n_out * static_cast<size_t>(in.weight_width),
-                                    static_cast<size_t>(p.bram_bits));
             break;
         }
         case LayerCostInputs::Kind::Pooling: {
@@ -152,8 +134,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             const double tree = ceil_log2(area) * p.t_add_ns + (in.average ? p.t_mult_ns : 0.0);
             t.ii = rf;
             t.latency = std::max(1, stages(tree, usable));
-            t.lut = in.n_out * area * static_cast<size_t>(in.data_width);
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
             break;
         }
         case LayerCostInputs::Kind::Wiring:
@@ -167,7 +147,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             const int levels = in.average ? 2 : 1;
             t.ii = 1;
             t.latency = std::max(0, stages(levels * p.t_add_ns, usable) - 1);
-            t.lut = in.n_in * static_cast<size_t>(levels * in.result_width);
             break;
         }
         case LayerCostInputs::Kind::MergeMultiply: {
@@ -175,33 +154,22 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             t.ii = 1;
             t.latency = std::max(1, stages(p.t_mult_ns, usable)) + p.layer_output_register_cycles;
             t.multipliers = in.n_in;
-            t.dsp = in.data_width >= p.dsp_min_operand_bits && in.weight_width >= p.dsp_min_operand_bits
-                        ? t.multipliers : 0;
-            t.lut = t.dsp ? 0 : in.n_in * static_cast<size_t>(in.data_width * in.weight_width / 2);
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
             break;
         }
         case LayerCostInputs::Kind::BatchNorm:
             t.ii = rf;
             t.latency = std::max(1, stages(p.t_mult_ns + p.t_add_ns, usable)) + p.layer_output_register_cycles;
             t.multipliers = ceil_div(in.n_in, rf);
-            t.dsp = in.data_width >= p.dsp_min_operand_bits && in.weight_width >= p.dsp_min_operand_bits
-                        ? t.multipliers : 0;
-            t.lut = t.multipliers * static_cast<size_t>(in.result_width);
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
             break;
         case LayerCostInputs::Kind::Threshold:
         case LayerCostInputs::Kind::Activation:
             // A comparator and a mux chain into the next layer's first stage.
             t.ii = rf;
             t.latency = 0;
-            t.lut = in.n_in * static_cast<size_t>(in.data_width);
             break;
         case LayerCostInputs::Kind::TableActivation:
             t.ii = rf;
             t.latency = p.rom_read_cycles;
-            t.lut = in.n_in * static_cast<size_t>(in.data_width);
-            t.bram18 = 1;
             break;
         case LayerCostInputs::Kind::Softmax: {
             // max tree and subtraction | exp ROM | adder tree and 1/x index | inverse ROM | product
@@ -211,14 +179,10 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
                         std::max(1, stages(depth * p.t_add_ns + p.t_mult_ns, usable)) +
                         p.layer_output_register_cycles;
             t.multipliers = in.n_in;
-            t.dsp = in.n_in;
-            t.lut = in.n_in * static_cast<size_t>(in.data_width) * 3;
-            t.ff = in.n_out * static_cast<size_t>(in.result_width) * static_cast<size_t>(t.latency);
-            t.bram18 = 2;
             break;
         }
     }
-    apply_resource_model(in, p, t);  // the structural estimate (rtl_models/resource_model.h) replaces the above
+    apply_resource_model(in, p, t);  // DSP / LUT / FF / BRAM18: the structural model (rtl_models/resource_model.h)
     return t;
 }
 
