@@ -99,7 +99,13 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
     LayerTiming t;
     switch (in.kind) {
         case LayerCostInputs::Kind::Dense: {
-            // Products feed a balanced adder tree over n_in terms plus the bias.
+            // Products feed a balanced adder tree over n_in terms plus the bias. The templates (hls4ml
+            // ef92ebdf2fc6) schedule every product kind the same way: vivado/nnet_dense_latency.h dense_latency
+            // "#pragma HLS PIPELINE II=CONFIG_T::reuse_factor" (II R), vivado/nnet_dense_resource.h's ReuseLoop
+            // "#pragma HLS PIPELINE II=1 rewind"; only the product differs (CONFIG_T::template product, inlined,
+            // vivado/nnet_mult.h): both_binary "return a == w" is an XNOR, weight_binary / data_binary a select
+            // of x or -x, weight_ternary a select of 0, x or -x. Those are one LUT level (t_add) where `mult` is
+            // a multiplier (t_mult); the popcount / add-subtract tree after them is the same tree.
             const double tree = ceil_log2(in.n_in + 1) * p.t_add_ns;
             const double mult = (in.xnor || in.no_dsp) ? p.t_add_ns : p.t_mult_ns;
             t.ii = rf;
@@ -162,6 +168,14 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             t.multipliers = ceil_div(in.n_in, rf);
             break;
         case LayerCostInputs::Kind::Threshold:
+            // BatchNormalizationQuantizedTanh and the binary / ternary tanh activations: one or two comparisons
+            // per element against a constant, chained into the next layer's first stage like a relu. Their
+            // templates pipeline without an II, so II 1 whatever the reuse factor: vivado/nnet_batchnorm.h
+            // normalize_binary_tanh (line 83) and normalize_ternary_tanh (line 103), vivado/nnet_activation.h
+            // binary_tanh (line 804) and ternary_tanh (line 824): "#pragma HLS PIPELINE".
+            t.ii = 1;
+            t.latency = 0;
+            break;
         case LayerCostInputs::Kind::Activation:
             // A comparator and a mux chain into the next layer's first stage.
             t.ii = rf;
