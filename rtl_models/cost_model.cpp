@@ -100,7 +100,13 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
     LayerTiming t;
     switch (in.kind) {
         case LayerCostInputs::Kind::Dense: {
-            // Products feed a balanced adder tree over n_in terms plus the bias.
+            // Products feed a balanced adder tree over n_in terms plus the bias. The templates (hls4ml
+            // ef92ebdf2fc6) schedule every product kind the same way: vivado/nnet_dense_latency.h dense_latency
+            // "#pragma HLS PIPELINE II=CONFIG_T::reuse_factor" (II R), vivado/nnet_dense_resource.h's ReuseLoop
+            // "#pragma HLS PIPELINE II=1 rewind"; only the product differs (CONFIG_T::template product, inlined,
+            // vivado/nnet_mult.h): both_binary "return a == w" is an XNOR, weight_binary / data_binary a select
+            // of x or -x, weight_ternary a select of 0, x or -x. Those are one LUT level (t_add) where `mult` is
+            // a multiplier (t_mult); the popcount / add-subtract tree after them is the same tree.
             const double tree = ceil_log2(in.n_in + 1) * p.t_add_ns;
             const double mult = (in.xnor || in.no_dsp) ? p.t_add_ns : p.t_mult_ns;
             t.ii = rf;
@@ -111,14 +117,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             t.latency += p.layer_output_register_cycles;
             const size_t products = in.n_in * in.n_out;
             t.multipliers = ceil_div(products, rf) - in.n_zero_weights / rf;
-            const bool dsp = !in.xnor && !in.no_dsp && in.data_width >= p.dsp_min_operand_bits &&
-                             in.weight_width >= p.dsp_min_operand_bits;
-            t.dsp = dsp ? t.multipliers : 0;
-            const size_t lut_mult = dsp ? 0 : (in.xnor ? 1 : (in.no_dsp ? in.data_width : in.data_width * in.weight_width / 2));
-            t.lut = t.multipliers * (lut_mult + static_cast<size_t>(in.result_width));
-            t.ff = in.n_out * static_cast<size_t>(in.result_width) * static_cast<size_t>(1 + t.latency);
-            if (in.strategy == Strategy::Resource && rf > 1)
-                t.bram18 = ceil_div(products * static_cast<size_t>(in.weight_width), static_cast<size_t>(p.bram_bits));
             break;
         }
         case LayerCostInputs::Kind::Conv: {
@@ -134,16 +132,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
                         (rf - 1) * p.dense_reuse_step_cycles + p.layer_output_register_cycles;
             const size_t products = in.mult_n_in * in.mult_n_out * pf;
             t.multipliers = ceil_div(products, rf);
-            const bool dsp = !in.xnor && !in.no_dsp && in.data_width >= p.dsp_min_operand_bits &&
-                             in.weight_width >= p.dsp_min_operand_bits;
-            t.dsp = dsp ? t.multipliers : 0;
-            const size_t lut_mult = dsp ? 0 : (in.no_dsp ? in.data_width : in.data_width * in.weight_width / 2);
-            t.lut = t.multipliers * (lut_mult + static_cast<size_t>(in.result_width)) +
-                    in.mult_n_in * pf * static_cast<size_t>(in.data_width);  // the im2col buffer muxes
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
-            if (in.strategy == Strategy::Resource && rf > 1)
-                t.bram18 = ceil_div(in.mult_n_in * in.mult_n_out * static_cast<size_t>(in.weight_width),
-                                    static_cast<size_t>(p.bram_bits));
             break;
         }
         case LayerCostInputs::Kind::Pooling: {
@@ -153,8 +141,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             const double tree = ceil_log2(area) * p.t_add_ns + (in.average ? p.t_mult_ns : 0.0);
             t.ii = rf;
             t.latency = std::max(1, stages(tree, usable));
-            t.lut = in.n_out * area * static_cast<size_t>(in.data_width);
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
             break;
         }
         case LayerCostInputs::Kind::Wiring:
@@ -168,7 +154,6 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             const int levels = in.average ? 2 : 1;
             t.ii = 1;
             t.latency = std::max(0, stages(levels * p.t_add_ns, usable) - 1);
-            t.lut = in.n_in * static_cast<size_t>(levels * in.result_width);
             break;
         }
         case LayerCostInputs::Kind::MergeMultiply: {
@@ -176,33 +161,30 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
             t.ii = 1;
             t.latency = std::max(1, stages(p.t_mult_ns, usable)) + p.layer_output_register_cycles;
             t.multipliers = in.n_in;
-            t.dsp = in.data_width >= p.dsp_min_operand_bits && in.weight_width >= p.dsp_min_operand_bits
-                        ? t.multipliers : 0;
-            t.lut = t.dsp ? 0 : in.n_in * static_cast<size_t>(in.data_width * in.weight_width / 2);
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
             break;
         }
         case LayerCostInputs::Kind::BatchNorm:
             t.ii = rf;
             t.latency = std::max(1, stages(p.t_mult_ns + p.t_add_ns, usable)) + p.layer_output_register_cycles;
             t.multipliers = ceil_div(in.n_in, rf);
-            t.dsp = in.data_width >= p.dsp_min_operand_bits && in.weight_width >= p.dsp_min_operand_bits
-                        ? t.multipliers : 0;
-            t.lut = t.multipliers * static_cast<size_t>(in.result_width);
-            t.ff = in.n_out * static_cast<size_t>(in.result_width);
             break;
         case LayerCostInputs::Kind::Threshold:
+            // BatchNormalizationQuantizedTanh and the binary / ternary tanh activations: one or two comparisons
+            // per element against a constant, chained into the next layer's first stage like a relu. Their
+            // templates pipeline without an II, so II 1 whatever the reuse factor: vivado/nnet_batchnorm.h
+            // normalize_binary_tanh (line 83) and normalize_ternary_tanh (line 103), vivado/nnet_activation.h
+            // binary_tanh (line 804) and ternary_tanh (line 824): "#pragma HLS PIPELINE".
+            t.ii = 1;
+            t.latency = 0;
+            break;
         case LayerCostInputs::Kind::Activation:
             // A comparator and a mux chain into the next layer's first stage.
             t.ii = rf;
             t.latency = 0;
-            t.lut = in.n_in * static_cast<size_t>(in.data_width);
             break;
         case LayerCostInputs::Kind::TableActivation:
             t.ii = rf;
             t.latency = p.rom_read_cycles;
-            t.lut = in.n_in * static_cast<size_t>(in.data_width);
-            t.bram18 = 1;
             break;
         case LayerCostInputs::Kind::Softmax: {
             // max tree and subtraction | exp ROM | adder tree and 1/x index | inverse ROM | product
@@ -212,14 +194,10 @@ LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double
                         std::max(1, stages(depth * p.t_add_ns + p.t_mult_ns, usable)) +
                         p.layer_output_register_cycles;
             t.multipliers = in.n_in;
-            t.dsp = in.n_in;
-            t.lut = in.n_in * static_cast<size_t>(in.data_width) * 3;
-            t.ff = in.n_out * static_cast<size_t>(in.result_width) * static_cast<size_t>(t.latency);
-            t.bram18 = 2;
             break;
         }
     }
-    apply_resource_model(in, p, t);  // the structural estimate (rtl_models/resource_model.h) replaces the above
+    apply_resource_model(in, p, t);  // DSP / LUT / FF / BRAM18: the structural model (rtl_models/resource_model.h)
     return t;
 }
 

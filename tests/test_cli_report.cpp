@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/test_support.h"
+#include "testbenches/report/resource_report.h"
 
 using namespace tlm4ml_test;
 using nlohmann::json;
@@ -160,6 +161,42 @@ namespace {
 // The resources as % of the FPGA part: --part (or the configuration's Part) names a device of the part table
 // (rtl_models/fpga_parts.h); the percentages are the totals over the device's capacity, in the text and the
 // JSON. An unknown part is refused naming it.
+// The text summary carries the per-layer resource table: one line per layer with the JSON report's figures,
+// the total, and (with a part) the total as % of the part, within 120 columns.
+TEST_F(CliReport, PerLayerResourceTableInTheTextSummary) {
+    const json r = report("run " + model("jet_tagger.json") + " --inputs " + kJetInputs + " --part xcvu9p-flga2577-2-e");
+    const json& d = r["resources"]["detail"];
+    ASSERT_EQ(d["layers"].size(), 8u) << d.dump();
+    const std::string& out = last_.out;
+    const size_t at = out.find("resources per layer");
+    ASSERT_NE(at, std::string::npos) << out;
+    const std::string table = out.substr(at);
+    size_t w = 6;  // the name column: the longest layer name
+    for (const auto& l : d["layers"]) w = std::max(w, l["name"].get<std::string>().size());
+    auto row = [&](const std::string& name, const json& v) {
+        return fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}\n", name, w, v["dsp"].get<size_t>(), v["lut"].get<size_t>(),
+                           v["ff"].get<size_t>(), v["bram18"].get<size_t>());
+    };
+    for (const auto& l : d["layers"]) EXPECT_NE(table.find(row(l["name"], l)), std::string::npos) << row(l["name"], l) << table;
+    const std::string total = row("total", d["total"]);
+    EXPECT_NE(table.find(total.substr(0, total.size() - 1) + "   (post-synthesis estimate)"), std::string::npos) << table;
+    EXPECT_NE(table.find(fmt::format("{:<{}} {:>7.1f}% {:>11.1f}%", "% part", w, d["part"]["percent"]["dsp"].get<double>(),
+                                     d["part"]["percent"]["lut"].get<double>())),
+              std::string::npos)
+        << table;
+    EXPECT_NE(table.find("of xcvu9p"), std::string::npos) << table;
+    // --quiet prints the summary lines alone.
+    report("run " + model("jet_tagger.json") + " --inputs " + kJetInputs + " --quiet");
+    EXPECT_EQ(last_.out.find("resources per layer"), std::string::npos) << last_.out;
+
+    // Long layer names are cut so every line stays within 120 columns.
+    const std::vector<tlm4ml::LayerResources> rows = {{std::string(90, 'x'), {1, 2, 3, 4}}, {"fc", {5, 6, 7, 8}}};
+    std::istringstream lines(tlm4ml::format_resource_table(rows, &tlm4ml::find_fpga_part("xcvu9p")));
+    size_t n = 0;
+    for (std::string line; std::getline(lines, line); ++n) EXPECT_LE(line.size(), 120u) << line;
+    EXPECT_EQ(n, 6u);  // header, 2 layers, total, % part, +-
+}
+
 TEST_F(CliReport, ResourcesAsShareOfThePart) {
     const json r = report("run " + model("jet_tagger.json") + " --inputs " + kJetInputs + " --quiet --part xcvu9p-flga2577-2-e");
     const json& d = r["resources"]["detail"];

@@ -236,6 +236,12 @@ TEST(CostModel, JetTaggerCalibration) {
     const NetFigures o1 = net_figures(jet_tagger(1), DeviceProfile::vivado_2019());
     EXPECT_EQ(o1.ii, 1);
     EXPECT_EQ(o1.latency, 10);
+    // R 4: no published Vitis report; the R 2 report's Dense instances take 1 cycle as at R 1, so tlm4ml keeps
+    // them at 1 and R 4 is 13 cycles too, one fewer than R 1 (README, "A larger reuse factor can be a cycle
+    // shorter"; the hls4ml tutorial's part2_advanced_config.ipynb at commit c6b63d37 has the R 1 and R 2 reports).
+    const NetFigures v4 = net_figures(jet_tagger(4), DeviceProfile::vitis_default());
+    EXPECT_EQ(v4.ii, 4);
+    EXPECT_EQ(v4.latency, 13);
 }
 
 TEST(CostModel, JetTaggerCalibrationFromTheExampleModelFile) {
@@ -365,4 +371,93 @@ TEST(DeviceProfileFile, MalformedOrMissingFilesAreErrors) {
     EXPECT_FALSE(load_error(dir.file("array.json", "[1, 2]")).empty());
     const std::string e = load_error(dir.path() / "absent.json");
     EXPECT_NE(e.find("absent.json"), std::string::npos) << e;
+}
+
+namespace {
+
+// The cost inputs of a shipped example model, with every layer's reuse factor set to `rf`.
+std::vector<LayerCostInputs> model_layers(const std::string& file, int rf, std::vector<std::string>* names = nullptr) {
+    const fs::path src = fs::path(TLM4ML_SOURCE_DIR) / "testbenches/models" / file;
+    nlohmann::json j;
+    std::ifstream(src) >> j;
+    j["default_reuse_factor"] = rf;
+    for (auto& l : j["layers"]) {
+        l.erase("reuse_factor");
+        // Kernel files (mnist_binary/...) are relative to the model's folder: made absolute for the copy.
+        for (auto& [key, value] : l.items())
+            if (value.is_object() && value.contains("file"))
+                value["file"] = (src.parent_path() / value["file"].get<std::string>()).string();
+    }
+    TempDir dir;
+    const Model m = load_model_file(dir.file(file, j.dump()).string());
+    std::vector<LayerCostInputs> in;
+    for (const auto& l : m.layers) {
+        in.push_back(l->cost_inputs());
+        if (names) names->push_back(l->name());
+    }
+    return in;
+}
+
+std::vector<int> latencies(const std::vector<LayerCostInputs>& in, const DeviceProfile& p, double period) {
+    std::vector<int> v;
+    for (const auto& l : in) v.push_back(layer_cost(l, p, period).latency);
+    return v;
+}
+std::vector<int> iis(const std::vector<LayerCostInputs>& in, const DeviceProfile& p) {
+    std::vector<int> v;
+    for (const auto& l : in) v.push_back(layer_cost(l, p, kPeriod).ii);
+    return v;
+}
+
+}  // namespace
+
+// Binary / ternary layers as hls4ml's templates schedule them (cost_model.cpp names the template lines):
+// Dense of every product kind II R (dense_latency's PIPELINE II=reuse_factor), the product one LUT level
+// (XNOR, or a select of 0 / x / -x: t_add) instead of a multiplier; BatchNormalizationQuantizedTanh and
+// binary / ternary tanh "#pragma HLS PIPELINE" without an II: II 1 whatever R, latency 0 like a relu.
+TEST(CostModel, BinaryAndTernaryLayersFollowTheirTemplates) {
+    const DeviceProfile vitis;
+    std::vector<std::string> names;
+    // KERAS_3layer_binary_smaller: fc1 16->64 (ternary weights on 16-bit inputs), bnbt_bn1, fc2 64->32 and
+    // fc3 32->32 (XNOR), bnbt, output 32->5 (XNOR), bn (BatchNormalization 5). At 5 ns (P = 3.65 ns):
+    // fc1 0.35 + 5 x 0.35 = 2.1 ns, fc2 0.35 + 7 x 0.35 = 2.8 ns, fc3 / output 2.45 ns: one stage + the output
+    // register each; bn 1 + 0.35 ns: 1 + 1.
+    const auto binary = model_layers("jet_tagger_binary.json", 1, &names);
+    ASSERT_EQ(names, (std::vector<std::string>{"fc1", "bnbt_bn1", "fc2", "bnbt_bn2", "fc3", "bnbt_bn3", "output", "bn"}));
+    EXPECT_EQ(latencies(binary, vitis, kPeriod), (std::vector<int>{2, 0, 2, 0, 2, 0, 2, 2}));
+    EXPECT_EQ(iis(binary, vitis), (std::vector<int>{1, 1, 1, 1, 1, 1, 1, 1}));
+    EXPECT_EQ(binary[2].xnor, true);
+    EXPECT_EQ(binary[0].xnor, false);
+    EXPECT_EQ(binary[0].no_dsp, true);
+    // At R 4 every Dense and the BatchNormalization take 4 cycles per input, the thresholds still 1.
+    const auto binary_r4 = model_layers("jet_tagger_binary.json", 4);
+    EXPECT_EQ(iis(binary_r4, vitis), (std::vector<int>{4, 1, 4, 1, 4, 1, 4, 4}));
+    EXPECT_EQ(latencies(binary_r4, vitis, kPeriod), (std::vector<int>{2, 0, 2, 0, 2, 0, 2, 2}));
+    // At 4 ns (P = 2.92 ns) the XNOR 64->32's 2.8 ns still fit one stage; the same layer with 16-bit
+    // products (1 + 7 x 0.35 = 3.45 ns) needs two.
+    EXPECT_EQ(layer_cost(binary[2], vitis, 4.0).latency, 1 + 1);
+    EXPECT_EQ(layer_cost(dense(64, 32), vitis, 4.0).latency, 2 + 1);
+
+    // KERAS_3layer_ternary_small: the same schedule (ternary selects cost what an XNOR costs).
+    const auto ternary = model_layers("jet_tagger_ternary.json", 4);
+    EXPECT_EQ(iis(ternary, vitis), (std::vector<int>{4, 1, 4, 1, 4, 1, 4, 4}));
+    EXPECT_EQ(latencies(ternary, vitis, kPeriod), (std::vector<int>{2, 0, 2, 0, 2, 0, 2, 2}));
+
+    // The binary MNIST MLP 784-128-128-128-10: fc1 0.35 + 10 x 0.35 = 3.85 ns > 3.65: two stages + 1;
+    // the XNOR 128-input layers 0.35 + 8 x 0.35 = 3.15 ns: one + 1.
+    const auto mnist = model_layers("mnist_binary.json", 1);
+    ASSERT_EQ(mnist.size(), 9u);
+    EXPECT_EQ(latencies(mnist, vitis, kPeriod), (std::vector<int>{3, 0, 2, 0, 2, 0, 2, 2, 5}));
+
+    // Resource strategy: the ReuseLoop's drain is the product and one add; a select is one LUT level where
+    // a slow multiplier (4 ns here) needs two stages.
+    DeviceProfile slow;
+    slow.t_mult_ns = 4.0;
+    LayerCostInputs r = dense(64, 32, 4, Strategy::Resource);
+    EXPECT_EQ(layer_cost(r, slow, kPeriod).latency, 4 + 2 + 1);
+    r.xnor = r.no_dsp = true;
+    EXPECT_EQ(layer_cost(r, slow, kPeriod).latency, 4 + 1 + 1);
+    // The thresholds' II does not follow R in io_parallel either.
+    EXPECT_EQ(layer_cost(elementwise(Kind::Threshold, 64, 8), vitis, kPeriod).ii, 1);
+    EXPECT_EQ(layer_cost(elementwise(Kind::Threshold, 64, 8), vitis, kPeriod).latency, 0);
 }

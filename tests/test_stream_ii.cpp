@@ -318,6 +318,7 @@ TEST_F(StreamIi, EveryMergeHasAnIsolatedBenchAtTheCostModelsIi) {
         std::string line;
         bool seen = false;
         while (std::getline(table, line)) {
+            if (line.rfind("resources per layer", 0) == 0) break;  // the resource table's rows follow
             std::istringstream cols(line);
             std::string c0, c1, c2, c3, c4, c5;
             cols >> c0 >> c1 >> c2 >> c3 >> c4 >> c5;

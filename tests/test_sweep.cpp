@@ -162,6 +162,27 @@ TEST(SweepResults, JsonRoundTripsEveryField) {
     r.samples = 32;
     const auto back = PointResult::from_json(r.to_json(), "test");
     EXPECT_EQ(back.to_json(), r.to_json());
+    // The part and --simulate fields too; results written before they existed read as without them.
+    r.part = "xcvu9p";
+    r.dsp_percent = 12.5;
+    r.lut_percent = 0.25;
+    r.ff_percent = 0.125;
+    r.bram18_percent = 0.0;
+    r.fits = true;
+    r.sim_samples = 8;
+    r.sim_latency_cycles = 13;
+    r.sim_ii = 4;
+    r.sim_mismatches = 1;
+    const auto back2 = PointResult::from_json(r.to_json(), "test");
+    EXPECT_EQ(back2.to_json(), r.to_json());
+    nlohmann::json old = result(3, 0.9375, 12, 3456, 7).to_json();
+    for (const char* k : {"part", "dsp_percent", "lut_percent", "ff_percent", "bram18_percent", "fits", "sim_samples",
+                          "sim_latency_cycles", "sim_ii", "sim_mismatches"})
+        old.erase(k);
+    const auto before = PointResult::from_json(old, "old");
+    EXPECT_FALSE(before.fits.has_value());
+    EXPECT_FALSE(before.sim_latency_cycles.has_value());
+    EXPECT_EQ(before.part, "");
 }
 
 class SweepCommand : public TempDirTest {
@@ -290,6 +311,92 @@ TEST_F(SweepCommand, CtrlCLeavesConsistentResultsAndTheRerunCompletesThem) {
         return j;
     };
     for (size_t i = 0; i < partial.size(); ++i) EXPECT_EQ(without_marks(results("s")[i]), without_marks(partial[i])) << i;
+}
+
+// With a part, every point carries its resources as % of the part's capacity and whether it fits; a point
+// that does not fit is on no Pareto front. xc7z020 has 220 DSP and 53,200 LUT (DS190): the 16-bit jet
+// tagger's thousands of DSPs do not fit, the 8-bit points (products of < 10 bits: LUTs) do.
+TEST_F(SweepCommand, PartShareAndFitsPerPointAndOnlyPointsThatFitOnTheFronts) {
+    std::string cmd = jet("--precision 'ap_fixed<16,6>,ap_fixed<8,4>' --reuse 1,4 --part xc7z020clg400-1", "s");
+    cmd.erase(cmd.rfind(" -q"), 3);  // the table too
+    const auto r = tlm4ml("sweep " + cmd);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto pts = results("s");
+    ASSERT_EQ(pts.size(), 4u);
+    for (const auto& p : pts) {
+        SCOPED_TRACE(p.dump());
+        EXPECT_EQ(p["part"], "xc7z020");
+        EXPECT_DOUBLE_EQ(p["dsp_percent"].get<double>(), 100.0 * p["dsp"].get<double>() / 220);
+        EXPECT_DOUBLE_EQ(p["lut_percent"].get<double>(), 100.0 * p["lut"].get<double>() / 53200);
+        EXPECT_DOUBLE_EQ(p["ff_percent"].get<double>(), 100.0 * p["ff"].get<double>() / 106400);
+        EXPECT_DOUBLE_EQ(p["bram18_percent"].get<double>(), 100.0 * p["bram18"].get<double>() / 280);
+        const bool fits = p["dsp"] <= 220 && p["lut"] <= 53200 && p["ff"] <= 106400 && p["bram18"] <= 280;
+        EXPECT_EQ(p["fits"], fits);
+        if (!fits) {
+            for (const char* k : {"pareto_dsp", "pareto_lut", "pareto_latency"}) EXPECT_EQ(p[k], false) << k;
+        }
+    }
+    EXPECT_EQ(pts[0]["fits"], false);  // 16-bit, R 1: 3,423 DSP
+    EXPECT_EQ(pts[1]["fits"], false);  // 16-bit, R 4: 1,068 DSP
+    EXPECT_EQ(pts[2]["fits"], true);   // 8-bit: no DSP
+    // The 8-bit R 4 point (13 cycles) is on the latency front: the 16-bit R 4 point, as fast and more accurate,
+    // would push it off, but does not fit.
+    EXPECT_EQ(pts[3]["fits"], true);
+    EXPECT_EQ(pts[3]["latency_cycles"], pts[1]["latency_cycles"]);
+    EXPECT_GT(pts[1]["agreement"].get<double>(), pts[3]["agreement"].get<double>());
+    EXPECT_EQ(pts[3]["pareto_latency"], true);
+    const std::string csv = read_text(dir_ / "s/results.csv");
+    EXPECT_NE(csv.find(",part,dsp_percent,lut_percent,ff_percent,bram18_percent,fits,"), std::string::npos) << csv;
+    EXPECT_NE(r.out.find("%part fits"), std::string::npos) << r.out;
+
+    // Without --part, the configuration's Part (KERAS_3layer.yml: xcku115-flvb2104-2-i).
+    ASSERT_EQ(tlm4ml("sweep " + jet("--reuse 4", "cfg")).code, 0);
+    EXPECT_EQ(results("cfg")[0]["part"], "xcku115");
+    EXPECT_DOUBLE_EQ(results("cfg")[0]["dsp_percent"].get<double>(), 100.0 * results("cfg")[0]["dsp"].get<double>() / 5520);
+
+    const auto bad = tlm4ml("sweep " + jet("--reuse 4 --part xc9z999", "bad"));
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.err.find("--part: unknown FPGA part 'xc9z999'"), std::string::npos) << bad.err;
+    EXPECT_FALSE(fs::exists(dir_ / "bad/results.json"));
+}
+
+// --simulate N: every point's clocked network runs the first N samples back-to-back, io_stream included; its
+// latency and II are what `tlm4ml run` measures on the point's configuration (an independent path through
+// the CLI), its outputs equal the untimed forward pass. In io_parallel the measured latency is the cost
+// model's (14 cycles at R 1, 13 at R 4: "How tlm4ml counts cycles").
+TEST_F(SweepCommand, SimulateMeasuresEveryPointAsRunDoes) {
+    std::string cmd = jet("--precision 'ap_fixed<16,6>' --reuse 1,4 --io-type io_parallel,io_stream --simulate 8", "s");
+    cmd.erase(cmd.rfind(" -q"), 3);  // the table too
+    const auto r = tlm4ml("sweep " + cmd);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto pts = results("s");
+    ASSERT_EQ(pts.size(), 4u);
+    for (size_t i = 0; i < pts.size(); ++i) {
+        SCOPED_TRACE(pts[i].dump());
+        EXPECT_EQ(pts[i]["sim_samples"], 8);
+        EXPECT_EQ(pts[i]["sim_mismatches"], 0);
+        ASSERT_EQ(tlm4ml(fmt::format("run {} --inputs {} --samples 8 --quiet --report {}",
+                                     at(fmt::format("s/points/point_{:04}.yml", i)), shell_quote(kJetInputs.string()),
+                                     at("rep.json"))).code, 0);
+        const auto rep = nlohmann::json::parse(read_text(dir_ / "rep.json"));
+        EXPECT_EQ(pts[i]["sim_latency_cycles"], rep["latency"]["first_output_cycles"]);
+        EXPECT_EQ(pts[i]["sim_ii"], rep["ii"]["steady_state"]);
+        EXPECT_EQ(pts[i]["model_io_type"], i < 2 ? "io_parallel" : "io_stream");
+    }
+    EXPECT_EQ(pts[0]["sim_latency_cycles"], 14);
+    EXPECT_EQ(pts[0]["sim_ii"], 1);
+    EXPECT_EQ(pts[1]["sim_latency_cycles"], 13);
+    EXPECT_EQ(pts[1]["sim_ii"], 4);
+    // io_stream: the jet tagger's flat tensors are one word each; the Dense layers read, compute, then write:
+    // the steady state is not one cycle (the cost model's network II is the largest layer II).
+    EXPECT_GT(pts[2]["sim_ii"].get<double>(), 1.0);
+    EXPECT_NE(r.out.find("sim lat simII"), std::string::npos) << r.out;
+    const std::string csv = read_text(dir_ / "s/results.csv");
+    EXPECT_NE(csv.find(",sim_samples,sim_latency_cycles,sim_ii,sim_mismatches\n"), std::string::npos) << csv;
+    // Without --simulate the columns are empty / null.
+    ASSERT_EQ(tlm4ml("sweep " + jet("--reuse 4", "plain")).code, 0);
+    EXPECT_TRUE(results("plain")[0]["sim_latency_cycles"].is_null());
+    EXPECT_EQ(results("plain")[0]["sim_samples"], 0);
 }
 
 TEST_F(SweepCommand, BadInputAndUsageErrors) {

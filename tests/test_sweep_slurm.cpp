@@ -27,7 +27,9 @@ TEST_F(SweepSlurm, MergedResultEqualsTheLocalRunAndFailedTasksResubmitAlone) {
 
     const std::string sweep = "sweep " + shell_quote((kSource / "testbenches/models/configs/KERAS_3layer.yml").string()) +
                               " --inputs " + shell_quote((kSource / "testbenches/models/jet_tagger_inputs.dat").string()) +
-                              " --precision 'ap_fixed<W,6>' --widths 8,12 --reuse 1,4 --sparsity 0,0.5 --no-plots -q";
+                              " --precision 'ap_fixed<W,6>' --widths 8,12 --reuse 1,4 --sparsity 0,0.5 --no-plots -q"
+                              // the part's columns and the clocked network per point, the same both ways
+                              " --part xc7z020 --simulate 4";
     const auto local = tlm4ml(sweep + " -o " + at("local"));
     ASSERT_EQ(local.code, 0) << local.err;
     // 8 points in tasks of 3: 3 tasks, the last one short.
@@ -40,6 +42,9 @@ TEST_F(SweepSlurm, MergedResultEqualsTheLocalRunAndFailedTasksResubmitAlone) {
     ASSERT_EQ(collected.code, 0) << collected.err;
     const auto want = nlohmann::json::parse(read_text(dir_ / "local/results.json"));
     ASSERT_EQ(want["points"].size(), 8u);
+    EXPECT_EQ(want["points"][0]["sim_samples"], 4);
+    EXPECT_FALSE(want["points"][0]["sim_latency_cycles"].is_null());
+    EXPECT_EQ(want["points"][0]["part"], "xc7z020");
     EXPECT_EQ(nlohmann::json::parse(read_text(dir_ / "cluster_run/results.json")), want);
     EXPECT_EQ(read_text(dir_ / "cluster_run/results.csv"), read_text(dir_ / "local/results.csv"));
 

@@ -164,6 +164,9 @@ std::string ActivationLayer::precision_summary() const {
 LayerCostInputs ActivationLayer::cost_inputs() const {
     LayerCostInputs c = Layer::cost_inputs();
     c.kind = uses_table(cfg_.kind) ? LayerCostInputs::Kind::TableActivation : LayerCostInputs::Kind::Activation;
+    // binary_tanh / ternary_tanh: comparisons pipelined at II 1 whatever R, as BatchNormalizationQuantizedTanh.
+    if (cfg_.kind == ActivationKind::BinaryTanh || cfg_.kind == ActivationKind::TernaryTanh)
+        c.kind = LayerCostInputs::Kind::Threshold;
     return c;
 }
 

@@ -315,7 +315,8 @@ std::string RunReport::to_table(bool summary_only) const {
     legend += ". mults, DSP: multipliers in use. result type: the layer's output type; every type (weight, bias, "
               "accum, ...) is in the --report JSON.";
     s += "\n" + wrap(legend, kWidth - 2, "  ");
-    s += "\n";
+    s += "\nresources per layer (Vivado post-synthesis estimate; README, \"Resources: what the network needs\")\n" +
+         format_resource_table(resource_rows(layers), part) + "\n";
     if (summary_only) s.clear();
     if (!profile_source.empty()) {
         // Wrapped under its label: the source may name a long path.

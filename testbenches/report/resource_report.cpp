@@ -33,21 +33,25 @@ std::string plus_minus(const std::optional<double>& u) {
 }  // namespace
 
 std::string format_resource_table(const std::vector<LayerResources>& layers, const FpgaPart* part) {
-    size_t w = 5;
-    for (const auto& l : layers) w = std::max(w, l.name.size());
-    std::string s = fmt::format("{:<{}} {:>8} {:>10} {:>10} {:>8}\n", "layer", w, "DSP", "LUT", "FF", "BRAM18");
+    // Every line fits kWidth columns: the numbers take 44, the longest suffix ("   (post-synthesis estimate)")
+    // 28; longer layer names are cut short (the JSON report has them whole).
+    constexpr size_t kWidth = 120, kMaxName = kWidth - 44 - 28;
+    size_t w = 6;
+    for (const auto& l : layers) w = std::max(w, std::min(l.name.size(), kMaxName));
+    auto name = [&](const std::string& n) { return n.size() <= w ? n : n.substr(0, w - 3) + "..."; };
+    std::string s = fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}\n", "layer", w, "DSP", "LUT", "FF", "BRAM18");
     for (const auto& l : layers)
-        s += fmt::format("{:<{}} {:>8} {:>10} {:>10} {:>8}\n", l.name, w, l.resources.dsp, l.resources.lut,
+        s += fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}\n", name(l.name), w, l.resources.dsp, l.resources.lut,
                          l.resources.ff, l.resources.bram18);
     const ResourceEstimate t = total_resources(layers);
-    s += fmt::format("{:<{}} {:>8} {:>10} {:>10} {:>8}   (post-synthesis estimate)\n", "total", w, t.dsp, t.lut, t.ff,
+    s += fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}   (post-synthesis estimate)\n", "total", w, t.dsp, t.lut, t.ff,
                      t.bram18);
     if (part)
-        s += fmt::format("{:<{}} {:>7.1f}% {:>9.1f}% {:>9.1f}% {:>7.1f}%   of {}\n", "% part", w, percent(t.dsp, part->dsp),
+        s += fmt::format("{:<{}} {:>7.1f}% {:>11.1f}% {:>11.1f}% {:>7.1f}%   of {}\n", "% part", w, percent(t.dsp, part->dsp),
                          percent(t.lut, part->lut), percent(t.ff, part->ff), percent(t.bram18, part->bram18),
                          part->device);
     const ResourceUncertainty u = calibrated_uncertainty();
-    s += fmt::format("{:<{}} {:>8} {:>10} {:>10} {:>8}\n", "+-", w, plus_minus(u.dsp), plus_minus(u.lut),
+    s += fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}\n", "+-", w, plus_minus(u.dsp), plus_minus(u.lut),
                      plus_minus(u.ff), plus_minus(u.bram18));
     return s;
 }

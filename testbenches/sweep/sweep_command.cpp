@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -73,18 +74,31 @@ void write_results(const std::string& dir, std::vector<PointResult> results) {
 
 std::string percent(std::optional<double> v) { return v ? fmt::format("{:.2f}%", 100.0 * *v) : "-"; }
 
+// One line per point. With --simulate, latency and II are the simulated ones ("sim"); with a part, the
+// largest share of it any resource takes, and "no" where the point does not fit.
 void print_table(const std::vector<PointResult>& rs) {
-    std::cout << fmt::format("{:>4} {:<22} {:>4} {:<9} {:<11} {:>6} {:>9} {:>9} {:>8} {:>4} {:>6} {:>8}  {}\n", "#",
-                             "precision", "RF", "strategy", "io_type", "sparse", "accuracy", "agreement", "latency",
-                             "II", "DSP", "LUT", "Pareto");
+    const bool simulated = std::any_of(rs.begin(), rs.end(), [](const PointResult& r) { return r.sim_samples > 0; });
+    const bool part = std::any_of(rs.begin(), rs.end(), [](const PointResult& r) { return r.fits.has_value(); });
+    std::cout << fmt::format("{:>4} {:<22} {:>4} {:<9} {:<11} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6} {:>8}{}  {}\n", "#",
+                             "precision", "RF", "strategy", "io_type", "sparse", "accuracy", "agreement",
+                             simulated ? "sim lat" : "latency", simulated ? "simII" : "II", "DSP", "LUT",
+                             part ? fmt::format(" {:>7} {:>4}", "%part", "fits") : std::string(), "Pareto");
     for (auto r : rs) {
         std::string front;
         if (r.pareto_dsp) front += "DSP ";
         if (r.pareto_lut) front += "LUT ";
         if (r.pareto_latency) front += "latency";
-        std::cout << fmt::format("{:>4} {:<22} {:>4} {:<9} {:<11} {:>6} {:>9} {:>9} {:>8} {:>4} {:>6} {:>8}  {}\n",
+        const std::string lat = r.sim_latency_cycles ? std::to_string(*r.sim_latency_cycles) : std::to_string(r.latency_cycles);
+        const std::string ii = r.sim_samples ? (r.sim_ii ? fmt::format("{}", *r.sim_ii) : std::string("n/m")) : std::to_string(r.ii);
+        std::string share;
+        if (part) {
+            const double most = std::max({r.dsp_percent.value_or(0), r.lut_percent.value_or(0), r.ff_percent.value_or(0),
+                                          r.bram18_percent.value_or(0)});
+            share = r.fits ? fmt::format(" {:>6.1f}% {:>4}", most, *r.fits ? "yes" : "no") : fmt::format(" {:>7} {:>4}", "-", "-");
+        }
+        std::cout << fmt::format("{:>4} {:<22} {:>4} {:<9} {:<11} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6} {:>8}{}  {}\n",
                                  r.point.index, r.precision_label(), r.reuse_factor, r.strategy, r.io_type, r.point.sparsity,
-                                 percent(r.accuracy), percent(r.agreement), r.latency_cycles, r.ii, r.dsp, r.lut, front);
+                                 percent(r.accuracy), percent(r.agreement), lat, ii, r.dsp, r.lut, share, front);
     }
 }
 
@@ -115,6 +129,8 @@ SweepSetup setup_from(const SweepOptions& o) {
     s.profile = o.profile.empty() || o.profile == "vitis" || o.profile == "vivado2019"
                     ? o.profile
                     : fs::absolute(o.profile).lexically_normal().string();
+    s.part = o.part;
+    s.simulate = o.simulate;
     return s;
 }
 
@@ -287,6 +303,13 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
     s->add_option("--reference-precision", o.reference_precision,
                   "Precision of the 'unquantized' model that agreement is measured against (default ap_fixed<32,16>)");
     s->add_option("--profile", o.profile, "Device profile: a JSON file, or 'vitis' or 'vivado2019' (default: the model's Backend, as run chooses)");
+    s->add_option("--part", o.part,
+                  "FPGA part: each point's resources as % of its capacity and whether it fits, e.g. "
+                  "xcvu9p-flga2577-2-e (default: the configuration's Part)");
+    s->add_option("--simulate", o.simulate,
+                  "Run each point's clocked network on the first N samples, back-to-back: measured latency and II "
+                  "(io_stream included) beside the cost model's")
+        ->check(CLI::PositiveNumber);
     s->add_option("-j,--jobs", o.jobs, "Parallel workers (default: every core)");
     s->add_flag("--no-plots", o.no_plots, "Do not run gnuplot");
     s->add_flag("-q,--quiet", o.quiet, "No progress bar, no table");

@@ -22,6 +22,8 @@ struct SweepOptions {
     size_t samples = 0;
     std::string reference_precision = "ap_fixed<32,16>";
     std::string profile;
+    std::string part;    // FPGA part for % of capacity and fits (default: the configuration's Part)
+    size_t simulate = 0; // samples the clocked network runs per point (0: cost model only)
     // Running.
     unsigned jobs = 0;  // 0: every core
     bool no_plots = false;

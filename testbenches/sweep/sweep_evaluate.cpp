@@ -12,6 +12,10 @@
 #include "layers/arithmetic/conv.h"
 #include "layers/arithmetic/dense.h"
 #include "layers/network.h"
+#include "rtl_models/clock_domain.h"
+#include "rtl_models/fpga_parts.h"
+#include "testbenches/report/report.h"
+#include "testbenches/stimulus.h"
 #include "layers/arithmetic/reference.h"
 #include "models/hls4ml/backend_profile.h"
 #include "models/load_model.h"
@@ -75,6 +79,55 @@ std::vector<int> predict(const Model& m, const std::vector<float>& inputs, size_
     return classes;
 }
 
+// The part a point is measured against: --part, else the point's configuration's Part; nullptr without one.
+const FpgaPart* point_part(const std::string& option, const Model& m, const std::string& config) {
+    const std::string part = option.empty() ? m.part : option;
+    if (part.empty()) return nullptr;
+    try {
+        return &find_fpga_part(part);
+    } catch (const UnknownPartError& e) {
+        throw std::runtime_error(fmt::format("{}: {}", option.empty() ? config + ": Part" : std::string("--part"), e.what()));
+    }
+}
+
+// --simulate: the point's clocked network on the first `n` samples, offered back-to-back (every cycle), with
+// `tlm4ml run`'s measurements (make_report). The worker is a fresh forked process, so SystemC elaborates
+// this network alone.
+void simulate_point(Network& net, const std::vector<float>& inputs, size_t width, size_t n, PointResult& r) {
+    const Model& m = net.model();
+    std::vector<std::vector<int64_t>> samples;
+    for (size_t k = 0; k < n && (k + 1) * width <= inputs.size(); ++k) {
+        std::vector<int64_t> x(width);
+        for (size_t i = 0; i < width; ++i) x[i] = quantize_double(inputs[k * width + i], m.input_precision);
+        samples.push_back(std::move(x));
+    }
+    ClockDomain clock("sweep_clock", net.period());
+    Source source("sweep_source", net.input(), samples, SourceSchedule{});
+    Sink sink("sweep_sink", net.output(), samples.size(), 0.0, 1);
+    clock.add(source);
+    net.attach(clock);
+    clock.add(sink);
+    constexpr uint64_t kStallCycles = 100000;  // run's --deadlock-cycles default
+    clock.set_stall_limit(kStallCycles, [&] {
+        uint64_t progress = sink.received();
+        for (const auto& ch : net.channels()) progress += ch->stats().transfers;
+        return progress;
+    });
+    sc_core::sc_start();
+    const uint64_t end_cycle = clock.last_cycle() + 1;
+    if (!sink.done())
+        throw std::runtime_error(fmt::format("point {}: --simulate: the clocked network stopped after {} of {} outputs: {}",
+                                             r.point.index, sink.received(), samples.size(), net.describe_stall(end_cycle)));
+    for (const auto& ch : net.channels()) ch->finish(end_cycle);
+    const RunReport rep = make_report(net, source, sink, true, "");
+    r.sim_samples = samples.size();
+    // The first sample's latency: the pipeline's own, before any queueing behind earlier samples (run's "first").
+    if (rep.first_output_latency) r.sim_latency_cycles = *rep.first_output_latency;
+    if (rep.steady_state_ii) r.sim_ii = *rep.steady_state_ii;
+    for (const auto& t : sink.results())
+        if (t.data != forward(m, samples[t.sample])) ++r.sim_mismatches;
+}
+
 }  // namespace
 
 size_t argmax_raw(const std::vector<int64_t>& v) {
@@ -84,7 +137,8 @@ size_t argmax_raw(const std::vector<int64_t>& v) {
 nlohmann::json SweepSetup::to_json() const {
     return {{"config", config},   {"mnist", mnist}, {"mnist_scale", mnist_scale},
             {"inputs", inputs},   {"labels", labels}, {"samples", samples},
-            {"reference_precision", reference_precision}, {"profile", profile}};
+            {"reference_precision", reference_precision}, {"profile", profile},
+            {"part", part}, {"simulate", simulate}};
 }
 
 SweepSetup SweepSetup::from_json(const nlohmann::json& j, const std::string& where) {
@@ -98,6 +152,9 @@ SweepSetup SweepSetup::from_json(const nlohmann::json& j, const std::string& whe
         s.samples = j.at("samples").get<size_t>();
         s.reference_precision = j.at("reference_precision").get<std::string>();
         s.profile = j.at("profile").get<std::string>();
+        // Sweep folders written before --part and --simulate existed: neither.
+        s.part = j.value("part", std::string());
+        s.simulate = j.value("simulate", size_t{0});
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(fmt::format("{}: setup: {}", where, e.what()));
     }
@@ -130,6 +187,7 @@ SweepContext::SweepContext(const SweepSetup& setup, const std::string& work_dir)
     wide.precision = setup.reference_precision;
     reference_ = load_derived(setup.config, wide, true, fs::path(work_dir) / "reference.yml");
     width_ = reference_.input_size();
+    point_part(setup.part, reference_, setup.config);  // an unknown part fails here, before any worker starts
 
     if (!setup.mnist.empty()) {
         const IdxImages im = read_idx_images(mnist_file(setup.mnist, "t10k-images-idx3-ubyte"), setup.samples);
@@ -228,24 +286,40 @@ PointResult SweepContext::evaluate(const SweepPoint& point) const {
     // As `run` chooses it: --profile, else the point's Backend (models/hls4ml/backend_profile.h).
     const DeviceProfile profile = choose_device_profile(setup_.profile, m).profile;
     for (const auto& l : m.layers) {
-        const LayerCostInputs in = l->cost_inputs();
         if (auto* d = dynamic_cast<const DenseLayer*>(l.get())) {
             r.zero_weights += d->zero_weights();
             r.weights += d->config().weights.size();
         } else if (auto* c = dynamic_cast<const ConvLayer*>(l.get())) {
-            r.zero_weights += in.n_zero_weights;
+            r.zero_weights += c->cost_inputs().n_zero_weights;
             r.weights += c->config().weights.size();
         }
-        const LayerTiming t = layer_cost(in, profile, m.clock_period_ns);
-        r.dsp += t.dsp;
-        r.lut += t.lut;
-        r.ff += t.ff;
-        r.bram18 += t.bram18;
     }
     Network net("sweep_point", m, profile);
+    // Resources as `run` reports them: each module's cost (io_stream: with its FIFO and line buffers).
+    for (const Clocked* part : net.parts()) {
+        const LayerTiming* t = nullptr;
+        if (auto* lm = dynamic_cast<const LayerModule*>(part)) t = &lm->timing();
+        else if (auto* sm = dynamic_cast<const StreamModule*>(part)) t = &sm->timing();
+        if (!t) continue;
+        r.dsp += t->dsp;
+        r.lut += t->lut;
+        r.ff += t->ff;
+        r.bram18 += t->bram18;
+    }
     r.latency_cycles = net.expected_latency();
     r.ii = net.expected_ii();
     r.latency_ns = r.latency_cycles * m.clock_period_ns;
+
+    if (const FpgaPart* part = point_part(setup_.part, m, setup_.config)) {
+        auto pct = [](size_t used, size_t capacity) { return 100.0 * static_cast<double>(used) / static_cast<double>(capacity); };
+        r.part = part->device;
+        r.dsp_percent = pct(r.dsp, part->dsp);
+        r.lut_percent = pct(r.lut, part->lut);
+        r.ff_percent = pct(r.ff, part->ff);
+        r.bram18_percent = pct(r.bram18, part->bram18);
+        r.fits = r.dsp <= part->dsp && r.lut <= part->lut && r.ff <= part->ff && r.bram18 <= part->bram18;
+    }
+    if (setup_.simulate > 0) simulate_point(net, inputs_, width_, setup_.simulate, r);
     return r;
 }
 

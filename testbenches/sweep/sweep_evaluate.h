@@ -1,6 +1,7 @@
 // Evaluating one sweep point: its model (the derived configuration, then magnitude pruning), accuracy over
-// the labelled samples with the bit-exact forward pass, agreement with a wide reference model, and latency,
-// II and resources from the cost model.
+// the labelled samples with the bit-exact forward pass, agreement with a wide reference model, latency, II and
+// resources from the cost model (with a part: % of it and whether the point fits), and with --simulate the
+// clocked network's measured latency and II.
 #pragma once
 
 #include <string>
@@ -27,6 +28,8 @@ struct SweepSetup {
     // QKeras quantizers keep their own types.
     std::string reference_precision = "ap_fixed<32,16>";
     std::string profile;         // device profile: "", "vitis", "vivado2019" or a JSON file
+    std::string part;            // --part: the FPGA part for % of capacity and fits ("": the configuration's Part)
+    size_t simulate = 0;         // --simulate: samples the clocked network runs per point (0: the cost model only)
 
     nlohmann::json to_json() const;
     static SweepSetup from_json(const nlohmann::json& j, const std::string& where);

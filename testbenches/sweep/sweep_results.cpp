@@ -17,14 +17,21 @@ namespace {
 
 double score(const PointResult& r) { return r.accuracy ? *r.accuracy : r.agreement; }
 
+// A point that does not fit its part cannot be built: it is on no front and pushes no other point off one.
+bool buildable(const PointResult& r) { return r.fits.value_or(true); }
+
 template <class Cost>
 void mark_front(std::vector<PointResult>& rs, Cost cost, bool PointResult::*flag) {
     for (auto& p : rs) {
-        p.*flag = std::none_of(rs.begin(), rs.end(), [&](const PointResult& q) {
-            return score(q) >= score(p) && cost(q) <= cost(p) && (score(q) > score(p) || cost(q) < cost(p));
+        p.*flag = buildable(p) && std::none_of(rs.begin(), rs.end(), [&](const PointResult& q) {
+            return buildable(q) && score(q) >= score(p) && cost(q) <= cost(p) &&
+                   (score(q) > score(p) || cost(q) < cost(p));
         });
     }
 }
+
+nlohmann::json optional_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+std::string optional_csv(const std::optional<double>& v) { return v ? fmt::format("{}", *v) : std::string(); }
 
 std::string csv_quote(const std::string& s) {
     if (s.find_first_of(",\"") == std::string::npos) return s;
@@ -56,6 +63,16 @@ nlohmann::json PointResult::to_json() const {
     j["lut"] = lut;
     j["ff"] = ff;
     j["bram18"] = bram18;
+    j["part"] = part;
+    j["dsp_percent"] = optional_json(dsp_percent);
+    j["lut_percent"] = optional_json(lut_percent);
+    j["ff_percent"] = optional_json(ff_percent);
+    j["bram18_percent"] = optional_json(bram18_percent);
+    j["fits"] = fits ? nlohmann::json(*fits) : nlohmann::json(nullptr);
+    j["sim_samples"] = sim_samples;
+    j["sim_latency_cycles"] = sim_latency_cycles ? nlohmann::json(*sim_latency_cycles) : nlohmann::json(nullptr);
+    j["sim_ii"] = optional_json(sim_ii);
+    j["sim_mismatches"] = sim_mismatches;
     j["pareto_dsp"] = pareto_dsp;
     j["pareto_lut"] = pareto_lut;
     j["pareto_latency"] = pareto_latency;
@@ -82,6 +99,21 @@ PointResult PointResult::from_json(const nlohmann::json& j, const std::string& w
         r.lut = j.at("lut").get<size_t>();
         r.ff = j.at("ff").get<size_t>();
         r.bram18 = j.at("bram18").get<size_t>();
+        // Results written before the part and --simulate columns existed read as without them.
+        auto opt = [&](const char* key) {
+            return j.contains(key) && !j.at(key).is_null() ? std::optional<double>(j.at(key).get<double>()) : std::nullopt;
+        };
+        r.part = j.value("part", std::string());
+        r.dsp_percent = opt("dsp_percent");
+        r.lut_percent = opt("lut_percent");
+        r.ff_percent = opt("ff_percent");
+        r.bram18_percent = opt("bram18_percent");
+        if (j.contains("fits") && !j.at("fits").is_null()) r.fits = j.at("fits").get<bool>();
+        r.sim_samples = j.value("sim_samples", size_t{0});
+        if (j.contains("sim_latency_cycles") && !j.at("sim_latency_cycles").is_null())
+            r.sim_latency_cycles = j.at("sim_latency_cycles").get<uint64_t>();
+        r.sim_ii = opt("sim_ii");
+        r.sim_mismatches = j.value("sim_mismatches", size_t{0});
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error(fmt::format("{}: point {}: {}", where, r.point.index, e.what()));
     }
@@ -91,7 +123,7 @@ PointResult PointResult::from_json(const nlohmann::json& j, const std::string& w
 void mark_pareto(std::vector<PointResult>& rs) {
     mark_front(rs, [](const PointResult& r) { return static_cast<double>(r.dsp); }, &PointResult::pareto_dsp);
     mark_front(rs, [](const PointResult& r) { return static_cast<double>(r.lut); }, &PointResult::pareto_lut);
-    mark_front(rs, [](const PointResult& r) { return static_cast<double>(r.latency_cycles); }, &PointResult::pareto_latency);
+    mark_front(rs, [](const PointResult& r) { return r.latency_for_front(); }, &PointResult::pareto_latency);
 }
 
 std::string results_json(const std::vector<PointResult>& rs) {
@@ -120,14 +152,21 @@ std::string results_csv(const std::vector<PointResult>& rs) {
     std::string out =
         "index,precision,precision_at,reuse_factor,strategy,io_type,sparsity,samples,accuracy,agreement,zero_weights,weights,"
         "latency_cycles,latency_ns,ii,dsp,lut,ff,bram18,pareto_dsp,pareto_lut,"
-        "pareto_latency\n";
+        "pareto_latency,part,dsp_percent,lut_percent,ff_percent,bram18_percent,fits,sim_samples,sim_latency_cycles,"
+        "sim_ii,sim_mismatches\n";
     for (const auto& r : rs) {
-        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.point.index,
+        out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", r.point.index,
                            csv_quote(r.precision_label()), r.point.precision_at.empty() ? "Model" : r.point.precision_at, r.reuse_factor, r.strategy, r.io_type, num(r.point.sparsity),
                            r.samples, r.accuracy ? num(*r.accuracy) : "", num(r.agreement), r.zero_weights, r.weights,
                            r.latency_cycles, num(r.latency_ns), r.ii, r.dsp, r.lut, r.ff, r.bram18,
                            int(r.pareto_dsp), int(r.pareto_lut),
                            int(r.pareto_latency));
+        // Empty cells: no part / not simulated.
+        out += fmt::format(",{},{},{},{},{},{},{},{},{},{}\n", r.part, optional_csv(r.dsp_percent),
+                           optional_csv(r.lut_percent), optional_csv(r.ff_percent), optional_csv(r.bram18_percent),
+                           r.fits ? std::to_string(int(*r.fits)) : std::string(), r.sim_samples,
+                           r.sim_latency_cycles ? std::to_string(*r.sim_latency_cycles) : std::string(),
+                           optional_csv(r.sim_ii), r.sim_samples ? std::to_string(r.sim_mismatches) : std::string());
     }
     return out;
 }
@@ -149,7 +188,7 @@ std::string write_plots(const std::string& dir, const std::vector<PointResult>& 
         std::stable_sort(pts.begin(), pts.end(), [](auto* a, auto* b) { return a->reuse_factor < b->reuse_factor; });
         data += "# reuse_factor accuracy dsp lut latency_cycles\n";
         for (const auto* r : pts)
-            data += fmt::format("{} {} {} {} {}\n", r->reuse_factor, num(score(*r)), r->dsp, r->lut, r->latency_cycles);
+            data += fmt::format("{} {} {} {} {}\n", r->reuse_factor, num(score(*r)), r->dsp, r->lut, num(r->latency_for_front()));
         data += "\n\n";
         std::string title = key.first;
         if (key.second > 0) title += fmt::format(" sparsity {}", num(key.second));

@@ -2,6 +2,7 @@
 // results.json and results.csv (one row per point, in point order) and the gnuplot script that draws them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,8 +29,26 @@ struct PointResult {
     double latency_ns = 0.0;
     int ii = 0;
     size_t dsp = 0, lut = 0, ff = 0, bram18 = 0;
-    // Pareto fronts: accuracy (agreement without labels) against each cost.
+    // With a part (--part, else the configuration's Part): its device, the resources as % of its capacity,
+    // and whether the point fits (every resource at most 100%). Empty / absent without a part.
+    std::string part;
+    std::optional<double> dsp_percent, lut_percent, ff_percent, bram18_percent;
+    std::optional<bool> fits;
+    // --simulate: the clocked network on the first sim_samples samples, offered back-to-back, measured as
+    // `tlm4ml run` measures it: the first sample's input-accepted -> output latency, the steady-state II
+    // (absent with fewer than 3 outputs), outputs that differ from the untimed forward pass.
+    size_t sim_samples = 0;
+    std::optional<uint64_t> sim_latency_cycles;
+    std::optional<double> sim_ii;
+    size_t sim_mismatches = 0;
+    // Pareto fronts: accuracy (agreement without labels) against each cost; the latency is the simulated one
+    // when there is one. With a part, only points that fit are on (or can push others off) a front.
     bool pareto_dsp = false, pareto_lut = false, pareto_latency = false;
+
+    // The latency the fronts and plots use: simulated, else the cost model's.
+    double latency_for_front() const {
+        return sim_latency_cycles ? static_cast<double>(*sim_latency_cycles) : static_cast<double>(latency_cycles);
+    }
 
     // The precision the point sets, else the model's: the "precision" column and the plots' curves.
     const std::string& precision_label() const { return point.precision.empty() ? precision : point.precision; }
