@@ -74,6 +74,32 @@ void check_masked_accumulate(uint64_t salt) {
         }
 }
 
+TEST(NibbleAccumulate, MatchesNaiveSum) {
+    auto rng = seeded_rng(3);
+    for (size_t n_in : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{64}, size_t{301}})
+        for (size_t n_out : {size_t{1}, size_t{31}, size_t{32}, size_t{33}, size_t{64}, size_t{65}, size_t{130}}) {
+            SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out));
+            const size_t row_words = packed_words(n_out);
+            std::vector<uint64_t> plane(n_in * row_words);
+            for (auto& w : plane) w = rng();
+            // Bits past n_out are not outputs.
+            if (n_out % 64)
+                for (size_t i = 0; i < n_in; ++i) plane[i * row_words + row_words - 1] &= (uint64_t{1} << (n_out % 64)) - 1;
+            const NibblePlane nibbles = make_nibble_plane(plane.data(), n_in, row_words, n_out);
+            std::vector<uint16_t> d(n_in), acc(nibbles.groups * 32), portable, naive;
+            for (auto& v : d) v = static_cast<uint16_t>(rng());
+            for (auto& v : acc) v = static_cast<uint16_t>(rng());
+            portable = naive = acc;
+            for (size_t i = 0; i < n_in; ++i)
+                for (size_t j = 0; j < n_out; ++j)
+                    if ((plane[i * row_words + j / 64] >> (j % 64)) & 1) naive[j] = static_cast<uint16_t>(naive[j] + d[i]);
+            nibble_accumulate(d.data(), nibbles, acc.data());
+            nibble_accumulate_portable(d.data(), nibbles, portable.data());
+            ASSERT_EQ(acc, naive);
+            ASSERT_EQ(portable, naive);
+        }
+}
+
 TEST(MaskedAccumulate, SixteenBitLanesMatchNaiveSum) { check_masked_accumulate<uint16_t>(1); }
 TEST(MaskedAccumulate, ThirtyTwoBitLanesMatchNaiveSum) { check_masked_accumulate<uint32_t>(2); }
 

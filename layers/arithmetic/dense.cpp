@@ -194,6 +194,13 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
                     if (v < 0) column_negative_[j * col_words + (i >> 6)] |= col_bit;
                 }
             }
+#if !defined(__AVX512BW__)
+        use_nibbles_ = cfg_.accum_t.width <= 16;
+        if (use_nibbles_) {
+            plus_nibbles_ = make_nibble_plane(plus_rows_.data(), n_in, row_words_, n_out);
+            if (any_zero) minus_nibbles_ = make_nibble_plane(minus_rows_.data(), n_in, row_words_, n_out);
+        }
+#endif
         if (ternary_data) {
             product_plus_one_ = product_to_accum_(1);
             product_minus_one_ = product_to_accum_(-1);
@@ -276,7 +283,15 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
     ScratchBuffer<Lane, 512> acc(lanes);
     // The two products of input i after hls4ml's product cast (floor to the accum_t LSB), modulo the lane.
     Lane base = 0;
-    for (size_t i = 0; i < n_in; ++i) {
+    if (r == 0 && !ternary) {
+        // No bits dropped: the -x product is exactly -(x << l) modulo the lane (a loop that vectorizes).
+        for (size_t i = 0; i < n_in; ++i) {
+            const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i]) << l);
+            plus[i] = static_cast<Lane>(2 * p);
+            base = static_cast<Lane>(base - p);
+        }
+    }
+    for (size_t i = 0; i < (r == 0 && !ternary ? 0 : n_in); ++i) {
         const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i] >> r) << l);
         const Lane m = static_cast<Lane>(static_cast<uint64_t>((-in[i]) >> r) << l);
         if (ternary) {
@@ -289,8 +304,16 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
     }
     for (size_t j = 0; j < lanes; ++j)
         acc[j] = j < n_out ? static_cast<Lane>(static_cast<Lane>(bias_in_accum_[j]) + base) : Lane{0};
-    masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc.data());
-    if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc.data());
+    if constexpr (sizeof(Lane) == 2) {
+        if (use_nibbles_) {
+            nibble_accumulate(plus.data(), plus_nibbles_, acc.data());
+            if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc.data());
+        }
+    }
+    if (sizeof(Lane) != 2 || !use_nibbles_) {
+        masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc.data());
+        if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc.data());
+    }
     // The final store into accum_t: its low W bits.
     const int sh = 32 - cfg_.accum_t.width;
     if (cfg_.accum_t.is_signed)
@@ -372,11 +395,17 @@ void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
         ScratchBuffer<uint64_t, 64> x(words);
         std::copy(in, in + words, x.data());
         if (n_in % 64) x[words - 1] &= (uint64_t{1} << (n_in % 64)) - 1;
-        for (size_t j = 0; j < n_out; ++j) {
-            const uint64_t* w = xnor_columns_.data() + j * words;
-            int64_t differ = 0;
-            for (size_t k = 0; k < words; ++k) differ += __builtin_popcountll(x[k] ^ w[k]);
-            acc[j] = bias_in_accum_[j] + static_cast<int64_t>(n_in) - differ;
+        const uint64_t* w = xnor_columns_.data();
+        const int64_t n = static_cast<int64_t>(n_in);
+        if (words == 1) {
+            // The common small layer: one word per output, no inner loop.
+            for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j] + n - __builtin_popcountll(x[0] ^ w[j]);
+        } else {
+            for (size_t j = 0; j < n_out; ++j, w += words) {
+                int64_t differ = 0;
+                for (size_t k = 0; k < words; ++k) differ += __builtin_popcountll(x[k] ^ w[k]);
+                acc[j] = bias_in_accum_[j] + n - differ;
+            }
         }
         finish_xnor(acc.data(), out);
         return;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "layers/arithmetic/layer.h"
+#include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 
@@ -99,6 +100,9 @@ private:
     bool plane_path_ = false;
     size_t row_words_ = 0;
     std::vector<uint64_t> plus_rows_, minus_rows_;
+    // The same planes four inputs at a time, for 16-bit lanes without AVX-512 (nibble_accumulate).
+    bool use_nibbles_ = false;
+    NibblePlane plus_nibbles_, minus_nibbles_;
     template <class Lane>
     void compute_planes(const int64_t* in, int32_t* acc) const;
     // accum_t codes (at most 32 bits) to result_t.
