@@ -207,6 +207,13 @@ TEST(PackedDense, WideAccumulatorOnThirtyTwoBitLanes) {
     check_dense({"accum 32 bits", P("ap_fixed<31,8>"), P("ap_uint<1>"), P("ap_fixed<32,9>"), P("ap_fixed<32,9>"),
                  P("ap_fixed<16,6>")},
                 18);
+    // Unsigned accumulators: 32 bits do not fit an int32 (general path), 12 bits do.
+    check_dense({"unsigned accum 32 bits", P("ap_ufixed<16,8>"), P("ap_int<2>"), P("ap_ufixed<32,16>"),
+                 P("ap_ufixed<32,16>"), P("ap_ufixed<8,4>"), 20},
+                27);
+    check_dense({"unsigned accum 12 bits", P("ap_ufixed<10,4>"), P("ap_uint<1>"), P("ap_ufixed<12,4>"),
+                 P("ap_fixed<16,6>"), P("ap_ufixed<8,4>")},
+                28);
 }
 
 TEST(PackedDense, SaturatingOrRoundingCastsTakeTheGeneralPath) {

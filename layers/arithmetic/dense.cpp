@@ -160,9 +160,9 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
     }
 
     // Binary and ternary weights on fixed-point data: masked additions of the +-x products on packed rows
-    // when every cast wraps (the sums are then modular) and accum_t fits a 32-bit lane.
+    // when every cast wraps (the sums are then modular) and accum_t's codes fit an int32.
     if ((kind_ == ProductKind::WeightBinary || kind_ == ProductKind::WeightTernary) && product_to_accum_.fast() &&
-        accumulate_.fast() && cfg_.accum_t.width <= 32 && cfg_.data_t.width < 64) {
+        accumulate_.fast() && cfg_.accum_t.width <= (cfg_.accum_t.is_signed ? 32 : 31) && cfg_.data_t.width < 64) {
         // The sign of weight k: +1, -1 or 0 as nnet::product::weight_binary / weight_ternary read it.
         auto sign = [&](size_t k) {
             const int64_t w = cfg_.weights[k];
@@ -410,25 +410,31 @@ void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
         finish_xnor(acc.data(), out);
         return;
     } else if (packed_in_ == Packing::Ternary) {
-        // Data codes and weights in {-1, 0, +1}: count the +1 and the -1 products of each output.
+        // Data codes and weights in {-1, 0, +1}: count the nonzero and the -1 products of each output. accum_t
+        // has at most 32 bits here (the plane path's condition), so the sums run modulo 2^32.
         const uint64_t* x_nonzero = in;
         const uint64_t* x_negative = in + words;
+        const uint32_t plus_one = static_cast<uint32_t>(product_plus_one_);
+        const uint32_t minus_one = static_cast<uint32_t>(product_minus_one_);
+        const int sh = 32 - cfg_.accum_t.width;
+        ScratchBuffer<int32_t, 256> acc32(n_out);
         for (size_t j = 0; j < n_out; ++j) {
             const uint64_t* w_nonzero = column_nonzero_.data() + j * words;
             const uint64_t* w_negative = column_negative_.data() + j * words;
-            uint64_t plus = 0, minus = 0;
+            uint32_t nonzero_count = 0, minus = 0;
             for (size_t k = 0; k < words; ++k) {
                 const uint64_t nonzero = x_nonzero[k] & w_nonzero[k];
-                const uint64_t negative = (x_negative[k] ^ w_negative[k]) & nonzero;
-                plus += static_cast<uint64_t>(__builtin_popcountll(nonzero & ~negative));
-                minus += static_cast<uint64_t>(__builtin_popcountll(negative));
+                nonzero_count += static_cast<uint32_t>(__builtin_popcountll(nonzero));
+                minus += static_cast<uint32_t>(__builtin_popcountll((x_negative[k] ^ w_negative[k]) & nonzero));
             }
             // Every cast wraps, so the sum of the cast products modulo 2^W is the hls4ml sum.
-            const uint64_t sum = static_cast<uint64_t>(bias_in_accum_[j]) +
-                                 plus * static_cast<uint64_t>(product_plus_one_) +
-                                 minus * static_cast<uint64_t>(product_minus_one_);
-            acc[j] = wrap_to_width(sum, cfg_.accum_t.width, cfg_.accum_t.is_signed);
+            const uint32_t sum = static_cast<uint32_t>(bias_in_accum_[j]) + (nonzero_count - minus) * plus_one +
+                                 minus * minus_one;
+            acc32[j] = cfg_.accum_t.is_signed ? static_cast<int32_t>(sum << sh) >> sh
+                                              : static_cast<int32_t>((sum << sh) >> sh);
         }
+        finish32(acc32.data(), out);
+        return;
     } else {
         Layer::compute_from_packed(in, out);
         return;
