@@ -290,27 +290,30 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
             plus[i] = static_cast<Lane>(2 * p);
             base = static_cast<Lane>(base - p);
         }
-    }
-    for (size_t i = 0; i < (r == 0 && !ternary ? 0 : n_in); ++i) {
-        const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i] >> r) << l);
-        const Lane m = static_cast<Lane>(static_cast<uint64_t>((-in[i]) >> r) << l);
-        if (ternary) {
-            plus[i] = p;
-            minus[i] = m;
-        } else {
-            plus[i] = static_cast<Lane>(p - m);
-            base = static_cast<Lane>(base + m);
+    } else {
+        for (size_t i = 0; i < n_in; ++i) {
+            const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i] >> r) << l);
+            const Lane m = static_cast<Lane>(static_cast<uint64_t>((-in[i]) >> r) << l);
+            if (ternary) {
+                plus[i] = p;
+                minus[i] = m;
+            } else {
+                plus[i] = static_cast<Lane>(p - m);
+                base = static_cast<Lane>(base + m);
+            }
         }
     }
     for (size_t j = 0; j < lanes; ++j)
         acc[j] = j < n_out ? static_cast<Lane>(static_cast<Lane>(bias_in_accum_[j]) + base) : Lane{0};
+    bool added = false;
     if constexpr (sizeof(Lane) == 2) {
         if (use_nibbles_) {
             nibble_accumulate(plus.data(), plus_nibbles_, acc.data());
             if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc.data());
+            added = true;
         }
     }
-    if (sizeof(Lane) != 2 || !use_nibbles_) {
+    if (!added) {
         masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc.data());
         if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc.data());
     }
