@@ -1,5 +1,6 @@
 #include "rtl_models/packed_bits.h"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
 
@@ -47,6 +48,41 @@ int64_t ternary_binary_dot(const TernaryVector& w, const BitVector& x) {
         sum += popcount64(nz & ~differ) - popcount64(nz & differ);
     }
     return sum;
+}
+
+const char* to_string(Packing p) {
+    switch (p) {
+        case Packing::None: return "none";
+        case Packing::Binary: return "binary";
+        case Packing::Ternary: return "ternary";
+    }
+    return "?";
+}
+
+void pack_codes(Packing p, const int64_t* codes, size_t n, uint64_t* words) {
+    if (p == Packing::None) throw std::invalid_argument("pack_codes: no packing");
+    const size_t nw = packed_words(n);
+    uint64_t* nonzero = words;
+    uint64_t* negative = words + nw;
+    for (size_t k = 0; k < nw; ++k) {
+        const size_t end = std::min(n, 64 * k + 64);
+        uint64_t nz = 0, neg = 0;
+        for (size_t i = 64 * k; i < end; ++i) {
+            nz |= static_cast<uint64_t>(codes[i] != 0) << (i & 63);
+            neg |= static_cast<uint64_t>(codes[i] < 0) << (i & 63);
+        }
+        nonzero[k] = nz;
+        if (p == Packing::Ternary) negative[k] = neg;
+    }
+}
+
+void unpack_codes(Packing p, const uint64_t* words, size_t n, int64_t* codes) {
+    if (p == Packing::None) throw std::invalid_argument("unpack_codes: no packing");
+    const uint64_t* negative = words + packed_words(n);
+    for (size_t i = 0; i < n; ++i) {
+        const int64_t bit = static_cast<int64_t>((words[i >> 6] >> (i & 63)) & 1);
+        codes[i] = p == Packing::Binary ? bit : (((negative[i >> 6] >> (i & 63)) & 1) ? -bit : bit);
+    }
 }
 
 Precision xnor_result_precision(size_t n_in) {

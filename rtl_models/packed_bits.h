@@ -68,6 +68,21 @@ int64_t ternary_dot(const TernaryVector& a, const TernaryVector& b);
 // Ternary x binary dot product (binary data in XNOR encoding).
 int64_t ternary_binary_dot(const TernaryVector& w, const BitVector& x);
 
+// How a tensor of one- or two-bit codes travels between layers packed into 64-bit words (element i is bit i % 64
+// of word i / 64, bits past the last element are zero). Binary: the XNOR codes 0 / 1 (1 is +1) in one plane.
+// Ternary: the codes -1 / 0 / +1 in two planes of packed_words(n) words each, nonzero first, then negative.
+enum class Packing : uint8_t { None, Binary, Ternary };
+const char* to_string(Packing p);
+
+inline size_t packed_words(size_t n) { return (n + 63) / 64; }
+// Words a packed tensor of n elements occupies (0 for Packing::None).
+inline size_t packed_size(Packing p, size_t n) {
+    return p == Packing::None ? 0 : (p == Packing::Ternary ? 2 : 1) * packed_words(n);
+}
+// Packs n raw codes (Binary: any nonzero code is bit 1; Ternary: codes must be -1, 0 or +1) / unpacks them.
+void pack_codes(Packing p, const int64_t* codes, size_t n, uint64_t* words);
+void unpack_codes(Packing p, const uint64_t* words, size_t n, int64_t* codes);
+
 // hls4ml's result/accumulator type of an XNOR layer with n inputs: ap_int<ceil(log2 n)+2>.
 Precision xnor_result_precision(size_t n_in);
 

@@ -62,6 +62,19 @@ public:
         const bool s = to_.is_signed;
         for (size_t i = 0; i < n; ++i) out[i] = wrap_to_width(static_cast<uint64_t>(in[i] >> r) << l, w, s);
     }
+    // Whether apply32() applies: the fast case into at most 32 bits, with shifts below 32.
+    bool fits32() const { return fast_ && to_.width <= 32 && right_ < 32 && left_ < 32; }
+    // apply() for 32-bit sources (only when fits32()): the same numbers (only the low W <= 32 bits of the
+    // shifted value are kept), on 32-bit lanes, which AVX2 can shift arithmetically where it cannot on 64.
+    void apply32(const int32_t* in, int64_t* out, size_t n) const {
+        const int r = right_, l = left_, sh = 32 - to_.width;
+        if (to_.is_signed) {
+            for (size_t i = 0; i < n; ++i)
+                out[i] = static_cast<int32_t>((static_cast<uint32_t>(in[i] >> r) << l) << sh) >> sh;
+        } else {
+            for (size_t i = 0; i < n; ++i) out[i] = ((static_cast<uint32_t>(in[i] >> r) << l) << sh) >> sh;
+        }
+    }
     const Precision& target() const { return to_; }
     int from_frac() const { return from_frac_; }
     int right_shift() const { return right_; }

@@ -1,5 +1,6 @@
 #include "layers/arithmetic/activation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -82,6 +83,7 @@ ActivationLayer::ActivationLayer(std::string name, ActivationConfig cfg)
             table_[i] = quantize_double(table_function(cfg_.kind, in_val), cfg_.table_t);
         }
     }
+    if (cfg_.kind == ActivationKind::BinaryTanh && is_xnor_type(cfg_.result_t)) packed_out_ = Packing::Binary;
 }
 
 int ActivationLayer::table_index(int64_t x) const {
@@ -153,6 +155,19 @@ void ActivationLayer::compute(const int64_t* in, int64_t* out) const {
         return;
     }
     for (size_t i = 0; i < n_in_; ++i) out[i] = activate(in[i]);
+}
+
+void ActivationLayer::compute_to_packed(const int64_t* in, uint64_t* out) const {
+    if (packed_out_ != Packing::Binary) {
+        Layer::compute_to_packed(in, out);
+        return;
+    }
+    for (size_t k = 0; k < packed_words(n_in_); ++k) {
+        const size_t base = 64 * k, m = std::min<size_t>(64, n_in_ - base);
+        uint64_t bits = 0;
+        for (size_t b = 0; b < m; ++b) bits |= static_cast<uint64_t>(in[base + b] >= 0) << b;
+        out[k] = bits;
+    }
 }
 
 std::string ActivationLayer::precision_summary() const {

@@ -44,6 +44,8 @@ class ActivationLayer : public Layer {
 public:
     ActivationLayer(std::string name, ActivationConfig cfg);
     void compute(const int64_t* in, int64_t* out) const override;
+    // binary_tanh into ap_uint<1> (the XNOR encoding) packs its signs straight into words.
+    void compute_to_packed(const int64_t* in, uint64_t* out) const override;
     std::string precision_summary() const override;
     LayerCostInputs cost_inputs() const override;
     const ActivationConfig& config() const { return cfg_; }

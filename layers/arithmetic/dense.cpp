@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/mac_kernels.h"
 #include "rtl_models/resource_model.h"
 #include "rtl_models/scratch_buffer.h"
@@ -146,10 +147,64 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
         for (int64_t b : bias_in_accum_)
             fits = fits && b >= 0 && b + static_cast<int64_t>(cfg_.n_in) <= cfg_.accum_t.max_raw();
         if (fits && cfg_.accum_t.frac() == 0) {
-            xnor_columns_.assign(cfg_.n_out, BitVector(cfg_.n_in));
+            const size_t words = packed_words(cfg_.n_in);
+            xnor_columns_.assign(cfg_.n_out * words, 0);
             for (size_t i = 0; i < cfg_.n_in; ++i)
                 for (size_t j = 0; j < cfg_.n_out; ++j)
-                    xnor_columns_[j].set(i, cfg_.weights[i * cfg_.n_out + j] != 0);
+                    xnor_columns_[j * words + (i >> 6)] |=
+                        static_cast<uint64_t>(cfg_.weights[i * cfg_.n_out + j] != 0) << (i & 63);
+            xnor_width_ = hls_ceillog2(static_cast<int>(cfg_.n_in)) + 2;
+            xnor_to_result_ = Requantizer(0, cfg_.result_t);
+            packed_in_ = Packing::Binary;
+        }
+    }
+
+    // Binary and ternary weights on fixed-point data: masked additions of the +-x products on packed rows
+    // when every cast wraps (the sums are then modular) and accum_t's codes fit an int32.
+    if ((kind_ == ProductKind::WeightBinary || kind_ == ProductKind::WeightTernary) && product_to_accum_.fast() &&
+        accumulate_.fast() && cfg_.accum_t.width <= (cfg_.accum_t.is_signed ? 32 : 31) && cfg_.data_t.width < 64) {
+        // The sign of weight k: +1, -1 or 0 as nnet::product::weight_binary / weight_ternary read it.
+        auto sign = [&](size_t k) {
+            const int64_t w = cfg_.weights[k];
+            if (kind_ == ProductKind::WeightBinary) return w != 0 ? 1 : -1;
+            return w == 0 ? 0 : (w == -1 ? -1 : 1);
+        };
+        const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
+        bool any_zero = false;
+        for (size_t k = 0; k < cfg_.weights.size(); ++k) any_zero = any_zero || sign(k) == 0;
+        plane_path_ = true;
+        row_words_ = packed_words(n_out);
+        plus_rows_.assign(n_in * row_words_, 0);
+        if (any_zero) minus_rows_.assign(n_in * row_words_, 0);
+        const size_t col_words = packed_words(n_in);
+        const bool ternary_data = is_ternary_type(cfg_.data_t);
+        if (ternary_data) {
+            column_nonzero_.assign(n_out * col_words, 0);
+            column_negative_.assign(n_out * col_words, 0);
+        }
+        for (size_t i = 0; i < n_in; ++i)
+            for (size_t j = 0; j < n_out; ++j) {
+                const int v = sign(i * n_out + j);
+                const uint64_t row_bit = uint64_t{1} << (j & 63);
+                if (v > 0) plus_rows_[i * row_words_ + (j >> 6)] |= row_bit;
+                if (v < 0 && any_zero) minus_rows_[i * row_words_ + (j >> 6)] |= row_bit;
+                if (ternary_data) {
+                    const uint64_t col_bit = uint64_t{1} << (i & 63);
+                    if (v != 0) column_nonzero_[j * col_words + (i >> 6)] |= col_bit;
+                    if (v < 0) column_negative_[j * col_words + (i >> 6)] |= col_bit;
+                }
+            }
+#if !defined(__AVX512BW__)
+        use_nibbles_ = cfg_.accum_t.width <= 16;
+        if (use_nibbles_) {
+            plus_nibbles_ = make_nibble_plane(plus_rows_.data(), n_in, row_words_, n_out);
+            if (any_zero) minus_nibbles_ = make_nibble_plane(minus_rows_.data(), n_in, row_words_, n_out);
+        }
+#endif
+        if (ternary_data) {
+            product_plus_one_ = product_to_accum_(1);
+            product_minus_one_ = product_to_accum_(-1);
+            packed_in_ = Packing::Ternary;
         }
     }
 }
@@ -219,21 +274,111 @@ void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
     }
 }
 
+template <class Lane>
+void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, lanes = row_words_ * 64;
+    const int r = product_to_accum_.right_shift(), l = product_to_accum_.left_shift();
+    const bool ternary = !minus_rows_.empty();
+    ScratchBuffer<Lane, 1024> plus(n_in), minus(ternary ? n_in : 0);
+    ScratchBuffer<Lane, 512> acc(lanes);
+    // The two products of input i after hls4ml's product cast (floor to the accum_t LSB), modulo the lane.
+    Lane base = 0;
+    if (r == 0 && !ternary) {
+        // No bits dropped: the -x product is exactly -(x << l) modulo the lane (a loop that vectorizes).
+        for (size_t i = 0; i < n_in; ++i) {
+            const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i]) << l);
+            plus[i] = static_cast<Lane>(2 * p);
+            base = static_cast<Lane>(base - p);
+        }
+    } else {
+        for (size_t i = 0; i < n_in; ++i) {
+            const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i] >> r) << l);
+            const Lane m = static_cast<Lane>(static_cast<uint64_t>((-in[i]) >> r) << l);
+            if (ternary) {
+                plus[i] = p;
+                minus[i] = m;
+            } else {
+                plus[i] = static_cast<Lane>(p - m);
+                base = static_cast<Lane>(base + m);
+            }
+        }
+    }
+    for (size_t j = 0; j < lanes; ++j)
+        acc[j] = j < n_out ? static_cast<Lane>(static_cast<Lane>(bias_in_accum_[j]) + base) : Lane{0};
+    bool added = false;
+    if constexpr (sizeof(Lane) == 2) {
+        if (use_nibbles_) {
+            nibble_accumulate(plus.data(), plus_nibbles_, acc.data());
+            if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc.data());
+            added = true;
+        }
+    }
+    if (!added) {
+        masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc.data());
+        if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc.data());
+    }
+    // The final store into accum_t: its low W bits.
+    const int sh = 32 - cfg_.accum_t.width;
+    if (cfg_.accum_t.is_signed)
+        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>(static_cast<uint32_t>(acc[j]) << sh) >> sh;
+    else
+        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j]) << sh) >> sh);
+}
+
+void DenseLayer::finish32(const int32_t* acc, int64_t* out) const {
+    if (result_cast_.fits32()) {
+        result_cast_.apply32(acc, out, cfg_.n_out);
+        return;
+    }
+    ScratchBuffer<int64_t, 256> wide(cfg_.n_out);
+    std::copy(acc, acc + cfg_.n_out, wide.data());
+    result_cast_.apply(wide.data(), out, cfg_.n_out);
+}
+
+void DenseLayer::finish_xnor(const int64_t* acc, int64_t* out) const {
+    // finish_general's casts with accum_t integer (frac 0, see the constructor): the two into ap_int<k> are wraps.
+    const size_t n_out = cfg_.n_out;
+    const int64_t half = static_cast<int64_t>(cfg_.n_in / 2);
+    const int k = xnor_width_;
+    if (k <= 32 && xnor_to_result_.fits32()) {
+        // (t - half) and 2t wrapped to k <= 32 bits depend only on the low 32 bits of t.
+        ScratchBuffer<int32_t, 256> doubled(n_out);
+        const int sh = 32 - k;
+        for (size_t j = 0; j < n_out; ++j)
+            doubled[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j] - half) << 1) << sh) >> sh;
+        xnor_to_result_.apply32(doubled.data(), out, n_out);
+        return;
+    }
+    ScratchBuffer<int64_t, 256> doubled(n_out);
+    for (size_t j = 0; j < n_out; ++j) {
+        const int64_t t = wrap_to_width(static_cast<uint64_t>(acc[j] - half), k, true);
+        doubled[j] = wrap_to_width(static_cast<uint64_t>(t) * 2, k, true);
+    }
+    xnor_to_result_.apply(doubled.data(), out, n_out);
+}
+
 void DenseLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t n_out = cfg_.n_out;
+    if (!xnor_columns_.empty()) {
+        // Pack the input bits (on the stack for up to 4096 inputs).
+        ScratchBuffer<uint64_t, 64> bits(packed_words(cfg_.n_in));
+        pack_codes(Packing::Binary, in, cfg_.n_in, bits.data());
+        compute_from_packed(bits.data(), out);
+        return;
+    }
+    if (plane_path_) {
+        ScratchBuffer<int32_t, 256> acc32(n_out);
+        if (cfg_.accum_t.width <= 16)
+            compute_planes<uint16_t>(in, acc32.data());
+        else
+            compute_planes<uint32_t>(in, acc32.data());
+        finish32(acc32.data(), out);
+        return;
+    }
     ScratchBuffer<int64_t, 256> acc_buffer(n_out);
     int64_t* acc = acc_buffer.data();
     for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j];
-
-    if (!xnor_columns_.empty()) {
-        // Pack the input bits (on the stack for up to 4096 inputs).
-        const size_t words = (cfg_.n_in + 63) / 64;
-        ScratchBuffer<uint64_t, 64> bit_buffer(words);
-        uint64_t* bits = bit_buffer.data();
-        std::fill(bits, bits + words, 0);
-        for (size_t i = 0; i < cfg_.n_in; ++i) bits[i >> 6] |= static_cast<uint64_t>(in[i] != 0) << (i & 63);
-        for (size_t j = 0; j < n_out; ++j) acc[j] += xnor_matches(bits, xnor_columns_[j].data(), cfg_.n_in);
-    } else if (int32_path_) {
+    if (int32_path_) {
         compute_mult32(in, acc);
     } else if ((kind_ == ProductKind::Mult || kind_ == ProductKind::WeightExponential) && narrow_mult_ &&
                product_to_accum_.fast() && accumulate_.fast()) {
@@ -241,7 +386,82 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
     } else {
         compute_generic(in, acc);
     }
+    finish(acc, out);
+}
 
+void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
+    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, words = packed_words(n_in);
+    ScratchBuffer<int64_t, 256> acc(n_out);
+    if (packed_in_ == Packing::Binary) {
+        // Matches counted with popcounts: the accumulator never wraps here (see the constructor). With the
+        // bits past n_in zero in both, the matches are n_in minus the bits that differ.
+        ScratchBuffer<uint64_t, 64> x(words);
+        std::copy(in, in + words, x.data());
+        if (n_in % 64) x[words - 1] &= (uint64_t{1} << (n_in % 64)) - 1;
+        const uint64_t* w = xnor_columns_.data();
+        const int64_t n = static_cast<int64_t>(n_in);
+        if (words == 1) {
+            // The common small layer: one word per output, no inner loop.
+            for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j] + n - __builtin_popcountll(x[0] ^ w[j]);
+        } else {
+            for (size_t j = 0; j < n_out; ++j, w += words) {
+                int64_t differ = 0;
+                for (size_t k = 0; k < words; ++k) differ += __builtin_popcountll(x[k] ^ w[k]);
+                acc[j] = bias_in_accum_[j] + n - differ;
+            }
+        }
+        finish_xnor(acc.data(), out);
+        return;
+    } else if (packed_in_ == Packing::Ternary) {
+        // Data codes and weights in {-1, 0, +1}: count the nonzero and the -1 products of each output. accum_t
+        // has at most 32 bits here (the plane path's condition), so the sums run modulo 2^32.
+        const uint64_t* x_nonzero = in;
+        const uint64_t* x_negative = in + words;
+        const uint32_t plus_one = static_cast<uint32_t>(product_plus_one_);
+        const uint32_t minus_one = static_cast<uint32_t>(product_minus_one_);
+        const int sh = 32 - cfg_.accum_t.width;
+        ScratchBuffer<int32_t, 256> acc32(n_out);
+        for (size_t j = 0; j < n_out; ++j) {
+            const uint64_t* w_nonzero = column_nonzero_.data() + j * words;
+            const uint64_t* w_negative = column_negative_.data() + j * words;
+            uint32_t nonzero_count = 0, minus = 0;
+            for (size_t k = 0; k < words; ++k) {
+                const uint64_t nonzero = x_nonzero[k] & w_nonzero[k];
+                nonzero_count += static_cast<uint32_t>(__builtin_popcountll(nonzero));
+                minus += static_cast<uint32_t>(__builtin_popcountll((x_negative[k] ^ w_negative[k]) & nonzero));
+            }
+            // Every cast wraps, so the sum of the cast products modulo 2^W is the hls4ml sum.
+            const uint32_t sum = static_cast<uint32_t>(bias_in_accum_[j]) + (nonzero_count - minus) * plus_one +
+                                 minus * minus_one;
+            acc32[j] = cfg_.accum_t.is_signed ? static_cast<int32_t>(sum << sh) >> sh
+                                              : static_cast<int32_t>((sum << sh) >> sh);
+        }
+        finish32(acc32.data(), out);
+        return;
+    } else {
+        Layer::compute_from_packed(in, out);
+        return;
+    }
+    finish(acc.data(), out);
+}
+
+void DenseLayer::compute_general(const int64_t* in, int64_t* out) const {
+    std::vector<int64_t> acc(bias_in_accum_);
+    compute_generic(in, acc.data());
+    finish_general(acc.data(), out);
+}
+
+void DenseLayer::finish(const int64_t* acc, int64_t* out) const {
+    if (kind_ != ProductKind::BothBinary)
+        result_cast_.apply(acc, out, cfg_.n_out);
+    else if (xnor_width_ == 0)
+        finish_general(acc, out);
+    else
+        finish_xnor(acc, out);
+}
+
+void DenseLayer::finish_general(const int64_t* acc, int64_t* out) const {
+    const size_t n_out = cfg_.n_out;
     if (kind_ == ProductKind::BothBinary) {
         // nnet::cast for XNOR layers (nnet_mult.h):
         //   return (ap_int<ceillog2(n_in) + 2>)(x - CONFIG_T::n_in / 2) * 2;   // returned as ap_int<ceillog2(n_in)+2>
@@ -255,7 +475,7 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
             out[j] = quantize(quantize(int128{t} * 2, 0, k), 0, cfg_.result_t);
         }
     } else {
-        result_cast_.apply(acc, out, n_out);
+        for (size_t j = 0; j < n_out; ++j) out[j] = quantize(acc[j], cfg_.accum_t.frac(), cfg_.result_t);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "layers/arithmetic/layer.h"
+#include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 
@@ -43,6 +44,12 @@ public:
     DenseLayer(std::string name, DenseConfig cfg);
 
     void compute(const int64_t* in, int64_t* out) const override;
+    // XNOR layers take their input as Packing::Binary words, binary / ternary weights on int<2> data as
+    // Packing::Ternary planes (packed_input() says which, if any).
+    void compute_from_packed(const uint64_t* in, int64_t* out) const override;
+    // compute() through the general path only: exact products, every cast by quantize(). What the fast
+    // paths are tested against.
+    void compute_general(const int64_t* in, int64_t* out) const;
     std::string precision_summary() const override;
     LayerCostInputs cost_inputs() const override;
 
@@ -58,6 +65,9 @@ public:
 private:
     void compute_mult(const int64_t* in, int64_t* acc) const;
     void compute_generic(const int64_t* in, int64_t* acc) const;
+    // The cast of the sums (in accum_t) to result_t, with the XNOR layers' 2*acc - n_in first.
+    void finish(const int64_t* acc, int64_t* out) const;
+    void finish_general(const int64_t* acc, int64_t* out) const;
 
     DenseConfig cfg_;
     ProductKind kind_;
@@ -79,8 +89,30 @@ private:
     std::vector<int32_t> columns32_;  // the same, [n_out][n_in], for layers with few outputs
     void compute_mult32(const int64_t* in, int64_t* acc) const;
     void mult32_accumulate(const int32_t* x, uint32_t* acc) const;
-    // Packed XNOR weights, one column (output j) per vector.
-    std::vector<BitVector> xnor_columns_;
+    // Packed XNOR weights, [n_out][packed_words(n_in)] (output j's column; bits past n_in zero).
+    std::vector<uint64_t> xnor_columns_;
+    // XNOR layers counting matches: the final casts with integer wraps (xnor_width_: hls4ml's ap_int<k>).
+    int xnor_width_ = 0;
+    Requantizer xnor_to_result_;
+    // Binary / ternary weights on fixed-point data whose casts all wrap (rtl_models/bit_plane_kernels.h):
+    // per input row, the outputs whose weight is +1 (plus_rows_) and -1 (minus_rows_, empty when no weight
+    // is 0: then every input adds its -x product to every output and the plus plane adds the difference).
+    bool plane_path_ = false;
+    size_t row_words_ = 0;
+    std::vector<uint64_t> plus_rows_, minus_rows_;
+    // The same planes four inputs at a time, for 16-bit lanes without AVX-512 (nibble_accumulate).
+    bool use_nibbles_ = false;
+    NibblePlane plus_nibbles_, minus_nibbles_;
+    template <class Lane>
+    void compute_planes(const int64_t* in, int32_t* acc) const;
+    // accum_t codes (at most 32 bits) to result_t.
+    void finish32(const int32_t* acc, int64_t* out) const;
+    // XNOR layers: the matches (plus the bias) to result_t, on 32-bit lanes when the types allow.
+    void finish_xnor(const int64_t* matches, int64_t* out) const;
+    // Packing::Ternary input: per output column, the nonzero and the -1 weights, and the accum_t codes of
+    // the products +1 and -1 (data code times weight).
+    std::vector<uint64_t> column_nonzero_, column_negative_;
+    int64_t product_plus_one_ = 0, product_minus_one_ = 0;
     // weight_exponential: the effective multipliers +-2^(e + po2_shift_) (product scaled by 2^-product_frac_).
     std::vector<int64_t> po2_mult_;
 };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rtl_models/cost_model.h"
+#include "rtl_models/packed_bits.h"
 #include "rtl_models/precision.h"
 
 namespace tlm4ml {
@@ -31,6 +32,16 @@ public:
 
     // out[n_out] = layer(in[n_in]); both arrays of raw integers.
     virtual void compute(const int64_t* in, int64_t* out) const = 0;
+
+    // Packed hand-off (Packing in packed_bits.h): a layer that computes natively from packed input or into a
+    // packed output says which packing; the forward pass hands a tensor on packed when its producer's
+    // packed_output() equals its consumer's packed_input(). Both None unless a layer sets them.
+    Packing packed_input() const { return packed_in_; }
+    Packing packed_output() const { return packed_out_; }
+    // compute() from packed_input()'s packing / into packed_output()'s. The defaults unpack / pack around
+    // compute(); layers override them with their packed kernels. Same outputs as compute(), bit for bit.
+    virtual void compute_from_packed(const uint64_t* in, int64_t* out) const;
+    virtual void compute_to_packed(const int64_t* in, uint64_t* out) const;
 
     // "weight=ap_fixed<16,6> accum=... result=..." for reports.
     virtual std::string precision_summary() const;
@@ -55,6 +66,8 @@ protected:
     Precision in_;
     Precision out_;
     int reuse_factor_;
+    Packing packed_in_ = Packing::None;
+    Packing packed_out_ = Packing::None;
 };
 
 using LayerPtr = std::unique_ptr<Layer>;

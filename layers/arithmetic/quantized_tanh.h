@@ -24,12 +24,16 @@ class QuantizedTanhLayer : public Layer {
 public:
     QuantizedTanhLayer(std::string name, QuantizedTanhConfig cfg);
     void compute(const int64_t* in, int64_t* out) const override;
+    // The comparisons straight into packed words (Packing::Binary or Ternary).
+    void compute_to_packed(const int64_t* in, uint64_t* out) const override;
     std::string precision_summary() const override;
     LayerCostInputs cost_inputs() const override;
     const QuantizedTanhConfig& config() const { return cfg_; }
 
 private:
     QuantizedTanhConfig cfg_;
+    // The thresholds repeated to n_in (n_filt < n_in when they are per channel): one comparison per element.
+    std::vector<int64_t> threshold_, threshold_hi_, threshold_lo_;
 };
 
 }  // namespace tlm4ml

@@ -10,15 +10,47 @@ std::vector<int64_t> forward(const Model& model, const std::vector<int64_t>& inp
     const size_t n = model.layers.size();
     if (trace) trace->clear();
     if (model.inputs.empty()) {
-        // A chain: two buffers reused across calls, so a forward pass allocates nothing once warm.
+        // A chain: buffers reused across calls, so a forward pass allocates nothing once warm. A one- or
+        // two-bit tensor goes on packed when both its producer and its consumer compute on packed words.
         thread_local std::vector<int64_t> cur, next;
-        cur.assign(input.begin(), input.end());
-        for (const auto& layer : model.layers) {
-            next.resize(layer->n_out());
-            layer->compute(cur.data(), next.data());
-            if (trace) trace->push_back(next);
-            cur.swap(next);
+        thread_local std::vector<uint64_t> cur_packed, next_packed;
+        // The first layer reads the sample where it is.
+        const int64_t* values = input.data();
+        Packing cur_packing = Packing::None;
+        for (size_t k = 0; k < n; ++k) {
+            const Layer& layer = *model.layers[k];
+            const Packing out_packing = k + 1 < n && layer.packed_output() != Packing::None &&
+                                                layer.packed_output() == model.layers[k + 1]->packed_input()
+                                            ? layer.packed_output()
+                                            : Packing::None;
+            if (cur_packing != Packing::None && out_packing != Packing::None) {
+                // No layer packs on both sides; unpack rather than require it.
+                cur.resize(layer.n_in());
+                unpack_codes(cur_packing, cur_packed.data(), layer.n_in(), cur.data());
+                values = cur.data();
+                cur_packing = Packing::None;
+            }
+            if (out_packing != Packing::None) {
+                next_packed.resize(packed_size(out_packing, layer.n_out()));
+                layer.compute_to_packed(values, next_packed.data());
+                if (trace) {
+                    trace->emplace_back(layer.n_out());
+                    unpack_codes(out_packing, next_packed.data(), layer.n_out(), trace->back().data());
+                }
+                cur_packed.swap(next_packed);
+            } else {
+                next.resize(layer.n_out());
+                if (cur_packing != Packing::None)
+                    layer.compute_from_packed(cur_packed.data(), next.data());
+                else
+                    layer.compute(values, next.data());
+                if (trace) trace->push_back(next);
+                cur.swap(next);
+                values = cur.data();
+            }
+            cur_packing = out_packing;
         }
+        if (n == 0) return input;
         return std::vector<int64_t>(cur.begin(), cur.end());
     }
     // A graph: every layer's output is kept until the pass ends (file order is topological).

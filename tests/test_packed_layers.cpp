@@ -1,0 +1,401 @@
+// The packed binary / ternary paths against the general ones, on seeded random weights and inputs:
+// - the masked-accumulate kernel (rtl_models/bit_plane_kernels.h) against its portable loop and a naive sum;
+// - DenseLayer::compute() and compute_from_packed() against compute_general() (exact products, every cast
+//   through quantize()) for binary and ternary weights, XNOR layers and ternary data, at sizes around the
+//   64-bit word (1, 63, 64, 65, 4097 inputs), with wrapping, shifting and saturating accumulators;
+// - the thresholds packed straight into words against compute() then pack_codes(), values on both sides of
+//   every threshold and equal to it;
+// - forward() of the shipped binary models (packed hand-offs) against the layers' compute() one by one
+//   (Dense layers through compute_general()).
+// The seed is printed; TLM4ML_SEED overrides it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "layers/arithmetic/activation.h"
+#include "layers/arithmetic/dense.h"
+#include "layers/arithmetic/quantized_tanh.h"
+#include "layers/arithmetic/reference.h"
+#include "models/model.h"
+#include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/packed_bits.h"
+#include "rtl_models/quantize.h"
+
+using namespace tlm4ml;
+
+namespace {
+
+std::mt19937_64 seeded_rng(uint64_t salt) {
+    const char* env = std::getenv("TLM4ML_SEED");
+    const uint64_t seed = (env ? std::strtoull(env, nullptr, 0) : uint64_t{20261204}) * 16 + salt;
+    std::cout << "[ seed     ] " << seed << " (salt " << salt << "; set TLM4ML_SEED to override)" << std::endl;
+    ::testing::Test::RecordProperty("seed", std::to_string(seed));
+    return std::mt19937_64(seed);
+}
+
+int64_t random_raw(const Precision& p, std::mt19937_64& rng) {
+    const uint64_t r = rng();
+    if (r % 16 == 0) return p.min_raw();  // the most negative code: its negation is out of range
+    if (r % 16 == 1) return p.max_raw();
+    return wrap_to_width(rng(), p.width, p.is_signed);
+}
+
+const size_t kInputSizes[] = {1, 2, 63, 64, 65, 127, 200, 4097};
+const size_t kOutputSizes[] = {1, 5, 31, 33, 64, 65, 130};
+
+// ---------------------------------------------------------------------------------------------------------
+
+template <class Lane>
+void check_masked_accumulate(uint64_t salt) {
+    auto rng = seeded_rng(salt);
+    for (size_t n_in : {size_t{1}, size_t{3}, size_t{64}, size_t{100}})
+        for (size_t n_out : {size_t{1}, size_t{32}, size_t{63}, size_t{64}, size_t{65}, size_t{130}, size_t{300}}) {
+            SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out));
+            const size_t row_words = packed_words(n_out);
+            std::vector<uint64_t> plane(n_in * row_words);
+            for (auto& w : plane) w = rng();
+            std::vector<Lane> d(n_in), acc(row_words * 64), portable, naive;
+            for (auto& v : d) v = static_cast<Lane>(rng());
+            for (auto& v : acc) v = static_cast<Lane>(rng());
+            portable = naive = acc;
+            for (size_t i = 0; i < n_in; ++i)
+                for (size_t j = 0; j < row_words * 64; ++j)
+                    if ((plane[i * row_words + j / 64] >> (j % 64)) & 1) naive[j] = static_cast<Lane>(naive[j] + d[i]);
+            masked_accumulate(d.data(), n_in, plane.data(), row_words, acc.data());
+            masked_accumulate_portable(d.data(), n_in, plane.data(), row_words, portable.data());
+            ASSERT_EQ(acc, naive);
+            ASSERT_EQ(portable, naive);
+        }
+}
+
+TEST(NibbleAccumulate, MatchesNaiveSum) {
+    auto rng = seeded_rng(3);
+    for (size_t n_in : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{64}, size_t{301}})
+        for (size_t n_out : {size_t{1}, size_t{31}, size_t{32}, size_t{33}, size_t{64}, size_t{65}, size_t{130}}) {
+            SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out));
+            const size_t row_words = packed_words(n_out);
+            std::vector<uint64_t> plane(n_in * row_words);
+            for (auto& w : plane) w = rng();
+            // Bits past n_out are not outputs.
+            if (n_out % 64)
+                for (size_t i = 0; i < n_in; ++i) plane[i * row_words + row_words - 1] &= (uint64_t{1} << (n_out % 64)) - 1;
+            const NibblePlane nibbles = make_nibble_plane(plane.data(), n_in, row_words, n_out);
+            std::vector<uint16_t> d(n_in), acc(nibbles.groups * 32), portable, naive;
+            for (auto& v : d) v = static_cast<uint16_t>(rng());
+            for (auto& v : acc) v = static_cast<uint16_t>(rng());
+            portable = naive = acc;
+            for (size_t i = 0; i < n_in; ++i)
+                for (size_t j = 0; j < n_out; ++j)
+                    if ((plane[i * row_words + j / 64] >> (j % 64)) & 1) naive[j] = static_cast<uint16_t>(naive[j] + d[i]);
+            nibble_accumulate(d.data(), nibbles, acc.data());
+            nibble_accumulate_portable(d.data(), nibbles, portable.data());
+            ASSERT_EQ(acc, naive);
+            ASSERT_EQ(portable, naive);
+        }
+}
+
+TEST(MaskedAccumulate, SixteenBitLanesMatchNaiveSum) { check_masked_accumulate<uint16_t>(1); }
+TEST(MaskedAccumulate, ThirtyTwoBitLanesMatchNaiveSum) { check_masked_accumulate<uint32_t>(2); }
+
+// ---------------------------------------------------------------------------------------------------------
+
+struct DenseCase {
+    const char* name;
+    Precision data, weight, accum, result, bias;
+    int zero_percent = 0;  // ternary weights: share of zeros
+};
+
+DenseConfig random_dense(const DenseCase& c, size_t n_in, size_t n_out, std::mt19937_64& rng) {
+    DenseConfig cfg;
+    cfg.n_in = n_in;
+    cfg.n_out = n_out;
+    cfg.data_t = c.data;
+    cfg.weight_t = c.weight;
+    cfg.bias_t = c.bias;
+    cfg.accum_t = c.accum;
+    cfg.result_t = c.result;
+    cfg.weights.resize(n_in * n_out);
+    for (auto& w : cfg.weights) {
+        if (is_xnor_type(c.weight)) {
+            w = static_cast<int64_t>(rng() & 1);
+        } else if (static_cast<int>(rng() % 100) < c.zero_percent) {
+            w = 0;
+        } else {
+            // int<2>: -1 and +1, and now and then -2 (hls4ml's weight_ternary reads it as +1).
+            const uint64_t r = rng() % 16;
+            w = r == 0 ? -2 : ((r & 1) ? 1 : -1);
+        }
+    }
+    cfg.biases.resize(n_out);
+    for (auto& b : cfg.biases) b = random_raw(c.bias, rng);
+    return cfg;
+}
+
+void check_dense(const DenseCase& c, uint64_t salt, Packing expected_packing = Packing::None) {
+    auto rng = seeded_rng(salt);
+    for (size_t n_in : kInputSizes)
+        for (size_t n_out : kOutputSizes) {
+            if (n_in * n_out > 300000) continue;
+            SCOPED_TRACE(std::string(c.name) + ": n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out));
+            const DenseLayer layer("d", random_dense(c, n_in, n_out, rng));
+            ASSERT_EQ(layer.packed_input(), expected_packing);
+            for (int sample = 0; sample < 3; ++sample) {
+                std::vector<int64_t> x(n_in);
+                for (auto& v : x) {
+                    if (layer.packed_input() == Packing::Ternary)
+                        v = static_cast<int64_t>(rng() % 3) - 1;  // what a ternary threshold hands on
+                    else
+                        v = random_raw(c.data, rng);
+                }
+                std::vector<int64_t> general(n_out), fast(n_out);
+                layer.compute_general(x.data(), general.data());
+                layer.compute(x.data(), fast.data());
+                ASSERT_EQ(fast, general) << "compute(), sample " << sample;
+                if (layer.packed_input() != Packing::None) {
+                    std::vector<uint64_t> words(packed_size(layer.packed_input(), n_in));
+                    pack_codes(layer.packed_input(), x.data(), n_in, words.data());
+                    std::vector<int64_t> packed(n_out);
+                    layer.compute_from_packed(words.data(), packed.data());
+                    ASSERT_EQ(packed, general) << "compute_from_packed(), sample " << sample;
+                }
+            }
+        }
+}
+
+Precision P(const char* s) { return Precision::parse(s); }
+
+TEST(PackedDense, BinaryWeightsOnFixedData) {
+    // mnist_binary's and the binary jet tagger's first layer: ap_int<2> +-1 weights, <16,6> everywhere.
+    check_dense({"int<2> +-1 weights", P("ap_fixed<16,6>"), P("ap_int<2>"), P("ap_fixed<16,6>"),
+                 P("ap_fixed<16,6>"), P("ap_uint<1>")},
+                11);
+    check_dense({"uint<1> weights", P("ap_fixed<12,4>"), P("ap_uint<1>"), P("ap_fixed<16,6>"), P("ap_fixed<8,3>"),
+                 P("ap_fixed<16,6>")},
+                12);
+}
+
+TEST(PackedDense, TernaryWeightsWithZerosOnFixedData) {
+    check_dense({"ternary 30% zeros", P("ap_fixed<16,6>"), P("ap_int<2>"), P("ap_fixed<16,6>"), P("ap_fixed<16,6>"),
+                 P("ap_fixed<16,6>"), 30},
+                13);
+    check_dense({"ternary 90% zeros", P("ap_fixed<10,2>"), P("ap_int<2>"), P("ap_fixed<14,5>"), P("ap_fixed<14,5>"),
+                 P("ap_fixed<8,3>"), 90},
+                14);
+}
+
+TEST(PackedDense, ProductCastsThatShift) {
+    // accum with fewer fractional bits than the data: every +-x product is floored (-x floors differently).
+    check_dense({"floored products", P("ap_fixed<16,4>"), P("ap_int<2>"), P("ap_fixed<12,6>"), P("ap_fixed<16,6>"),
+                 P("ap_fixed<8,4>"), 20},
+                15);
+    // accum with more: the products shift left.
+    check_dense({"left-shifted products", P("ap_fixed<8,3>"), P("ap_uint<1>"), P("ap_fixed<20,8>"),
+                 P("ap_fixed<20,8>"), P("ap_fixed<8,3>")},
+                16);
+}
+
+TEST(PackedDense, WideAccumulatorOnThirtyTwoBitLanes) {
+    check_dense({"accum 24 bits", P("ap_fixed<18,8>"), P("ap_int<2>"), P("ap_fixed<24,12>"), P("ap_fixed<16,6>"),
+                 P("ap_fixed<16,6>"), 25},
+                17);
+    check_dense({"accum 32 bits", P("ap_fixed<31,8>"), P("ap_uint<1>"), P("ap_fixed<32,9>"), P("ap_fixed<32,9>"),
+                 P("ap_fixed<16,6>")},
+                18);
+    // Unsigned accumulators: 32 bits do not fit an int32 (general path), 12 bits do.
+    check_dense({"unsigned accum 32 bits", P("ap_ufixed<16,8>"), P("ap_int<2>"), P("ap_ufixed<32,16>"),
+                 P("ap_ufixed<32,16>"), P("ap_ufixed<8,4>"), 20},
+                27);
+    check_dense({"unsigned accum 12 bits", P("ap_ufixed<10,4>"), P("ap_uint<1>"), P("ap_ufixed<12,4>"),
+                 P("ap_fixed<16,6>"), P("ap_ufixed<8,4>")},
+                28);
+}
+
+TEST(PackedDense, SaturatingOrRoundingCastsTakeTheGeneralPath) {
+    // Not modular: the kernel must not apply, and compute() must still equal the general path.
+    check_dense({"saturating accum", P("ap_fixed<16,6>"), P("ap_int<2>"), P("ap_fixed<10,4,AP_TRN,AP_SAT>"),
+                 P("ap_fixed<16,6>"), P("ap_fixed<16,6>"), 30},
+                19);
+    check_dense({"rounding product cast", P("ap_fixed<16,6>"), P("ap_uint<1>"), P("ap_fixed<12,6,AP_RND>"),
+                 P("ap_fixed<16,6>"), P("ap_fixed<16,6>")},
+                20);
+}
+
+TEST(PackedDense, XnorLayersOnPackedBits) {
+    // hls4ml's XNOR layer: accum and result ap_int<ceil(log2 n)+2>; odd n_in too (n_in / 2 rounds down).
+    auto rng = seeded_rng(21);
+    for (size_t n_in : kInputSizes)
+        for (size_t n_out : kOutputSizes) {
+            if (n_in * n_out > 300000) continue;
+            const Precision k = xnor_result_precision(n_in);
+            for (const Precision& result : {k, P("ap_fixed<6,3,AP_RND,AP_SAT>"), P("ap_int<40>")}) {
+                SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) + " result " +
+                             result.str());
+                DenseCase c{"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, result, P("ap_uint<1>")};
+                DenseConfig cfg = random_dense(c, n_in, n_out, rng);
+                cfg.biases.assign(n_out, 0);  // hls4ml's binary layers have none (use_bias false)
+                const DenseLayer layer("x", cfg);
+                ASSERT_EQ(layer.packed_input(), Packing::Binary);
+                for (int sample = 0; sample < 3; ++sample) {
+                    std::vector<int64_t> x(n_in);
+                    for (auto& v : x) v = static_cast<int64_t>(rng() & 1);
+                    std::vector<int64_t> general(n_out), fast(n_out), packed(n_out);
+                    layer.compute_general(x.data(), general.data());
+                    layer.compute(x.data(), fast.data());
+                    std::vector<uint64_t> words(packed_words(n_in));
+                    pack_codes(Packing::Binary, x.data(), n_in, words.data());
+                    // Garbage past n_in must not count.
+                    if (n_in % 64) words.back() |= ~uint64_t{0} << (n_in % 64);
+                    layer.compute_from_packed(words.data(), packed.data());
+                    ASSERT_EQ(fast, general);
+                    ASSERT_EQ(packed, general);
+                }
+            }
+        }
+}
+
+TEST(PackedDense, TernaryDataAndWeightsOnTwoPlanes) {
+    // The ternary jet tagger's hidden layers: int<2> data from a ternary threshold, int<2> weights.
+    check_dense({"ternary x ternary", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<8>"), P("ap_int<8>"), P("ap_int<2>"),
+                 35},
+                22, Packing::Ternary);
+    // A narrow accumulator that wraps: the modular counts must still agree.
+    check_dense({"ternary x ternary, wrapping", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<4>"), P("ap_fixed<6,4>"),
+                 P("ap_int<2>"), 10},
+                23, Packing::Ternary);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+TEST(PackedThresholds, BinaryAndTernaryOnBothSidesOfEveryThreshold) {
+    auto rng = seeded_rng(24);
+    const Precision data = P("ap_fixed<16,6>");
+    for (bool ternary : {false, true})
+        for (size_t n : {size_t{1}, size_t{63}, size_t{64}, size_t{65}, size_t{130}, size_t{4097}})
+            for (size_t n_filt : {n, size_t{1}}) {
+                SCOPED_TRACE(std::string(ternary ? "ternary" : "binary") + " n " + std::to_string(n) + " n_filt " +
+                             std::to_string(n_filt));
+                QuantizedTanhConfig cfg;
+                cfg.n_in = n;
+                cfg.n_filt = n_filt;
+                cfg.ternary = ternary;
+                cfg.data_t = data;
+                for (size_t k = 0; k < n_filt; ++k) {
+                    const int64_t a = random_raw(data, rng) / 2, b = random_raw(data, rng) / 2;
+                    if (ternary) {
+                        // Usually lo < hi; sometimes hi <= lo, where x > hi wins.
+                        cfg.threshold_hi.push_back(std::max(a, b));
+                        cfg.threshold_lo.push_back(rng() % 8 == 0 ? std::max(a, b) + 5 : std::min(a, b));
+                    } else {
+                        cfg.threshold.push_back(a);
+                    }
+                }
+                const QuantizedTanhLayer layer("t", cfg);
+                for (int sample = 0; sample < 4; ++sample) {
+                    // Values at a threshold, one LSB either side, or anywhere.
+                    std::vector<int64_t> x(n);
+                    for (size_t i = 0; i < n; ++i) {
+                        const size_t k = i % n_filt;
+                        const int64_t t = ternary ? (rng() & 1 ? cfg.threshold_hi[k] : cfg.threshold_lo[k])
+                                                  : cfg.threshold[k];
+                        const uint64_t r = rng() % 4;
+                        x[i] = r == 3 ? random_raw(data, rng) : t + static_cast<int64_t>(r) - 1;
+                    }
+                    std::vector<int64_t> values(n);
+                    layer.compute(x.data(), values.data());
+                    for (size_t i = 0; i < n; ++i) {
+                        const size_t k = i % n_filt;
+                        const int64_t want = ternary ? (x[i] > cfg.threshold_hi[k]
+                                                            ? 1
+                                                            : (x[i] <= cfg.threshold_lo[k] ? -1 : 0))
+                                                     : (x[i] >= cfg.threshold[k] ? 1 : 0);
+                        ASSERT_EQ(values[i], want) << "element " << i;
+                    }
+                    std::vector<uint64_t> want(packed_size(layer.packed_output(), n)), got(want.size());
+                    pack_codes(layer.packed_output(), values.data(), n, want.data());
+                    layer.compute_to_packed(x.data(), got.data());
+                    ASSERT_EQ(got, want);
+                }
+            }
+}
+
+TEST(PackedThresholds, BinaryTanhActivationPacksSigns) {
+    auto rng = seeded_rng(25);
+    for (size_t n : {size_t{1}, size_t{64}, size_t{65}, size_t{200}}) {
+        ActivationConfig cfg;
+        cfg.kind = ActivationKind::BinaryTanh;
+        cfg.n_in = n;
+        cfg.data_t = P("ap_fixed<8,3>");
+        cfg.result_t = P("ap_uint<1>");
+        const ActivationLayer layer("a", cfg);
+        ASSERT_EQ(layer.packed_output(), Packing::Binary);
+        std::vector<int64_t> x(n), values(n);
+        for (auto& v : x) v = static_cast<int64_t>(rng() % 5) - 2;  // -2..2: zero is +1
+        layer.compute(x.data(), values.data());
+        std::vector<uint64_t> want(packed_words(n)), got(want.size());
+        pack_codes(Packing::Binary, values.data(), n, want.data());
+        layer.compute_to_packed(x.data(), got.data());
+        ASSERT_EQ(got, want) << "n " << n;
+    }
+}
+
+TEST(PackedCodes, RoundTripAndZeroTail) {
+    std::vector<int64_t> codes = {1, 0, -1, 0, 1, -1, -1};
+    std::vector<uint64_t> words(packed_size(Packing::Ternary, codes.size()));
+    pack_codes(Packing::Ternary, codes.data(), codes.size(), words.data());
+    EXPECT_EQ(words[0], 0b1110101u);  // nonzero
+    EXPECT_EQ(words[1], 0b1100100u);  // negative
+    std::vector<int64_t> back(codes.size());
+    unpack_codes(Packing::Ternary, words.data(), codes.size(), back.data());
+    EXPECT_EQ(back, codes);
+    std::vector<int64_t> bits = {1, 0, 0, 1};
+    uint64_t word = ~uint64_t{0};
+    pack_codes(Packing::Binary, bits.data(), bits.size(), &word);
+    EXPECT_EQ(word, 0b1001u);
+    EXPECT_THROW(pack_codes(Packing::None, bits.data(), bits.size(), &word), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+class PackedForward : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PackedForward, MatchesLayerByLayerGeneralPath) {
+    const Model model = load_model_file(std::string(TLM4ML_SOURCE_DIR) + "/testbenches/models/" + GetParam() + ".json");
+    size_t packed_hand_offs = 0;
+    for (size_t k = 0; k + 1 < model.layers.size(); ++k)
+        packed_hand_offs += model.layers[k]->packed_output() != Packing::None &&
+                            model.layers[k]->packed_output() == model.layers[k + 1]->packed_input();
+    EXPECT_EQ(packed_hand_offs, 3u) << "every threshold hands its bits on packed";
+    auto rng = seeded_rng(26);
+    std::uniform_real_distribution<double> u(-4.0, 4.0);
+    for (int sample = 0; sample < 200; ++sample) {
+        std::vector<int64_t> x(model.input_size());
+        for (auto& v : x) v = quantize_double(u(rng), model.input_precision);
+        std::vector<std::vector<int64_t>> trace;
+        const std::vector<int64_t> got = forward(model, x, &trace);
+        ASSERT_EQ(forward(model, x), got);
+        std::vector<int64_t> cur = x;
+        for (size_t k = 0; k < model.layers.size(); ++k) {
+            const Layer& layer = *model.layers[k];
+            std::vector<int64_t> next(layer.n_out());
+            if (const auto* dense = dynamic_cast<const DenseLayer*>(&layer))
+                dense->compute_general(cur.data(), next.data());
+            else
+                layer.compute(cur.data(), next.data());
+            ASSERT_EQ(trace.at(k), next) << "layer " << layer.name() << ", sample " << sample;
+            cur = next;
+        }
+        ASSERT_EQ(got, cur) << "sample " << sample;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(ShippedModels, PackedForward,
+                         ::testing::Values("jet_tagger_binary", "jet_tagger_ternary", "mnist_binary"),
+                         [](const auto& info) { return std::string(info.param); });
+
+}  // namespace
