@@ -264,7 +264,7 @@ std::string Network::describe_stall(uint64_t cycle) const {
             p.outs = {&mm->output()};
             p.in_flight = mm->in_flight();
             p.waits = waits_of(p.ins, p.outs, mm->waiting_on());
-        } else if (auto* sm = dynamic_cast<const StreamModule*>(c)) {
+        } else if (auto* sm = dynamic_cast<const ClockedModule*>(c)) {
             p.name = sm->layer().name();
             p.ins = {&sm->input()};
             p.outs = {&sm->output()};

@@ -41,7 +41,9 @@ uint64_t Source::next_wake(uint64_t cycle) const {
 
 Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed)
     : sc_core::sc_module(name), in_(in), expected_(expected), backpressure_(backpressure), rng_(seed ^ 0x5eedULL) {
-    results_.reserve(expected);
+    samples_.reserve(expected);
+    visible_.reserve(expected);
+    values_.reserve(expected * in.width());
     popped_.reserve(expected);
 }
 
@@ -52,8 +54,12 @@ void Sink::tick(uint64_t cycle) {
         ++refused_;
         return;
     }
-    results_.push_back(in_.pop(cycle));
+    Token t = in_.pop(cycle);
+    samples_.push_back(t.sample);
+    visible_.push_back(t.visible_cycle);
+    values_.insert(values_.end(), t.data.begin(), t.data.end());
     popped_.push_back(cycle);
+    in_.recycle(std::move(t.data));
 }
 
 uint64_t Sink::next_wake(uint64_t cycle) const {

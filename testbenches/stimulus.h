@@ -56,9 +56,16 @@ public:
         return true;
     }
 
-    size_t received() const { return results_.size(); }
-    bool done() const { return results_.size() >= expected_; }
-    const std::vector<Token>& results() const { return results_; }
+    size_t received() const { return samples_.size(); }
+    bool done() const { return samples_.size() >= expected_; }
+    // The k-th result received (k < received()): its sample, the cycle it became visible to the sink, its
+    // `width()` raw values. Kept one after the other in one array, so that a long run allocates nothing per
+    // result (the token's buffer goes back to the channel).
+    size_t width() const { return in_.width(); }
+    uint64_t sample_of(size_t k) const { return samples_[k]; }
+    uint64_t visible_cycle_of(size_t k) const { return visible_[k]; }
+    const int64_t* values_of(size_t k) const { return values_.data() + k * in_.width(); }
+    std::vector<int64_t> result(size_t k) const { return {values_of(k), values_of(k) + in_.width()}; }
     const std::vector<uint64_t>& pop_cycles() const { return popped_; }
     uint64_t refused_cycles() const { return refused_; }
 
@@ -68,7 +75,9 @@ private:
     double backpressure_;
     std::mt19937_64 rng_;
     std::uniform_real_distribution<double> coin_{0.0, 1.0};
-    std::vector<Token> results_;
+    std::vector<uint64_t> samples_;
+    std::vector<uint64_t> visible_;
+    std::vector<int64_t> values_;
     std::vector<uint64_t> popped_;
     uint64_t refused_ = 0;
 };

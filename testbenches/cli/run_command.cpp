@@ -74,6 +74,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--part", o.part,
                     "FPGA part for the resources as % of its capacity, e.g. xcvu9p-flga2577-2-e (default: the "
                     "configuration's Part)");
+    run->add_flag("--overflow-profile", o.overflow_profile,
+                  "Count, per layer, the values a saturating or wrapping cast changed (runs a widened copy of the "
+                  "model beside the reference check, about doubling its cost)");
     run->add_flag("--check-ii", o.check_ii,
                   "Fail (exit 3) unless every layer's measured II equals its expected II");
     auto* rate = run->add_option("--rate", o.rate, "Offer a new input every N cycles (default 1)")
@@ -463,32 +466,37 @@ int run_command(const RunOptions& o) {
         }
     }
 
-    // Scoreboard: every output against the untimed reference; then the expected file and labels.
+    // Scoreboard: every output against the untimed reference (computed once per sample, compared as raw
+    // integers); then the expected file and labels.
     const Precision& op = model.output_precision();
-    std::vector<std::vector<int64_t>> outputs(samples.size());
-    for (const auto& t : sink.results()) outputs[t.sample] = t.data;
-    ProgressBar check_bar("checking against the untimed reference", sink.results().size());
-    size_t checked = 0;
-    // The same pass counts, per layer, the values a saturating or wrapping cast changed (layers/arithmetic/overflow_profile.h).
-    OverflowProfile overflows(o.model, model);
+    const size_t width = sink.width();
+    std::vector<size_t> result_of(samples.size(), SIZE_MAX);  // a sample's result in the sink
+    for (size_t k = 0; k < sink.received(); ++k) result_of[sink.sample_of(k)] = k;
+    ProgressBar check_bar("checking against the untimed reference", sink.received());
+    // --overflow-profile: the same pass counts, per layer, the values a saturating or wrapping cast changed
+    // (layers/arithmetic/overflow_profile.h).
+    std::unique_ptr<OverflowProfile> overflows;
+    if (o.overflow_profile) overflows = std::make_unique<OverflowProfile>(o.model, model);
     std::vector<std::vector<int64_t>> trace;
-    for (const auto& t : sink.results()) {
-        check_bar.update(checked++);
-        const auto ref = forward(model, samples[t.sample], &trace);
-        overflows.observe(samples[t.sample], trace);
-        if (ref != t.data) {
+    for (size_t k = 0; k < sink.received(); ++k) {
+        check_bar.update(k);
+        const std::vector<int64_t>& input = samples[sink.sample_of(k)];
+        const auto ref = forward(model, input, overflows ? &trace : nullptr);
+        if (overflows) overflows->observe(input, trace);
+        if (ref.size() != width || !std::equal(ref.begin(), ref.end(), sink.values_of(k))) {
             if (report.reference_mismatches == 0)
-                report.first_mismatch = fmt::format("sample {}: timed [{}] reference [{}]", t.sample,
-                                                    format_sample(t.data, op), format_sample(ref, op));
+                report.first_mismatch = fmt::format("sample {}: timed [{}] reference [{}]", sink.sample_of(k),
+                                                    format_sample(sink.result(k), op), format_sample(ref, op));
             ++report.reference_mismatches;
         }
     }
     if (!expected.empty()) {
         size_t bad = 0;
-        for (size_t k = 0; k < expected.size() && k < outputs.size(); ++k) {
-            if (outputs[k].empty()) continue;
-            for (size_t i = 0; i < outputs[k].size(); ++i)
-                if (std::fabs(op.to_double(outputs[k][i]) - expected[k][i]) > o.tolerance) {
+        for (size_t k = 0; k < expected.size() && k < result_of.size(); ++k) {
+            if (result_of[k] == SIZE_MAX) continue;
+            const int64_t* got = sink.values_of(result_of[k]);
+            for (size_t i = 0; i < width; ++i)
+                if (std::fabs(op.to_double(got[i]) - expected[k][i]) > o.tolerance) {
                     ++bad;
                     break;
                 }
@@ -497,13 +505,14 @@ int run_command(const RunOptions& o) {
     }
     check_bar.finish();
     // In the summary's `overflow` line and the JSON (predict warns instead, having no summary).
-    report.overflows = overflows.layers();
+    if (overflows) report.overflows = overflows->layers();
     if (!labels.empty()) {
         size_t right = 0, n = 0;
-        for (size_t k = 0; k < labels.size() && k < outputs.size(); ++k) {
-            if (outputs[k].empty()) continue;
-            std::vector<double> v(outputs[k].size());
-            for (size_t i = 0; i < v.size(); ++i) v[i] = op.to_double(outputs[k][i]);
+        std::vector<double> v(width);
+        for (size_t k = 0; k < labels.size() && k < result_of.size(); ++k) {
+            if (result_of[k] == SIZE_MAX) continue;
+            const int64_t* got = sink.values_of(result_of[k]);
+            for (size_t i = 0; i < width; ++i) v[i] = op.to_double(got[i]);
             const size_t want = labels[k].size() == 1 ? static_cast<size_t>(labels[k][0]) : argmax(labels[k]);
             right += argmax(v) == want ? 1 : 0;
             ++n;
@@ -525,8 +534,8 @@ int run_command(const RunOptions& o) {
     }
     if (!o.outputs.empty()) {
         std::string text;
-        for (const auto& out : outputs)
-            if (!out.empty()) text += format_sample(out, op);
+        for (size_t r : result_of)
+            if (r != SIZE_MAX) text += format_sample(sink.result(r), op);
         OutputFiles::write_text(outputs_temporary, text, o.outputs);
     }
     if (!o.report.empty()) OutputFiles::write_text(report_temporary, report.to_json().dump(2) + "\n", o.report);

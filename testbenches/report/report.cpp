@@ -26,10 +26,10 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     r.warnings = m.warnings;
 
     const auto& pops = sink.pop_cycles();
-    const auto& results = sink.results();
-    if (!results.empty()) {
+    const size_t received = sink.received();
+    if (received != 0) {
         std::vector<uint64_t> lat;
-        for (size_t k = 0; k < results.size(); ++k) lat.push_back(pops[k] - src.push_cycles()[results[k].sample]);
+        for (size_t k = 0; k < received; ++k) lat.push_back(pops[k] - src.push_cycles()[sink.sample_of(k)]);
         r.first_output_latency = lat.front();
         r.latency_min = *std::min_element(lat.begin(), lat.end());
         r.latency_max = *std::max_element(lat.begin(), lat.end());
@@ -38,13 +38,14 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
         r.latency_mean = sum / static_cast<double>(lat.size());
         uint64_t wait_sum = 0;
         r.source_wait_min = UINT64_MAX;
-        for (const auto& t : results) {
-            const uint64_t w = src.push_cycles()[t.sample] - src.offer_cycles()[t.sample];
+        for (size_t k = 0; k < received; ++k) {
+            const uint64_t sample = sink.sample_of(k);
+            const uint64_t w = src.push_cycles()[sample] - src.offer_cycles()[sample];
             r.source_wait_min = std::min(r.source_wait_min, w);
             r.source_wait_max = std::max(r.source_wait_max, w);
             wait_sum += w;
         }
-        r.source_wait_mean = static_cast<double>(wait_sum) / static_cast<double>(results.size());
+        r.source_wait_mean = static_cast<double>(wait_sum) / static_cast<double>(received);
     }
     if (back_to_back && pops.size() >= 3) {
         // The steady state: intervals between consecutive outputs over the second half of the run.
@@ -112,8 +113,7 @@ RunReport make_report(const Network& net, const Source& src, const Sink& sink, b
     // Network order: io_parallel layers; io_stream layers (per input word (pixel) II and latency, see
     // rtl_models/cost_model.h) with each clone after its producer. io_parallel clones are wiring: no row.
     for (const Clocked* part : net.parts()) {
-        if (auto* lm = dynamic_cast<const LayerModule*>(part)) add(lm->layer(), lm->timing(), lm->stats(), lm->output());
-        else if (auto* sm = dynamic_cast<const StreamModule*>(part)) add(sm->layer(), sm->timing(), sm->stats(), sm->output());
+        if (auto* m = dynamic_cast<const ClockedModule*>(part)) add(m->layer(), m->timing(), m->stats(), m->output());
         else if (auto* cl = dynamic_cast<const StreamClone*>(part); cl && net.streaming()) add_clone(*cl);
     }
     return r;
@@ -236,7 +236,7 @@ nlohmann::json RunReport::to_json() const {
                 {"check_ii_passed", check_ii_passed ? json(*check_ii_passed) : json(nullptr)},
                 {"fifo_sizing_held", fifo_sizing_run ? json(fifo_sizing_ok) : json(nullptr)}}},
               {"warnings", warnings},
-              {"overflow", overflow_json(overflows)},
+              {"overflow", overflows.empty() ? nlohmann::json(nullptr) : overflow_json(overflows)},  // not profiled
               {"simulation_speed",
                {{"wall_seconds", sim_wall_seconds},
                 {"cycles_per_s", sim_wall_seconds > 0 ? total_cycles / sim_wall_seconds : 0.0},
