@@ -26,6 +26,7 @@ Network::Network(sc_core::sc_module_name name, const Model& model, const DeviceP
     : sc_core::sc_module(name), model_(model), period_(model.clock_period_ns, sc_core::SC_NS) {
     if (model.io_type == IoType::Stream) build_stream(profile);
     else build_parallel(profile);
+    for (const auto& c : channels_) c->count_transfers_into(&transfers_);
 }
 
 std::vector<StreamChannel*> Network::fan_out(size_t p, StreamChannel& out, const std::vector<size_t>& depths,

@@ -380,9 +380,7 @@ int run_command(const RunOptions& o) {
     }
     // A network that keeps evaluating cycles without a single transfer is stopped, not waited on.
     clock.set_stall_limit(o.deadlock_cycles, [&] {
-        uint64_t progress = sink.received();
-        for (const auto& ch : net.channels()) progress += ch->stats().transfers;
-        return progress + (ii_harness ? ii_harness->progress() : 0);
+        return sink.received() + net.transfers() + (ii_harness ? ii_harness->progress() : 0);
     });
 
     // The simulation ends when no part has anything left to do: finished, or stuck.
