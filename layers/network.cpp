@@ -26,6 +26,7 @@ Network::Network(sc_core::sc_module_name name, const Model& model, const DeviceP
     : sc_core::sc_module(name), model_(model), period_(model.clock_period_ns, sc_core::SC_NS) {
     if (model.io_type == IoType::Stream) build_stream(profile);
     else build_parallel(profile);
+    for (const auto& c : channels_) c->count_transfers_into(&transfers_);
 }
 
 std::vector<StreamChannel*> Network::fan_out(size_t p, StreamChannel& out, const std::vector<size_t>& depths,
@@ -264,7 +265,7 @@ std::string Network::describe_stall(uint64_t cycle) const {
             p.outs = {&mm->output()};
             p.in_flight = mm->in_flight();
             p.waits = waits_of(p.ins, p.outs, mm->waiting_on());
-        } else if (auto* sm = dynamic_cast<const StreamModule*>(c)) {
+        } else if (auto* sm = dynamic_cast<const ClockedModule*>(c)) {
             p.name = sm->layer().name();
             p.ins = {&sm->input()};
             p.outs = {&sm->output()};

@@ -60,6 +60,9 @@ public:
     StreamChannel* input_words() { return splitter_ ? channels_[1].get() : nullptr; }
     StreamChannel& output() { return *channels_.back(); }
     const std::vector<std::unique_ptr<StreamChannel>>& channels() const { return channels_; }
+    // Items pushed into any of the network's channels so far (the sum of their stats().transfers, kept as
+    // one running count so that deadlock detection does not add up every channel in every cycle).
+    uint64_t transfers() const { return transfers_; }
     // io_parallel layers (empty in io_stream) and io_stream layers (empty in io_parallel).
     const std::vector<std::unique_ptr<LayerModule>>& modules() const { return modules_; }
     const std::vector<std::unique_ptr<StreamModule>>& stream_modules() const { return stream_modules_; }
@@ -80,6 +83,7 @@ private:
     sc_core::sc_time period_;
     std::vector<LayerTiming> timings_;
     std::vector<std::unique_ptr<StreamChannel>> channels_;
+    uint64_t transfers_ = 0;
     std::map<const StreamChannel*, std::string> fifo_owner_;
     std::vector<std::unique_ptr<LayerModule>> modules_;
     std::vector<std::unique_ptr<StreamModule>> stream_modules_;

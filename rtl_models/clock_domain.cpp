@@ -33,26 +33,32 @@ uint64_t ClockDomain::cycle() const { return sc_core::sc_time_stamp().value() / 
 
 void ClockDomain::wire() {
     const size_t n = parts_.size();
-    tracked_.assign(n, 0);
-    flagged_.assign(n, 1);
-    wake_.assign(n, 0);
+    const size_t words = (n + 63) / 64;
+    std::vector<uint8_t> tracked(n, 0);
     // A channel notifies one consumer on push and one producer on pop; a part that shares a role on a
     // channel with another part, or does not name its channels, is evaluated every cycle instead.
     std::map<StreamChannel*, std::vector<size_t>> consumers, producers;
     std::vector<std::vector<StreamChannel*>> ins(n), outs(n);
     for (size_t i = 0; i < n; ++i) {
-        tracked_[i] = parts_[i]->ports(ins[i], outs[i]) ? 1 : 0;
-        if (!tracked_[i]) continue;
+        tracked[i] = parts_[i]->ports(ins[i], outs[i]) ? 1 : 0;
+        if (!tracked[i]) continue;
         for (StreamChannel* c : ins[i]) consumers[c].push_back(i);
         for (StreamChannel* c : outs[i]) producers[c].push_back(i);
     }
     for (auto* roles : {&consumers, &producers})
         for (auto& [c, who] : *roles)
             if (who.size() > 1)
-                for (size_t i : who) tracked_[i] = 0;
+                for (size_t i : who) tracked[i] = 0;
+    untracked_.assign(words, 0);
+    flagged_.assign(words, 0);
+    due_.assign(words, 0);
+    wake_.assign(n, 0);
     for (size_t i = 0; i < n; ++i) {
-        for (StreamChannel* c : ins[i]) c->watch_push(tracked_[i] ? &flagged_[i] : nullptr);
-        for (StreamChannel* c : outs[i]) c->watch_pop(tracked_[i] ? &flagged_[i] : nullptr);
+        const uint64_t bit = uint64_t{1} << (i % 64);
+        flagged_[i / 64] |= bit;  // every part is asked once
+        if (!tracked[i]) untracked_[i / 64] |= bit;
+        for (StreamChannel* c : ins[i]) c->watch_push(tracked[i] ? &flagged_[i / 64] : nullptr, bit);
+        for (StreamChannel* c : outs[i]) c->watch_pop(tracked[i] ? &flagged_[i / 64] : nullptr, bit);
     }
     wired_ = true;
 }
@@ -73,11 +79,21 @@ void ClockDomain::step() {
         return;
     }
     const size_t n = parts_.size();
-    // A flag raised by a producer's push in this cycle reaches its consumer before the consumer's turn.
-    for (size_t i = 0; i < n; ++i) {
-        if (tracked_[i] && !flagged_[i] && wake_[i] > c) continue;
-        parts_[i]->tick(c);
-        flagged_[i] = 1;
+    const size_t words = due_.size();
+    // Due by their own schedule (a result falling due, a retry) ...
+    std::fill(due_.begin(), due_.end(), 0);
+    for (size_t i = 0; i < n; ++i) due_[i / 64] |= static_cast<uint64_t>(wake_[i] <= c) << (i % 64);
+    // ... or flagged, in part order. A flag raised by a producer's push in this cycle reaches its consumer
+    // before the consumer's turn, so the word is read again after every tick; a flag raised on an earlier
+    // part (a consumer's pop) waits for the next_wake pass below.
+    for (size_t w = 0; w < words; ++w) {
+        uint64_t from = ~uint64_t{0};  // bits at or after the next part to visit
+        while (const uint64_t todo = (flagged_[w] | untracked_[w] | due_[w]) & from) {
+            const unsigned b = static_cast<unsigned>(__builtin_ctzll(todo));
+            parts_[w * 64 + b]->tick(c);
+            flagged_[w] |= uint64_t{1} << b;
+            from = b == 63 ? 0 : ~uint64_t{0} << (b + 1);
+        }
     }
     last_cycle_ = c;
     ++evaluated_;
@@ -93,14 +109,16 @@ void ClockDomain::step() {
             return;
         }
     }
-    uint64_t next = kNever;
-    for (size_t i = 0; i < n; ++i) {
-        if (flagged_[i] || !tracked_[i]) {
+    for (size_t w = 0; w < words; ++w) {
+        uint64_t todo = flagged_[w] | untracked_[w];
+        flagged_[w] = 0;
+        for (; todo; todo &= todo - 1) {
+            const size_t i = w * 64 + static_cast<size_t>(__builtin_ctzll(todo));
             wake_[i] = parts_[i]->next_wake(c);
-            flagged_[i] = 0;
         }
-        next = std::min(next, wake_[i]);
     }
+    uint64_t next = kNever;
+    for (size_t i = 0; i < n; ++i) next = std::min(next, wake_[i]);
     // Finished, or every part waits on another: only a wake() restarts the clock, so sc_start returns.
     if (next == kNever) {
         next_trigger(wake_event_);
@@ -115,7 +133,10 @@ void ClockDomain::step() {
                                    next, period_.to_string(), last_representable_cycle(period_));
         throw SimulationTimeError(out_of_time_);
     }
-    next_trigger(cycles_of(next - c, period_), wake_event_);
+    // The very next edge needs no wake event: wake() asks for an edge after the last evaluated one, and
+    // that edge is evaluated anyway (and a timed wake-up falling later stays pending on the event).
+    if (next == c + 1) next_trigger(period_);
+    else next_trigger(cycles_of(next - c, period_), wake_event_);
 }
 
 }  // namespace tlm4ml

@@ -99,9 +99,11 @@ private:
     std::vector<Clocked*> parts_;
     sc_core::sc_event wake_event_;
     bool wired_ = false;
-    std::vector<uint8_t> tracked_;  // evaluated only when due or flagged
-    std::vector<uint8_t> flagged_;  // a channel of the part moved (raised by the channel), or it just ticked
-    std::vector<uint64_t> wake_;    // its last next_wake()
+    // One bit per part, 64 parts a word, so that a cycle visits only the parts that have something to do.
+    std::vector<uint64_t> untracked_;  // evaluated in every cycle (they do not name their channels)
+    std::vector<uint64_t> flagged_;    // a channel of the part moved (raised by the channel), or it just ticked
+    std::vector<uint64_t> due_;        // scratch: the parts to tick in this cycle
+    std::vector<uint64_t> wake_;       // each part's last next_wake()
     std::function<void(uint64_t)> observer_;
     std::function<uint64_t()> progress_;
     uint64_t stall_limit_ = 0;

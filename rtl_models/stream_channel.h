@@ -7,9 +7,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
+
+#include "rtl_models/ring_queue.h"
 
 namespace tlm4ml {
 
@@ -45,13 +46,29 @@ public:
     }
     // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
     bool full() const { return items_.size() >= depth_; }
-    void push(Token&& t, uint64_t cycle);
+    void push(Token&& t, uint64_t cycle) {
+        account(cycle);
+        t.visible_cycle = cycle + static_cast<uint64_t>(latency_);
+        items_.push_back(std::move(t));
+        if (items_.size() > stats_.peak_occupancy) stats_.peak_occupancy = items_.size();
+        push_cycle_ = cycle;
+        ++stats_.transfers;
+        if (on_push_) *on_push_ |= push_bit_;
+        if (total_transfers_) ++*total_transfers_;
+    }
 
     // Consumer side.
     bool can_pop(uint64_t cycle) const {
         return pop_cycle_ != cycle && !items_.empty() && items_.front().visible_cycle <= cycle;
     }
-    Token pop(uint64_t cycle);
+    Token pop(uint64_t cycle) {
+        account(cycle);
+        Token t = items_.take_front();
+        pop_cycle_ = cycle;
+        if (keep_last_) last_popped_ = t.data;
+        if (on_pop_) *on_pop_ |= pop_bit_;
+        return t;
+    }
     // When the front item becomes (or became) visible; kNever-like UINT64_MAX when empty.
     uint64_t front_visible_cycle() const { return items_.empty() ? UINT64_MAX : items_.front().visible_cycle; }
 
@@ -80,23 +97,35 @@ public:
     void keep_last_popped(bool on) { keep_last_ = on; }
     const std::vector<int64_t>& last_popped() const { return last_popped_; }
 
-    // Flags a clock domain raises when the channel moves: the consumer's on a push, the producer's on a pop
-    // (nullptr: nobody to tell). See ClockDomain.
-    void watch_push(uint8_t* flag) { on_push_ = flag; }
-    void watch_pop(uint8_t* flag) { on_pop_ = flag; }
+    // Flags a clock domain raises when the channel moves: the consumer's bit on a push, the producer's on a
+    // pop (nullptr: nobody to tell). See ClockDomain.
+    void watch_push(uint64_t* word, uint64_t bit) {
+        on_push_ = word;
+        push_bit_ = bit;
+    }
+    void watch_pop(uint64_t* word, uint64_t bit) {
+        on_pop_ = word;
+        pop_bit_ = bit;
+    }
+    // Also counts every push into *total (shared by all channels of a network: one number that moves
+    // whenever anything in it moved, for deadlock detection without summing every channel each cycle).
+    void count_transfers_into(uint64_t* total) { total_transfers_ = total; }
 
     // Closes the statistics at the end of the run.
     void finish(uint64_t end_cycle);
     const ChannelStats& stats() const { return stats_; }
 
 private:
-    void account(uint64_t cycle);
+    void account(uint64_t cycle) {
+        if (cycle > last_cycle_) account_edges(cycle);
+    }
+    void account_edges(uint64_t cycle);
 
     std::string name_;
     size_t depth_;
     int latency_;
     size_t width_;
-    std::deque<Token> items_;
+    RingQueue<Token> items_;
     uint64_t push_cycle_ = UINT64_MAX;
     uint64_t pop_cycle_ = UINT64_MAX;
     bool keep_last_ = false;
@@ -104,8 +133,11 @@ private:
     std::vector<std::vector<int64_t>> spare_;
     ChannelStats stats_;
     uint64_t last_cycle_ = 0;
-    uint8_t* on_push_ = nullptr;
-    uint8_t* on_pop_ = nullptr;
+    uint64_t* on_push_ = nullptr;
+    uint64_t* on_pop_ = nullptr;
+    uint64_t push_bit_ = 0;
+    uint64_t pop_bit_ = 0;
+    uint64_t* total_transfers_ = nullptr;
 };
 
 }  // namespace tlm4ml

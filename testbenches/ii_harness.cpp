@@ -269,24 +269,27 @@ std::vector<IsolatedIi> IsolatedIiHarness::results() const {
         }
         // Every output against the reference (a clone's outputs each carry every word).
         for (size_t o = 0; o < b->sinks.size() && r.note.empty(); ++o) {
-            const std::vector<Token>& got = b->sinks[o]->results();
+            const Sink& got = *b->sinks[o];
+            const size_t n = got.received();
             const std::string which = b->sinks.size() > 1 ? fmt::format(" on output {}", o + 1) : std::string();
-            size_t differ = got.size();
-            for (size_t j = 0; j < got.size() && j < b->expected.size() && differ == got.size(); ++j)
-                if (got[j].data != b->expected[j]) differ = j;
-            if (got.size() != b->expected.size())
+            size_t differ = n;
+            for (size_t j = 0; j < n && j < b->expected.size() && differ == n; ++j)
+                if (b->expected[j].size() != got.width() ||
+                    !std::equal(b->expected[j].begin(), b->expected[j].end(), got.values_of(j)))
+                    differ = j;
+            if (n != b->expected.size())
                 r.note = fmt::format("its isolated bench {} {} outputs{} where the reference has {}",
-                                     got.size() < b->expected.size() ? "stopped after" : "received", got.size(), which,
+                                     n < b->expected.size() ? "stopped after" : "received", n, which,
                                      b->expected.size());
-            else if (differ != got.size())
+            else if (differ != n)
                 r.note = fmt::format("its isolated copy's output {}{} differs from the reference", differ, which);
         }
-        const std::vector<Token>& got = b->sinks.front()->results();
+        const Sink& got = *b->sinks.front();
         if (r.note.empty() && b->measure == Measure::ModuleStats) {
             r.ii = b->stats->measured_ii;
         } else if (r.note.empty()) {
-            for (size_t j = 1; j < got.size(); ++j) {
-                const int gap = static_cast<int>(got[j].visible_cycle - got[j - 1].visible_cycle);
+            for (size_t j = 1; j < got.received(); ++j) {
+                const int gap = static_cast<int>(got.visible_cycle_of(j) - got.visible_cycle_of(j - 1));
                 r.ii = r.ii ? std::min(*r.ii, gap) : gap;
             }
         }

@@ -96,7 +96,9 @@ Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, dou
       rng_(seed ^ 0x5eedULL),
       on_output_(std::move(on_output)) {
     if (!on_output_) {
-        results_.reserve(expected);
+        samples_.reserve(expected);
+        visible_.reserve(expected);
+        values_.reserve(expected * in.width());
         popped_.reserve(expected);
     }
 }
@@ -109,14 +111,17 @@ void Sink::tick(uint64_t cycle) {
         return;
     }
     ++received_;
+    Token t = in_.pop(cycle);
     if (on_output_) {
-        Token t = in_.pop(cycle);
         on_output_(t, cycle);
         in_.recycle(std::move(t.data));
         return;
     }
-    results_.push_back(in_.pop(cycle));
+    samples_.push_back(t.sample);
+    visible_.push_back(t.visible_cycle);
+    values_.insert(values_.end(), t.data.begin(), t.data.end());
     popped_.push_back(cycle);
+    in_.recycle(std::move(t.data));
 }
 
 uint64_t Sink::next_wake(uint64_t cycle) const {

@@ -95,7 +95,7 @@ public:
     using OutputHandler = std::function<void(const Token&, uint64_t cycle)>;
 
     // backpressure: probability that the sink is not ready in a given cycle. Without a handler every output
-    // and its cycle are kept (results(), pop_cycles()).
+    // and its cycle are kept (values_of(), pop_cycles()).
     Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed,
          OutputHandler on_output = nullptr);
 
@@ -108,7 +108,14 @@ public:
 
     size_t received() const { return received_; }
     bool done() const { return received_ >= expected_; }
-    const std::vector<Token>& results() const { return results_; }
+    // Without a handler, the k-th result received (k < received()): its sample, the cycle it became visible to
+    // the sink, its `width()` raw values. Kept one after the other in one array, so that a long run allocates
+    // nothing per result (the token's buffer goes back to the channel).
+    size_t width() const { return in_.width(); }
+    uint64_t sample_of(size_t k) const { return samples_[k]; }
+    uint64_t visible_cycle_of(size_t k) const { return visible_[k]; }
+    const int64_t* values_of(size_t k) const { return values_.data() + k * in_.width(); }
+    std::vector<int64_t> result(size_t k) const { return {values_of(k), values_of(k) + in_.width()}; }
     const std::vector<uint64_t>& pop_cycles() const { return popped_; }
     uint64_t refused_cycles() const { return refused_; }
 
@@ -120,7 +127,9 @@ private:
     std::uniform_real_distribution<double> coin_{0.0, 1.0};
     OutputHandler on_output_;
     size_t received_ = 0;
-    std::vector<Token> results_;
+    std::vector<uint64_t> samples_;
+    std::vector<uint64_t> visible_;
+    std::vector<int64_t> values_;
     std::vector<uint64_t> popped_;
     uint64_t refused_ = 0;
 };

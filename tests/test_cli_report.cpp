@@ -221,13 +221,17 @@ namespace {
 
 // Per-layer overflow counts in the report (issue 11 item 3): fc1's accumulator and result narrowed to
 // ap_fixed<8,2> wrap on the jet inputs (sums reach several units), so the report counts overflowed values
-// for fc1_relu and names the layer in the text; the unmodified fc2 keeps its count at zero.
+// for fc1_relu and names the layer in the text; the unmodified fc2 keeps its count at zero. The profile is
+// opt-in (--overflow-profile: a second, widened pass); without it the report says it was not taken.
 TEST_F(CliReport, OverflowCountsPerLayer) {
     json m = json::parse(read_text(kModels / "jet_tagger.json"));
     m["layers"][0]["precision"]["accum"] = "ap_fixed<8,2>";
     m["layers"][0]["precision"]["result"] = "ap_fixed<8,2>";
     write_file("narrow.json", m.dump());
-    const json r = report("run " + at("narrow.json") + " --inputs " + kJetInputs + " --quiet");
+    const json plain = report("run " + at("narrow.json") + " --inputs " + kJetInputs + " --quiet");
+    EXPECT_TRUE(plain["overflow"].is_null()) << plain["overflow"].dump();
+    EXPECT_EQ(last_.out.find("overflow "), std::string::npos) << last_.out;
+    const json r = report("run " + at("narrow.json") + " --inputs " + kJetInputs + " --quiet --overflow-profile");
     ASSERT_TRUE(r["overflow"].is_array()) << r.dump().substr(0, 300);
     std::map<std::string, json> by_layer;
     for (const auto& l : r["overflow"]) by_layer[l["layer"].get<std::string>()] = l;

@@ -674,10 +674,8 @@ json layer_stats_json(const LayerStats& s) {
 
 json sink_json(const Sink& sink) {
     json pops = json::array();
-    for (size_t i = 0; i < sink.results().size(); ++i)
-        pops.push_back({{"sample", sink.results()[i].sample},
-                        {"cycle", sink.pop_cycles()[i]},
-                        {"data", sink.results()[i].data}});
+    for (size_t i = 0; i < sink.received(); ++i)
+        pops.push_back({{"sample", sink.sample_of(i)}, {"cycle", sink.pop_cycles()[i]}, {"data", sink.result(i)}});
     return pops;
 }
 

@@ -193,6 +193,11 @@ TEST_F(StreamNetwork, ForcedStallNamesFullAndEmptyFifos) {
     EXPECT_NE(why.find("waits on full output FIFO conv_out"), std::string::npos) << why;
     EXPECT_NE(why.find("softmax_out 1/1 full"), std::string::npos) << why;
     EXPECT_GT(last_move, 0u);
+    // The running count deadlock detection reads is every channel's pushes, summed.
+    uint64_t pushed = 0;
+    for (const auto& c : net.channels()) pushed += c->stats().transfers;
+    EXPECT_GT(pushed, 20u);
+    EXPECT_EQ(net.transfers(), pushed);
 }
 
 }  // namespace

@@ -363,9 +363,12 @@ TEST_F(SweepCommand, PartShareAndFitsPerPointAndOnlyPointsThatFitOnTheFronts) {
 // --simulate N: every point's clocked network runs the first N samples back-to-back, io_stream included; its
 // latency and II are what `tlm4ml run` measures on the point's configuration (an independent path through
 // the CLI), its outputs equal the untimed forward pass. In io_parallel the measured latency is the cost
-// model's (14 cycles at R 1, 13 at R 4: "How tlm4ml counts cycles").
+// model's (14 cycles at R 1, 13 at R 4 under the Vitis profile: "How tlm4ml counts cycles"; the configs name
+// no Backend, which is hls4ml's Vivado, so both commands are given --profile vitis).
 TEST_F(SweepCommand, SimulateMeasuresEveryPointAsRunDoes) {
-    std::string cmd = jet("--precision 'ap_fixed<16,6>' --reuse 1,4 --io-type io_parallel,io_stream --simulate 8", "s");
+    std::string cmd = jet("--precision 'ap_fixed<16,6>' --reuse 1,4 --io-type io_parallel,io_stream --simulate 8 "
+                          "--profile vitis",
+                          "s");
     cmd.erase(cmd.rfind(" -q"), 3);  // the table too
     const auto r = tlm4ml("sweep " + cmd);
     ASSERT_EQ(r.code, 0) << r.err;
@@ -375,7 +378,7 @@ TEST_F(SweepCommand, SimulateMeasuresEveryPointAsRunDoes) {
         SCOPED_TRACE(pts[i].dump());
         EXPECT_EQ(pts[i]["sim_samples"], 8);
         EXPECT_EQ(pts[i]["sim_mismatches"], 0);
-        ASSERT_EQ(tlm4ml(fmt::format("run {} --inputs {} --samples 8 --quiet --report {}",
+        ASSERT_EQ(tlm4ml(fmt::format("run {} --profile vitis --inputs {} --samples 8 --quiet --report {}",
                                      at(fmt::format("s/points/point_{:04}.yml", i)), shell_quote(kJetInputs.string()),
                                      at("rep.json"))).code, 0);
         const auto rep = nlohmann::json::parse(read_text(dir_ / "rep.json"));

@@ -24,7 +24,7 @@ StreamDenseModule::StreamDenseModule(sc_core::sc_module_name name, const Layer& 
     // Only Dense's kernel is pipelined at II = R (global pooling's loops use no reuse factor).
     if (layer.cost_inputs().kind == LayerCostInputs::Kind::Dense) kernel_ii_ = std::max(1, layer.reuse_factor());
     capacity_ = 1;           // one result at a time: the next tensor waits for its write
-    measure_word_ii_ = false;  // words come at one per cycle; tensors are too far apart to be back-to-back
+    measure_accept_ii_ = false;  // words come at one per cycle; tensors are too far apart to be back-to-back
 }
 
 bool StreamDenseModule::may_take(uint64_t cycle) const {

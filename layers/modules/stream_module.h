@@ -9,36 +9,21 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <string>
+#include <vector>
 
-#include <systemc>
-
-#include "layers/arithmetic/layer.h"
-#include "layers/modules/layer_module.h"
-#include "rtl_models/clock_domain.h"
-#include "rtl_models/cost_model.h"
-#include "rtl_models/stream_channel.h"
+#include "layers/modules/clocked_module.h"
 
 namespace tlm4ml {
 
-class StreamModule : public sc_core::sc_module, public Clocked {
+class StreamModule : public ClockedModule {
 public:
     StreamModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                  StreamChannel& out);
 
     void tick(uint64_t cycle) override;
-    uint64_t next_wake(uint64_t cycle) const override;
-
-    const Layer& layer() const { return layer_; }
-    const LayerTiming& timing() const { return timing_; }
-    const LayerStats& stats() const { return stats_; }
-    const StreamChannel& input() const { return in_; }
-    const StreamChannel& output() const { return out_; }
-    size_t in_flight() const { return pending_.size(); }
-    // For waveforms: words in the pipeline / a finished word waits for a full output (after the cycle's tick).
-    bool busy() const { return !pending_.empty(); }
-    bool stalled(uint64_t cycle) const { return !pending_.empty() && pending_.front().due_cycle <= cycle; }
+    uint64_t next_wake(uint64_t cycle) const override {
+        return wake_after(cycle, source_visible_cycle(), produce_wake(cycle));
+    }
 
 protected:
     // Called with a popped input word (cycle = accept cycle); queue_output() the words it completes.
@@ -53,7 +38,6 @@ protected:
     // Words the module produces without an input (zero padding's pad pixels): called every cycle first.
     virtual void produce(uint64_t /*cycle*/) {}
     virtual uint64_t produce_wake(uint64_t /*cycle*/) const { return kNever; }
-    void queue_output(Token&& t, uint64_t start_cycle, uint64_t due_cycle);
     // Clocked::ports for a module whose only channels are in_ and out_ (the concrete one-input modules
     // return this; a module with more channels must name them all).
     bool single_ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const {
@@ -61,29 +45,6 @@ protected:
         outputs.push_back(&out_);
         return true;
     }
-    bool queue_full() const { return pending_.size() >= capacity_; }
-    void emit(uint64_t cycle);
-
-    const Layer& layer_;
-    LayerTiming timing_;
-    bool measure_word_ii_ = true;  // false where timing_.ii is not a per-word interval (Dense)
-    // Zero padding: its II is the interval between output words (pad or copied); its input words are
-    // unevenly spaced by design (a row's pad pixels go out between them), so the II is measured on emits.
-    bool measure_output_ii_ = false;
-    uint64_t last_emit_ = 0;
-    StreamChannel& in_;
-    StreamChannel& out_;
-    size_t capacity_;
-    uint64_t next_accept_ = 0;
-
-private:
-    struct Pending {
-        Token token;
-        uint64_t start_cycle;
-        uint64_t due_cycle;
-    };
-    std::deque<Pending> pending_;
-    LayerStats stats_;
 };
 
 }  // namespace tlm4ml

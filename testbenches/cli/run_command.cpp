@@ -81,6 +81,9 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
     run->add_option("--part", o.part,
                     "FPGA part for the resources as % of its capacity, e.g. xcvu9p-flga2577-2-e (default: the "
                     "configuration's Part)");
+    run->add_flag("--overflow-profile", o.overflow_profile,
+                  "Count, per layer, the values a saturating or wrapping cast changed (runs a widened copy of the "
+                  "model beside the reference check, about doubling its cost)");
     run->add_flag("--check-ii", o.check_ii,
                   "Fail (exit 3) unless every layer's measured II equals its expected II");
     auto* rate = run->add_option("--rate", o.rate, "Offer a new input every N cycles (default 1)")
@@ -340,6 +343,7 @@ int run_command(const RunOptions& o) {
     if (expected) scoreboard.compare_expected(std::move(expected), o.tolerance);
     if (labels) scoreboard.score_labels(std::move(labels));
     if (!mnist_labels.empty()) scoreboard.score_label_indices(std::move(mnist_labels));
+    if (o.overflow_profile) scoreboard.profile_overflows();
     if (keras_predictions) scoreboard.compare_keras(std::move(keras_predictions));
     if (!o.outputs.empty())
         scoreboard.write_outputs(std::make_unique<RowWriter>(outputs_temporary, o.outputs, model.output_size()));
@@ -386,9 +390,7 @@ int run_command(const RunOptions& o) {
     }
     // A network that keeps evaluating cycles without a single transfer is stopped, not waited on.
     clock.set_stall_limit(o.deadlock_cycles, [&] {
-        uint64_t progress = sink.received();
-        for (const auto& ch : net.channels()) progress += ch->stats().transfers;
-        return progress + (ii_harness ? ii_harness->progress() : 0);
+        return sink.received() + net.transfers() + (ii_harness ? ii_harness->progress() : 0);
     });
 
     // The simulation ends when no part has anything left to do: finished, or stuck.
@@ -483,7 +485,7 @@ int run_command(const RunOptions& o) {
     report.first_mismatch = scoreboard.first_mismatch();
     report.expected_mismatches = scoreboard.expected_mismatches();
     // In the summary's `overflow` line and the JSON (predict warns instead, having no summary).
-    report.overflows = scoreboard.overflows().layers();
+    if (scoreboard.overflows()) report.overflows = scoreboard.overflows()->layers();
     if (const auto accuracy = scoreboard.accuracy()) {
         report.labelled = scoreboard.labelled();
         report.accuracy = *accuracy;

@@ -34,6 +34,7 @@ struct RunOptions {
     std::string profile;
     std::string part;           // FPGA part for % of capacity (default: the configuration's Part)
     bool check_ii = false;
+    bool overflow_profile = false;  // count saturated / wrapped values per layer (a second, widened pass)
     int rate = 1;
     double poisson_mean = 0.0;
     double backpressure = 0.0;

@@ -60,7 +60,9 @@ void KerasAgreement::observe(const std::vector<int64_t>& raw, const Precision& p
 }
 
 Scoreboard::Scoreboard(const Model& model, const std::string& model_path, Source& source, size_t samples)
-    : model_(model), source_(source), timing_(samples), overflows_(model_path, model), row_(model.output_size()) {}
+    : model_(model), source_(source), timing_(samples), model_path_(model_path), row_(model.output_size()) {}
+
+void Scoreboard::profile_overflows() { overflows_ = std::make_unique<OverflowProfile>(model_path_, model_); }
 
 void Scoreboard::compare_expected(std::unique_ptr<RowReader> expected, double tolerance) {
     expected_ = std::move(expected);
@@ -107,8 +109,8 @@ void Scoreboard::check(const Token& t, uint64_t cycle) {
     timing_.record(s.offered, s.pushed, cycle);
     const Precision& op = model_.output_precision();
 
-    const auto ref = forward(model_, s.input, &trace_);
-    overflows_.observe(s.input, trace_);
+    const auto ref = forward(model_, s.input, overflows_ ? &trace_ : nullptr);
+    if (overflows_) overflows_->observe(s.input, trace_);
     if (ref != t.data) {
         if (reference_mismatches_ == 0)
             first_mismatch_ = fmt::format("sample {}: timed [{}] reference [{}]", t.sample, format_sample(t.data, op),

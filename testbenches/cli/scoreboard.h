@@ -64,7 +64,10 @@ public:
     size_t labelled() const { return labelled_; }
     std::optional<double> accuracy() const;
     std::optional<KerasAgreement> keras() const;
-    const OverflowProfile& overflows() const { return overflows_; }
+    // --overflow-profile: count, per layer, the values a saturating or wrapping cast changed (a second, widened
+    // forward pass per output: opt-in, it doubles the check's cost). Null unless enabled.
+    void profile_overflows();
+    const OverflowProfile* overflows() const { return overflows_.get(); }
 
 private:
     void check(const Token& t, uint64_t cycle);
@@ -73,7 +76,8 @@ private:
     const Model& model_;
     Source& source_;
     SampleTiming timing_;
-    OverflowProfile overflows_;
+    std::string model_path_;
+    std::unique_ptr<OverflowProfile> overflows_;
     std::vector<std::vector<int64_t>> trace_;
     size_t reference_mismatches_ = 0;
     std::string first_mismatch_;

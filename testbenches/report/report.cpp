@@ -95,8 +95,7 @@ RunReport make_report(const Network& net, const SampleTiming& timing, bool back_
     // Network order: io_parallel layers; io_stream layers (per input word (pixel) II and latency, see
     // rtl_models/cost_model.h) with each clone after its producer. io_parallel clones are wiring: no row.
     for (const Clocked* part : net.parts()) {
-        if (auto* lm = dynamic_cast<const LayerModule*>(part)) add(lm->layer(), lm->timing(), lm->stats(), lm->output());
-        else if (auto* sm = dynamic_cast<const StreamModule*>(part)) add(sm->layer(), sm->timing(), sm->stats(), sm->output());
+        if (auto* m = dynamic_cast<const ClockedModule*>(part)) add(m->layer(), m->timing(), m->stats(), m->output());
         else if (auto* cl = dynamic_cast<const StreamClone*>(part); cl && net.streaming()) add_clone(*cl);
     }
     return r;
@@ -221,7 +220,7 @@ nlohmann::json RunReport::to_json() const {
                 {"check_ii_passed", check_ii_passed ? json(*check_ii_passed) : json(nullptr)},
                 {"fifo_sizing_held", fifo_sizing_run ? json(fifo_sizing_ok) : json(nullptr)}}},
               {"warnings", warnings},
-              {"overflow", overflow_json(overflows)},
+              {"overflow", overflows.empty() ? nlohmann::json(nullptr) : overflow_json(overflows)},  // not profiled
               {"simulation_speed",
                {{"wall_seconds", sim_wall_seconds},
                 {"cycles_per_s", sim_wall_seconds > 0 ? total_cycles / sim_wall_seconds : 0.0},

@@ -32,8 +32,7 @@ struct ChannelEnds {
 };
 
 std::string part_name(const Clocked* part) {
-    if (auto* m = dynamic_cast<const LayerModule*>(part)) return m->layer().name();
-    if (auto* m = dynamic_cast<const StreamModule*>(part)) return m->layer().name();
+    if (auto* m = dynamic_cast<const ClockedModule*>(part)) return m->layer().name();
     if (auto* c = dynamic_cast<const StreamClone*>(part)) return c->clone_name();
     return {};
 }
@@ -76,8 +75,8 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     layout_.overview.push_back({GtkwTrace::Style::Bits, "", {wave_->display_name(clk_id_)}});
     layout_.overview.push_back({GtkwTrace::Style::Bits, "", {wave_->display_name(idle_id_)}});
 
-    // Both kinds of network: io_parallel LayerModules and io_stream StreamModules, and the fan-out clones
-    // with all their outputs, in network order.
+    // Both kinds of network: the layer modules (io_parallel and io_stream alike, ClockedModule), and the
+    // fan-out clones with all their outputs, in network order.
     struct View {
         std::string name;
         Precision out_precision;
@@ -88,10 +87,7 @@ WaveformTracer::WaveformTracer(Network& net, ClockDomain& domain, const TraceOpt
     std::vector<View> views;
     Precision last_precision = net.model().input_precision;
     for (Clocked* part : net.parts()) {
-        if (auto* m = dynamic_cast<const LayerModule*>(part)) {
-            views.push_back({m->layer().name(), m->layer().output_precision(), {&m->output()}, [m] { return m->busy(); },
-                             [m](uint64_t c) { return m->stalled(c); }});
-        } else if (auto* m = dynamic_cast<const StreamModule*>(part)) {
+        if (auto* m = dynamic_cast<const ClockedModule*>(part)) {
             views.push_back({m->layer().name(), m->layer().output_precision(), {&m->output()}, [m] { return m->busy(); },
                              [m](uint64_t c) { return m->stalled(c); }});
         } else if (auto* c = dynamic_cast<const StreamClone*>(part)) {
