@@ -55,7 +55,7 @@ TEST(BackendProfileChoice, BackendOptionAndUncertainty) {
     auto c = tlm4ml::choose_device_profile("", m);  // no backend: tlm4ml's default
     EXPECT_EQ(c.profile.name, "vitis-2024.1-200MHz");
     EXPECT_EQ(c.source, "tlm4ml's default (no backend named)");
-    EXPECT_EQ(c.uncertainty_source, "27%, the profile's");
+    EXPECT_EQ(c.uncertainty_source, "27%, the profile's default");
 
     m.backend = "Vivado";
     m.backend_origin = "Backend: Vivado in c.yml";
@@ -153,7 +153,7 @@ TEST_F(BackendRun, ModelFileBackendPicksTheProfile) {
     std::string out = run(shell_quote(none.string()));
     EXPECT_EQ(first_latency(out), 14) << out;
     EXPECT_EQ(profile_line(out),
-              "vitis-2024.1-200MHz from tlm4ml's default (no backend named); clock uncertainty 27%, the profile's");
+              "vitis-2024.1-200MHz from tlm4ml's default (no backend named); clock uncertainty 27%, the profile's default");
 
     const fs::path vivado = jet_model({{"backend", "Vivado"}}, "vivado.json");
     out = run(shell_quote(vivado.string()));

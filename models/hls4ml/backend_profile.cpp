@@ -65,7 +65,7 @@ ProfileChoice choose_device_profile(const std::string& option, const Model& m) {
         // '12.5%' (VivadoAccelerator inherits it), vitis_backend.py '27%'; the profiles carry the same figures.
         c.uncertainty_source = fmt::format("hls4ml's {} default", vivado_backend ? "Vivado" : "Vitis");
     } else {
-        c.uncertainty_source = "the profile's";
+        c.uncertainty_source = "the profile's default";
     }
     c.uncertainty_source = percent(c.profile.clock_uncertainty) + ", " + c.uncertainty_source;
     // io_stream rules assume every loop pipelined at II 1; Vitis HLS pipelines pragma-less loops itself
