@@ -8,6 +8,35 @@
 
 namespace tlm4ml {
 
+namespace {
+// The digits of mag * 2^-frac: the integer part, then the fraction digit by digit (ten times the fraction must
+// fit the type: frac <= 60 for 64 bits, <= 124 for 128).
+template <typename U>
+char* write_magnitude(char* out, U mag, int frac) {
+    char digits[40];
+    char* d = digits + sizeof digits;
+    U int_part = mag >> frac;
+    const U mask = (U{1} << frac) - 1;
+    U frac_part = mag & mask;
+    do {
+        *--d = static_cast<char>('0' + static_cast<int>(int_part % 10));
+        int_part /= 10;
+    } while (int_part != 0);
+    const size_t n = static_cast<size_t>(digits + sizeof digits - d);
+    std::memcpy(out, d, n);
+    out += n;
+    if (frac_part != 0) {
+        *out++ = '.';
+        while (frac_part != 0) {
+            frac_part *= 10;
+            *out++ = static_cast<char>('0' + static_cast<int>(frac_part >> frac));
+            frac_part &= mask;
+        }
+    }
+    return out;
+}
+}  // namespace
+
 char* write_decimal(char* out, int128 raw, int frac) {
     const bool neg = raw < 0;
     uint128 mag = neg ? uint128(0) - static_cast<uint128>(raw) : static_cast<uint128>(raw);
@@ -17,32 +46,9 @@ char* write_decimal(char* out, int128 raw, int frac) {
         frac = 0;
     }
     if (neg && mag != 0) *out++ = '-';
-    char digits[40];
-    char* d = digits + sizeof digits;
     // Most values fit 64 bits with at most 60 fractional bits: 64-bit arithmetic then (128-bit division is
     // a library call), the same digits.
-    if ((mag >> 64) == 0 && frac <= 60) {
-        const uint64_t m = static_cast<uint64_t>(mag);
-        uint64_t int_part = m >> frac;
-        uint64_t frac_part = m & ((uint64_t{1} << frac) - 1);
-        do {
-            *--d = static_cast<char>('0' + int_part % 10);
-            int_part /= 10;
-        } while (int_part != 0);
-        const size_t n = static_cast<size_t>(digits + sizeof digits - d);
-        std::memcpy(out, d, n);
-        out += n;
-        if (frac_part != 0) {
-            *out++ = '.';
-            const uint64_t mask = (uint64_t{1} << frac) - 1;
-            while (frac_part != 0) {
-                frac_part *= 10;  // < 10 * 2^60: no overflow
-                *out++ = static_cast<char>('0' + (frac_part >> frac));
-                frac_part &= mask;
-            }
-        }
-        return out;
-    }
+    if ((mag >> 64) == 0 && frac <= 60) return write_magnitude(out, static_cast<uint64_t>(mag), frac);
     if (frac > 124) {
         // Ten times a fraction of more than 124 bits overflows 128 bits: mag * 5^frac in decimal digits
         // instead, the point frac places from the right.
@@ -75,25 +81,7 @@ char* write_decimal(char* out, int128 raw, int frac) {
         }
         return out;
     }
-    uint128 int_part = mag >> frac;
-    uint128 frac_part = mag & ((uint128{1} << frac) - 1);
-    do {
-        *--d = static_cast<char>('0' + static_cast<int>(int_part % 10));
-        int_part /= 10;
-    } while (int_part != 0);
-    const size_t n = static_cast<size_t>(digits + sizeof digits - d);
-    std::memcpy(out, d, n);
-    out += n;
-    if (frac_part != 0) {
-        *out++ = '.';
-        // frac_part < 2^frac; multiply by 10 keeps within 128 bits while frac <= 124.
-        while (frac_part != 0) {
-            frac_part *= 10;
-            *out++ = static_cast<char>('0' + static_cast<int>(frac_part >> frac));
-            frac_part &= (uint128{1} << frac) - 1;
-        }
-    }
-    return out;
+    return write_magnitude(out, mag, frac);
 }
 
 std::string to_decimal(int128 raw, int frac) {

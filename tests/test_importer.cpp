@@ -35,6 +35,8 @@ const fs::path kKeras = kShared / "data" / "example-models" / "keras";
 const fs::path kReference = kShared / "reference";
 
 using tlm4ml_test::read_text;
+using tlm4ml_test::RunResult;
+using tlm4ml_test::run_program;
 using tlm4ml_test::shell_quote;
 using tlm4ml_test::write_text;
 
@@ -83,14 +85,10 @@ protected:
 
     // Runs the tlm4ml program; returns the exit code, stderr in err_.
     int tlm4ml(const std::string& args) {
-        const fs::path out = tmp_ / "stdout.txt", err = tmp_ / "stderr.txt";
-        const std::string cmd = shell_quote(TLM4ML_BINARY) + " " + args + " >" + shell_quote(out.string()) + " 2>" +
-                                shell_quote(err.string());
-        const int status = std::system(cmd.c_str());
-        out_ = read_text(out);
-        err_ = read_text(err);
-        if (status == -1 || !WIFEXITED(status)) return -1;
-        return WEXITSTATUS(status);
+        const RunResult r = run_program(TLM4ML_BINARY, args, tmp_);
+        out_ = r.out;
+        err_ = r.err;
+        return r.code;
     }
 
     // `predict` must reproduce outputs.dat and every trace file of a reference folder byte for byte.

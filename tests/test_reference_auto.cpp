@@ -45,6 +45,8 @@ const fs::path kExamples = kShared / "data" / "example-models";
 const fs::path kReference = kShared / "reference";
 
 using tlm4ml_test::read_text;
+using tlm4ml_test::RunResult;
+using tlm4ml_test::run_program;
 using tlm4ml_test::shell_quote;
 
 // hls4ml's precision spelling of a type string ("ap_fixed<37,17>" -> "fixed<37,17,TRN,WRAP,0>").
@@ -96,14 +98,10 @@ protected:
     }
 
     int tlm4ml(const std::string& args) {
-        const fs::path out = tmp_ / "stdout.txt", err = tmp_ / "stderr.txt";
-        const std::string cmd = shell_quote(TLM4ML_BINARY) + " " + args + " >" + shell_quote(out.string()) + " 2>" +
-                                shell_quote(err.string());
-        const int status = std::system(cmd.c_str());
-        out_ = read_text(out);
-        err_ = read_text(err);
-        if (status == -1 || !WIFEXITED(status)) return -1;
-        return WEXITSTATUS(status);
+        const RunResult r = run_program(TLM4ML_BINARY, args, tmp_);
+        out_ = r.out;
+        err_ = r.err;
+        return r.code;
     }
 
     // `predict` must reproduce outputs.dat and every trace file of a reference folder byte for byte.
