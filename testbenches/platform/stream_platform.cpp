@@ -19,6 +19,7 @@
 
 #include "layers/accelerator.h"
 #include "layers/arithmetic/reference.h"
+#include "models/hls4ml/backend_profile.h"
 #include "models/load_model.h"
 #include "testbenches/data/sample_io.h"
 
@@ -85,7 +86,8 @@ int main_platform(int argc, char** argv) {
 
     AcceleratorOptions ao;
     ao.timing = fast ? AcceleratorTiming::Fast : AcceleratorTiming::Cycle;
-    Accelerator acc("cnn", model, DeviceProfile::vitis_default(), ao);
+    // The timing profile as `tlm4ml run` picks it: the model's hls4ml backend (vitis for a tlm4ml model file).
+    Accelerator acc("cnn", model, choose_device_profile("", model).profile, ao);
     const size_t wb = acc.word_bytes(), beat = acc.stream_beat_words();
     std::vector<sc_time> first_pixel(images.size()), last_pixel(images.size()), scored(images.size());
     std::vector<std::vector<int64_t>> scores(images.size());

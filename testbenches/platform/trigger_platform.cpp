@@ -31,6 +31,7 @@
 
 #include "layers/accelerator.h"
 #include "layers/arithmetic/reference.h"
+#include "models/hls4ml/backend_profile.h"
 #include "models/load_model.h"
 #include "testbenches/platform/router.h"
 #include "testbenches/data/sample_io.h"
@@ -247,7 +248,8 @@ int main_platform(int argc, char** argv) {
         PathOptions po = o;
         po.occupancy = occupancies[k];
         po.seed = o.seed + static_cast<unsigned>(k);
-        b.acc = std::make_unique<Accelerator>((tag + "_tagger").c_str(), model, DeviceProfile::vitis_default(), ao);
+        // The timing profile as `tlm4ml run` picks it: the model's hls4ml backend (vitis for a tlm4ml model file).
+        b.acc = std::make_unique<Accelerator>((tag + "_tagger").c_str(), model, choose_device_profile("", model).profile, ao);
         b.router = std::make_unique<Router>((tag + "_bus").c_str(), sc_time(2, SC_NS));
         b.readout = std::make_unique<Memory>((tag + "_readout").c_str(), 256 * model.output_size() * b.acc->word_bytes(),
                                              sc_time(5, SC_NS));
