@@ -387,11 +387,20 @@ TEST_F(NumpyFiles, YamlInputDataAndOutputPredictionsAreUsedWhenNoOptionGivesThem
     const std::string agreement = (dir_ / "tb" / "keras.npy").string() + ": same class for 100% of " +
                                   std::to_string(outputs.size()) + " samples, |output - keras| max 0.25 mean 0.25";
 
-    RunResult r = tlm4ml("run " + cfg + " --quiet");
+    const fs::path report = dir_ / "report.json";
+    RunResult r = tlm4ml("run " + cfg + " --quiet --report " + shell_quote(report.string()));
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("keras        " + agreement + " (agreement with Keras' float predictions: reported, not a check)"),
               std::string::npos)
         << r.out;
+    // The same figures in the JSON report.
+    const auto j = nlohmann::json::parse(read_text(report));
+    ASSERT_TRUE(j["keras_agreement"].is_object()) << j.dump(2);
+    EXPECT_EQ(j["keras_agreement"]["file"], (dir_ / "tb" / "keras.npy").string());
+    EXPECT_EQ(j["keras_agreement"]["compared_samples"], outputs.size());
+    EXPECT_EQ(j["keras_agreement"]["same_class_share"], 1.0);
+    EXPECT_DOUBLE_EQ(j["keras_agreement"]["max_abs_diff"].get<double>(), 0.25);
+    EXPECT_DOUBLE_EQ(j["keras_agreement"]["mean_abs_diff"].get<double>(), 0.25);
     EXPECT_EQ(r.err.find("no --inputs"), std::string::npos) << r.err;
     // The first 10 samples only, and predict reports the same on stderr; its outputs are hls4ml's.
     r = tlm4ml("predict " + cfg + " --samples 10 --outputs " + shell_quote((dir_ / "p.dat").string()));
@@ -404,9 +413,11 @@ TEST_F(NumpyFiles, YamlInputDataAndOutputPredictionsAreUsedWhenNoOptionGivesThem
     for (size_t k = 0; k < 10; ++k) EXPECT_EQ(predicted[k], outputs[k]) << "sample " << k;
     // --expected replaces OutputPredictions (an exact check); --inputs replaces InputData, and then the
     // predictions, which belong to InputData, are not compared.
-    r = tlm4ml("run " + cfg + " --quiet --expected " + shell_quote((ref / "outputs.dat").string()));
+    r = tlm4ml("run " + cfg + " --quiet --expected " + shell_quote((ref / "outputs.dat").string()) + " --report " +
+               shell_quote(report.string()));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out.find("keras   "), std::string::npos) << r.out;
+    EXPECT_TRUE(nlohmann::json::parse(read_text(report))["keras_agreement"].is_null());
     r = tlm4ml("run " + cfg + " --quiet --inputs " + shell_quote((ref / "inputs.dat").string()));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out.find("keras   "), std::string::npos) << r.out;

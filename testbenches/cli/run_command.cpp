@@ -490,6 +490,7 @@ int run_command(const RunOptions& o) {
         report.labelled = scoreboard.labelled();
         report.accuracy = *accuracy;
     }
+    if (const auto keras = scoreboard.keras()) report.keras = keras->figures();
 
     std::string ii_failures;
     if (o.check_ii) {

@@ -36,10 +36,20 @@ std::unique_ptr<RowReader> open_output_predictions(const std::string& path, size
 
 std::string KerasAgreement::summary() const {
     if (compared == 0) return fmt::format("keras        {}: no sample compared", file);
+    const auto f = figures();
     return fmt::format("keras        {}: same class for {:.4g}% of {} samples, |output - keras| max {:.4g} mean {:.4g} "
                        "(agreement with Keras' float predictions: reported, not a check)",
-                       file, 100.0 * static_cast<double>(same_argmax) / static_cast<double>(compared), compared,
-                       max_abs_diff, values ? sum_abs_diff / static_cast<double>(values) : 0.0);
+                       file, 100.0 * f.same_class_share, compared, f.max_abs_diff, f.mean_abs_diff);
+}
+
+RunReport::KerasAgreementSummary KerasAgreement::figures() const {
+    RunReport::KerasAgreementSummary f;
+    f.file = file;
+    f.compared = compared;
+    f.same_class_share = compared ? static_cast<double>(same_argmax) / static_cast<double>(compared) : 0.0;
+    f.max_abs_diff = max_abs_diff;
+    f.mean_abs_diff = values ? sum_abs_diff / static_cast<double>(values) : 0.0;
+    return f;
 }
 
 void KerasAgreement::observe(const std::vector<int64_t>& raw, const Precision& p, const double* keras) {

@@ -15,6 +15,7 @@
 #include "rtl_models/stream_channel.h"
 #include "testbenches/data/sample_reader.h"
 #include "testbenches/data/sample_writer.h"
+#include "testbenches/report/report.h"
 #include "testbenches/sample_timing.h"
 #include "testbenches/stimulus.h"
 
@@ -32,6 +33,7 @@ struct KerasAgreement {
     void observe(const std::vector<int64_t>& raw, const Precision& p, const double* keras);
     // "keras        OutputPredictions F: same class for 98.5% of 1000 samples, |diff| max 0.031 mean 0.002"
     std::string summary() const;
+    RunReport::KerasAgreementSummary figures() const;
 };
 
 // The YAML's OutputPredictions, read beside InputData's samples. hls4ml's own testbench goes on without them when

@@ -220,6 +220,12 @@ nlohmann::json RunReport::to_json() const {
                 {"check_ii_passed", check_ii_passed ? json(*check_ii_passed) : json(nullptr)},
                 {"fifo_sizing_held", fifo_sizing_run ? json(fifo_sizing_ok) : json(nullptr)}}},
               {"warnings", warnings},
+              {"keras_agreement", keras ? json{{"file", keras->file},
+                                               {"compared_samples", keras->compared},
+                                               {"same_class_share", keras->same_class_share},
+                                               {"max_abs_diff", keras->max_abs_diff},
+                                               {"mean_abs_diff", keras->mean_abs_diff}}
+                                        : json(nullptr)},  // no OutputPredictions compared
               {"overflow", overflows.empty() ? nlohmann::json(nullptr) : overflow_json(overflows)},  // not profiled
               {"simulation_speed",
                {{"wall_seconds", sim_wall_seconds},

@@ -91,6 +91,14 @@ struct RunReport {
     std::optional<double> accuracy;
     size_t labelled = 0;
     std::vector<std::string> warnings;
+    // Keras' float predictions (the YAML's OutputPredictions) beside the outputs: agreement, not a check.
+    struct KerasAgreementSummary {
+        std::string file;
+        size_t compared = 0;
+        double same_class_share = 0;  // fraction of the compared samples whose argmax is Keras' argmax
+        double max_abs_diff = 0, mean_abs_diff = 0;
+    };
+    std::optional<KerasAgreementSummary> keras;
     std::vector<LayerOverflow> overflows;  // per layer: values a saturating / wrapping cast changed
     bool deadlock = false;
     std::string fifo_sizing;      // --fifo-depths auto: what was written and whether the re-run agreed
