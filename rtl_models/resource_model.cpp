@@ -1,4 +1,5 @@
 #include "rtl_models/resource_model.h"
+#include "rtl_models/hls_csynth_count.h"
 
 #include <algorithm>
 #include <cmath>
@@ -110,6 +111,8 @@ ResourceEstimate& ResourceEstimate::operator+=(const ResourceEstimate& o) {
     lut += o.lut;
     ff += o.ff;
     bram18 += o.bram18;
+    csynth_lut += o.csynth_lut;
+    csynth_ff += o.csynth_ff;
     return *this;
 }
 
@@ -238,6 +241,8 @@ void add_resources(LayerTiming& t, const ResourceEstimate& r) {
     t.lut += r.lut;
     t.ff += r.ff;
     t.bram18 += r.bram18;
+    t.csynth_lut += r.lut;
+    t.csynth_ff += r.ff;
 }
 
 void apply_resource_model(const LayerCostInputs& in, const DeviceProfile& p, LayerTiming& t) {
@@ -246,6 +251,9 @@ void apply_resource_model(const LayerCostInputs& in, const DeviceProfile& p, Lay
     t.lut = r.lut;
     t.ff = r.ff;
     t.bram18 = r.bram18;
+    const CsynthCount h = hls_csynth_count(in, t, p.dsp_min_operand_bits);
+    t.csynth_lut = h.lut;
+    t.csynth_ff = h.ff;
 }
 
 }  // namespace tlm4ml

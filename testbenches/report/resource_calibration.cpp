@@ -10,6 +10,7 @@
 
 #include "layers/arithmetic/dense.h"
 #include "models/model.h"
+#include "rtl_models/hls_csynth_count.h"
 
 namespace tlm4ml {
 
@@ -205,6 +206,7 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
     std::istringstream tokens(row.layers);
     std::string tok;
     size_t h = 0, w = 0, chan = 0, dense_index = 0;
+    bool first_layer = true;
     while (tokens >> tok) {
         LayerCostInputs c;
         c.reuse_factor = row.reuse_factor;
@@ -219,6 +221,7 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             h = a, w = b, chan = k;
             continue;
         }
+        const size_t h_in = h, w_in = w, chan_in = chan;
         if (std::sscanf(tok.c_str(), "dense:%zux%zu", &a, &b) == 2) {
             if (chan != 0 && h * w * chan != a) throw fail(fmt::format("the input has {} values", h * w * chan));
             c.kind = LayerCostInputs::Kind::Dense;
@@ -238,6 +241,7 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
                 }
             }
             c.n_zero_weights = c.weight_csd_histogram[0];
+            c.zero_bias = tok.find("/zero_bias") != std::string::npos;
             ++dense_index;
             h = w = 1;
             chan = b;
@@ -253,15 +257,20 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             c.line_buffer_values = 2 * chan;
             h -= 2, w -= 2, chan = a;
             c.n_out = h * w * chan;
-        } else if (tok == "maxpool2x2") {
-            if (h < 2 || w < 2) throw fail("needs an image of at least 2x2 before it");
+        } else if (char op[4] = {}; std::sscanf(tok.c_str(), "%3[a-z]pool%zux%zu", op, &a, &b) == 3 &&
+                                      (std::string(op) == "max" || std::string(op) == "avg")) {
+            // hls4ml's pooling: stride = pool size; 'valid' drops a partial window, ':same' pads it.
+            const bool same = tok.size() > 5 && tok.compare(tok.size() - 5, 5, ":same") == 0;
+            if (h < a || w < b || a == 0 || b == 0) throw fail("needs an input image at least as large as the pool");
             c.kind = LayerCostInputs::Kind::Pooling;
+            c.average = std::string(op) == "avg";
             c.n_in = h * w * chan;
-            c.mult_n_in = 4;
+            c.mult_n_in = a * b;
             c.mult_n_out = chan;
             c.line_buffer_depth = w;
-            c.line_buffer_values = chan;
-            h /= 2, w /= 2;
+            c.line_buffer_values = (a - 1) * chan;
+            h = same ? (h + a - 1) / a : h / a;
+            w = same ? (w + b - 1) / b : w / b;
             c.n_out = h * w * chan;
         } else if (tok == "flatten") {
             chan *= h * w;
@@ -272,12 +281,25 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             c.n_in = c.n_out = h * w * chan;
             if (tok == "relu" || tok == "leaky_relu" || tok == "prelu")
                 c.kind = LayerCostInputs::Kind::Activation;
+            else if (tok == "leaky_relu:1")  // alpha 1: both branches are x, HLS keeps no logic
+                c.kind = LayerCostInputs::Kind::Wiring;
             else if (tok == "sigmoid" || tok == "tanh" || tok == "elu")
                 c.kind = LayerCostInputs::Kind::TableActivation;
             else if (tok == "softmax")
                 c.kind = LayerCostInputs::Kind::Softmax;
             else
                 throw fail("unknown layer");
+            c.table_passes_positive = tok == "elu";
+        }
+        if (first_layer) {
+            // The top function's input: the whole array (io_parallel) or one word (io_stream).
+            const size_t values = chan_in != 0 ? h_in * w_in * chan_in : c.n_in;
+            const size_t word = chan_in != 0 ? chan_in : c.n_in;
+            const CsynthCount top = hls_csynth_top_level((row.io_stream ? word : values) * static_cast<size_t>(prec.width),
+                                                         row.io_stream);
+            out.csynth.csynth_lut += top.lut;
+            out.csynth.csynth_ff += top.ff;
+            first_layer = false;
         }
         // io_stream: one word per pixel (a flat vector: one word), and the layer's output FIFO, one slot per
         // word (hls4ml's default depth).
@@ -287,9 +309,26 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
         if (row.io_stream && c.kind != LayerCostInputs::Kind::Dense && c.kind != LayerCostInputs::Kind::Conv &&
             c.kind != LayerCostInputs::Kind::Pooling)
             sized.n_in = sized.n_out = chan;  // element-wise layers work on one word
-        out.total += layer_resources(sized, t, dp.dsp_min_operand_bits, rp);
-        if (row.io_stream) out.total += fifo_resources(h * w, chan * static_cast<size_t>(prec.width), rp);
+        const ResourceEstimate post = layer_resources(sized, t, dp.dsp_min_operand_bits, rp);
+        const CsynthCount count = hls_csynth_count(sized, t, dp.dsp_min_operand_bits, rp);
+        out.total += post;
+        out.csynth.dsp += post.dsp;
+        out.csynth.bram18 += post.bram18;
+        out.csynth.csynth_lut += count.lut;
+        out.csynth.csynth_ff += count.ff;
+        if (row.io_stream) {
+            const ResourceEstimate fifo = fifo_resources(h * w, chan * static_cast<size_t>(prec.width), rp);
+            out.total += fifo;
+            out.csynth.dsp += fifo.dsp;
+            out.csynth.bram18 += fifo.bram18;
+            out.csynth.csynth_lut += fifo.lut;
+            out.csynth.csynth_ff += fifo.ff;
+        }
     }
+    // The C-synthesis figure as a plain estimate: its LUT / FF in the lut / ff fields.
+    out.csynth.lut = out.csynth.csynth_lut;
+    out.csynth.ff = out.csynth.csynth_ff;
+    out.compared = row.figure == "hls_csynth" ? out.csynth : out.total;
     out.estimated = true;
     return out;
 }
