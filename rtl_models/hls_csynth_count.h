@@ -44,8 +44,8 @@ struct CsynthCount {
 CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& timing, int dsp_min_operand_bits,
                              const ResourceProfile& rp = ResourceProfile{}, const HlsCountProfile& hp = HlsCountProfile{});
 
-// The top function's own registers: in io_parallel HLS registers the input array (input_bits) and its block
-// control; in io_stream the input word is the first process's register (counted with the layers).
+// The top function's own registers: an io_parallel top pipelined at II 1 registers its input array (input_bits)
+// and its block control; in io_stream the input word (input_bits) is registered once.
 CsynthCount hls_csynth_top_level(size_t input_bits, bool io_stream, const HlsCountProfile& hp = HlsCountProfile{});
 
 }  // namespace tlm4ml

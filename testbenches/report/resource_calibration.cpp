@@ -291,16 +291,17 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
                 throw fail("unknown layer");
             c.table_passes_positive = tok == "elu";
         }
-        if (first_layer) {
-            // The top function's input: the whole array (io_parallel) or one word (io_stream).
+        if (first_layer && (row.io_stream || row.reuse_factor == 1)) {
+            // The top function's input: the whole array (io_parallel, registered when the top is pipelined at
+            // II 1) or one word (io_stream).
             const size_t values = chan_in != 0 ? h_in * w_in * chan_in : c.n_in;
             const size_t word = chan_in != 0 ? chan_in : c.n_in;
             const CsynthCount top = hls_csynth_top_level((row.io_stream ? word : values) * static_cast<size_t>(prec.width),
                                                          row.io_stream);
             out.csynth.csynth_lut += top.lut;
             out.csynth.csynth_ff += top.ff;
-            first_layer = false;
         }
+        first_layer = false;
         // io_stream: one word per pixel (a flat vector: one word), and the layer's output FIFO, one slot per
         // word (hls4ml's default depth).
         const LayerTiming t = row.io_stream ? stream_layer_cost(c, c.kind == LayerCostInputs::Kind::Dense ? c.n_in : chan, dp, 5.0)
