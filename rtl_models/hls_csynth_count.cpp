@@ -22,7 +22,7 @@ size_t mux_luts_per_bit(size_t k) { return k <= 1 ? 0 : ceil_div(k - 1, 3); }
 
 // The Dense arithmetic of n_in x n_out products, `copies` times (Conv: PF output pixels).
 CsynthCount dense_count(const LayerCostInputs& in, size_t n_in, size_t n_out, size_t copies, const LayerTiming& t,
-                        int dsp_bits, const HlsCountProfile& hp) {
+                        int dsp_bits, const ResourceProfile& rp, const HlsCountProfile& hp) {
     CsynthCount c;
     const size_t rf = in.reuse_factor < 1 ? 1 : static_cast<size_t>(in.reuse_factor);
     const size_t d = bits(in.data_width), w = bits(in.weight_width), a = bits(in.result_width);
@@ -39,7 +39,8 @@ CsynthCount dense_count(const LayerCostInputs& in, size_t n_in, size_t n_out, si
             const size_t n = in.weight_csd_histogram[digits] * copies;
             nonzero += n;
             if (digits >= 2) scaled += n;  // a power of two is wiring; any other constant a product to cast
-            if (!(wide && static_cast<int>(digits) >= 3)) shift_adds += n * (digits - 1);
+            // the post-synthesis rule's split: DSPs from dsp_min_csd_digits on, shift-add chains below
+            if (!(wide && static_cast<int>(digits) >= rp.dsp_min_csd_digits)) shift_adds += n * (digits - 1);
         }
         const size_t tree_adds = (nonzero > outputs ? nonzero - outputs : 0) + bias_adds;
         c.lut = lut(static_cast<double>(scaled) * cast + static_cast<double>(shift_adds + tree_adds) * add);
@@ -83,7 +84,7 @@ CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& t, in
                 post_synthesis();
                 break;
             }
-            c = dense_count(in, in.n_in, in.n_out, 1, t, dsp_bits, hp);
+            c = dense_count(in, in.n_in, in.n_out, 1, t, dsp_bits, rp, hp);
             if (in.io_stream) c.lut += lut(hp.stream_word_lut_per_bit * static_cast<double>(in.n_out * a));
             break;
         case Kind::Conv: {
@@ -92,7 +93,7 @@ CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& t, in
                 break;
             }
             const size_t pf = in.parallelization_factor < 1 ? 1 : static_cast<size_t>(in.parallelization_factor);
-            c = dense_count(in, in.mult_n_in, in.mult_n_out, pf, t, dsp_bits, hp);
+            c = dense_count(in, in.mult_n_in, in.mult_n_out, pf, t, dsp_bits, rp, hp);
             c.lut += in.mult_n_in * pf * d;  // the window (im2col) selection, as the post-synthesis rule
             if (in.io_stream && in.line_buffer_depth > 0) {
                 c.lut += in.line_buffer_values * d * ceil_div(in.line_buffer_depth, 32);
