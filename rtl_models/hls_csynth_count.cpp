@@ -33,7 +33,7 @@ CsynthCount dense_count(const LayerCostInputs& in, size_t n_in, size_t n_out, si
     const size_t bias_adds = in.zero_bias ? 0 : outputs;
     // Registers after the adder tree; a product alone (n_in = 1) keeps its registers inside the DSP48.
     const size_t fabric_stages = n_in > 1 ? static_cast<size_t>(std::max(0, t.latency)) : 0;
-    if (in.strategy == Strategy::Latency && rf == 1 && histogram_known(in)) {
+    if (rf == 1 && histogram_known(in)) {  // products by constants (the post-synthesis rule's condition)
         size_t nonzero = 0, shift_adds = 0, scaled = 0;
         for (size_t digits = 1; digits < in.weight_csd_histogram.size(); ++digits) {
             const size_t n = in.weight_csd_histogram[digits] * copies;

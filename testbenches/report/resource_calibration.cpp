@@ -93,6 +93,21 @@ std::array<uint32_t, 65> uniform_histogram(double lo, double hi, int frac, size_
     return h;
 }
 
+// Expected CSD histogram of n weights drawn from a normal(mu, sigma) distribution, truncated to `frac` bits.
+std::array<uint32_t, 65> normal_histogram(double mu, double sigma, int frac, size_t n) {
+    const double scale = std::ldexp(1.0, frac);
+    const auto lo = static_cast<int64_t>(std::floor((mu - 8 * sigma) * scale));
+    const auto hi = static_cast<int64_t>(std::ceil((mu + 8 * sigma) * scale));
+    auto cdf = [&](double x) { return 0.5 * std::erfc(-(x - mu) / (sigma * std::sqrt(2.0))); };
+    std::array<double, 65> share{};
+    for (int64_t v = lo; v <= hi; ++v)  // floor(x * 2^frac) = v for x in [v, v + 1) / 2^frac
+        share[static_cast<size_t>(csd_digits(v))] +=
+            cdf(static_cast<double>(v + 1) / scale) - cdf(static_cast<double>(v) / scale);
+    std::array<uint32_t, 65> h{};
+    for (size_t d = 0; d < h.size(); ++d) h[d] = static_cast<uint32_t>(std::llround(share[d] * static_cast<double>(n)));
+    return h;
+}
+
 }  // namespace
 
 std::vector<CalibrationRow> load_calibration(const std::string& path) {
@@ -196,11 +211,22 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
     }
     double lo = 0, hi = 0;
     const bool uniform = row.weights.rfind("uniform:", 0) == 0;
+    const bool normal = row.weights.rfind("normal:", 0) == 0;
     if (uniform && std::sscanf(row.weights.c_str(), "uniform:%lf:%lf", &lo, &hi) != 2)
         throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not uniform:LO:HI", row.id, row.line, row.weights));
-    if (!uniform && row.weights != "any" && model_dense.empty())
-        throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not any, uniform:LO:HI or model:<file>",
-                                           row.id, row.line, row.weights));
+    if (normal && (std::sscanf(row.weights.c_str(), "normal:%lf:%lf", &lo, &hi) != 2 || !(hi > 0)))
+        throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not normal:MEAN:STDDEV (STDDEV > 0)", row.id,
+                                           row.line, row.weights));
+    if (!uniform && !normal && row.weights != "any" && model_dense.empty())
+        throw CalibrationError(fmt::format(
+            "row '{}' (line {}): weights '{}' is not any, uniform:LO:HI, normal:MEAN:STDDEV or model:<file>", row.id,
+            row.line, row.weights));
+    // The expected digit histogram of n random weights (all zero: unknown).
+    auto random_histogram = [&](size_t n) {
+        if (uniform) return uniform_histogram(lo, hi, frac, n);
+        if (normal) return normal_histogram(lo, hi, frac, n);
+        return std::array<uint32_t, 65>{};
+    };
 
     // The tensor between layers: h x w pixels of `chan` values (a flat vector: 1 x 1 x n).
     std::istringstream tokens(row.layers);
@@ -227,8 +253,8 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             c.kind = LayerCostInputs::Kind::Dense;
             c.n_in = a;
             c.n_out = b;
-            if (uniform) {
-                c.weight_csd_histogram = uniform_histogram(lo, hi, frac, a * b);
+            if (uniform || normal) {
+                c.weight_csd_histogram = random_histogram(a * b);
             } else if (!model_dense.empty()) {
                 if (dense_index >= model_dense.size() || model_dense[dense_index]->n_in != a ||
                     model_dense[dense_index]->n_out != b)
@@ -245,6 +271,25 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             ++dense_index;
             h = w = 1;
             chan = b;
+        } else if (size_t kh = 0, kw = 0, stride = 0, filt = 0;
+                   std::sscanf(tok.c_str(), "conv%zux%zus%zu:%zu", &kh, &kw, &stride, &filt) == 4) {
+            // io_parallel Conv2D, KHxKW kernel, stride S, F filters ('valid', or ':same' padding): the Dense
+            // kernel (KH*KW*C x F) once per output pixel (n_partitions of one pixel).
+            const bool same = tok.find(":same") != std::string::npos;
+            if (kh == 0 || kw == 0 || stride == 0 || filt == 0 || (!same && (h < kh || w < kw)) || chan == 0)
+                throw fail("needs an input:HxWxC image at least as large as the kernel, and positive sizes");
+            c.kind = LayerCostInputs::Kind::Conv;
+            c.n_in = h * w * chan;
+            c.mult_n_in = kh * kw * chan;
+            c.mult_n_out = filt;
+            h = same ? (h + stride - 1) / stride : (h - kh) / stride + 1;
+            w = same ? (w + stride - 1) / stride : (w - kw) / stride + 1;
+            c.n_partitions = h * w;
+            chan = filt;
+            c.n_out = h * w * chan;
+            c.weight_csd_histogram = random_histogram(c.mult_n_in * c.mult_n_out);
+            c.n_zero_weights = c.weight_csd_histogram[0];
+            c.zero_bias = tok.find("/zero_bias") != std::string::npos;
         } else if (std::sscanf(tok.c_str(), "conv3x3:%zu", &a) == 1) {
             // 3x3 'valid', stride 1, as the hls4ml tutorial's CNN
             if (h < 3 || w < 3) throw fail("needs an input:HxWxC image of at least 3x3 before it");

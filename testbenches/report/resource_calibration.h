@@ -27,7 +27,8 @@ struct CalibrationRow {
     size_t line = 0;  // in the CSV, for messages
     std::string id, design;
     // "dense:16x64 relu ... softmax", or "-" when the design is not described. Tokens: input:HxWxC,
-    // dense:NxM[/zero_bias], conv3x3:F, maxpoolPHxPW[:same], avgpoolPHxPW[:same], flatten, relu, prelu,
+    // dense:NxM[/zero_bias], conv3x3:F (valid, stride 1), convKHxKWsS:F[:same][/zero_bias] (io_parallel),
+    // maxpoolPHxPW[:same], avgpoolPHxPW[:same], flatten, relu, prelu,
     // leaky_relu, leaky_relu:1 (alpha 1: the identity), sigmoid, tanh, elu, softmax.
     std::string layers;
     std::string precision;  // ap_fixed<W,I> for every layer
@@ -37,7 +38,7 @@ struct CalibrationRow {
     std::string part, tool;
     std::string figure;     // post_synth | hls_csynth
     std::string template_;  // hls4ml | hls4ml-2019
-    std::string weights;    // any | uniform:LO:HI | model:<path> | unknown
+    std::string weights;    // any | uniform:LO:HI | normal:MEAN:STDDEV | model:<path> | unknown
     std::array<std::optional<double>, 4> published;  // by Resource; empty when the source gives none
     std::array<std::optional<double>, 4> bound;      // allowed |estimate / published - 1|; empty: not asserted
     std::string source, note;

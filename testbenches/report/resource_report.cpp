@@ -9,7 +9,7 @@ ResourceUncertainty calibrated_uncertainty() {
     // (tests/test_resource_model.cpp checks these still cover it). No fully known post-synthesis row
     // checks LUT or FF yet (README): they stay without a measured uncertainty.
     ResourceUncertainty u;
-    u.dsp = 0.09;
+    u.dsp = 0.10;
     u.bram18 = 0.06;
     u.csynth_lut = 0.25;
     u.csynth_ff = 0.25;
