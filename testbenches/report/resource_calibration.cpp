@@ -209,7 +209,7 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
         for (const auto& l : model.layers)
             if (auto* d = dynamic_cast<const DenseLayer*>(l.get())) model_dense.push_back(&d->config());
     }
-    double lo = 0, hi = 0;
+    double lo = 0, hi = 0;  // uniform: the bounds; normal: the mean and the standard deviation
     const bool uniform = row.weights.rfind("uniform:", 0) == 0;
     const bool normal = row.weights.rfind("normal:", 0) == 0;
     if (uniform && std::sscanf(row.weights.c_str(), "uniform:%lf:%lf", &lo, &hi) != 2)
@@ -276,6 +276,7 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             // io_parallel Conv2D, KHxKW kernel, stride S, F filters ('valid', or ':same' padding): the Dense
             // kernel (KH*KW*C x F) once per output pixel (n_partitions of one pixel).
             const bool same = tok.find(":same") != std::string::npos;
+            if (row.io_stream) throw fail("an io_stream convolution is conv3x3:F (with its line buffer)");
             if (kh == 0 || kw == 0 || stride == 0 || filt == 0 || (!same && (h < kh || w < kw)) || chan == 0)
                 throw fail("needs an input:HxWxC image at least as large as the kernel, and positive sizes");
             c.kind = LayerCostInputs::Kind::Conv;
