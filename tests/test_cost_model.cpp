@@ -251,8 +251,11 @@ TEST(CostModel, Vivado2019DenseGrowsWithTheReuseFactor) {
     const DeviceProfile vivado = DeviceProfile::vivado_2019();
     for (int rf : {1, 2}) {
         SCOPED_TRACE(rf);
-        for (const auto& l : jet_tagger(rf))
-            if (l.kind == Kind::Dense) EXPECT_EQ(layer_cost(l, vivado, kPeriod).latency, rf);
+        for (const auto& l : jet_tagger(rf)) {
+            if (l.kind == Kind::Dense) {
+                EXPECT_EQ(layer_cost(l, vivado, kPeriod).latency, rf);
+            }
+        }
     }
     // The network: 10 at R = 1 (the profile's fit, README), 13 at R = 2: the four Dense layers add a cycle each,
     // the input register goes (II 2). The report's 15 leaves two cycles outside the Dense instances unmodelled.
