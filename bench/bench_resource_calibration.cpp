@@ -29,7 +29,7 @@ int sc_main(int argc, char** argv) {
                 continue;
             }
             for (size_t k = 0; k < 4; ++k) {
-                const size_t est = resource_of(e.total, kResources[k]);
+                const size_t est = resource_of(e.compared, kResources[k]);
                 if (!row.published[k]) {
                     fmt::print(" | {:>22}", fmt::format("{}/-", est));
                     continue;

@@ -24,6 +24,10 @@ DeviceProfile DeviceProfile::vivado_2019() {
     p.clock_uncertainty = 0.125;  // Vivado HLS's default, and hls4ml's Vivado backend's (vivado_backend.py)
     p.layer_output_register_cycles = 0;
     p.output_register_cycles = 1;
+    // Vivado HLS 2019.2 schedules a Latency Dense one cycle longer per extra reuse: the hls4ml tutorial's
+    // part2_advanced_config.ipynb (hls4ml-tutorial commit 6f263996, xcu250, 5 ns) reports every
+    // dense_latency instance of the jet tagger at 1 cycle with R = 1 and 2 cycles with R = 2.
+    p.dense_reuse_step_cycles = 1;
     return p;
 }
 
@@ -37,8 +41,7 @@ std::string DeviceProfile::to_json() const {
                         {"layer_output_register_cycles", layer_output_register_cycles},
                         {"output_register_cycles", output_register_cycles},
                         {"dense_reuse_step_cycles", dense_reuse_step_cycles},
-                        {"dsp_min_operand_bits", dsp_min_operand_bits},
-                        {"bram_bits", bram_bits}};
+                        {"dsp_min_operand_bits", dsp_min_operand_bits}};
     return j.dump(2);
 }
 
@@ -79,7 +82,12 @@ DeviceProfile DeviceProfile::load(const std::string& path) {
         else if (k == "output_register_cycles") integer(k, p.output_register_cycles, 0, 16);
         else if (k == "dense_reuse_step_cycles") integer(k, p.dense_reuse_step_cycles, 0, 16);
         else if (k == "dsp_min_operand_bits") integer(k, p.dsp_min_operand_bits, 1, 64);
-        else if (k == "bram_bits") integer(k, p.bram_bits, 1, 1 << 24);
+        else if (k == "bram_bits")
+            // Read by the capacity formula (weight bits / bram_bits) the structural resource model replaced;
+            // block RAM is now counted in BRAM18 by the 18 Kb block's aspect ratios (rtl_models/resource_model.cpp).
+            throw std::runtime_error(fmt::format("{}: bram_bits: no longer a profile key (block RAM is counted in "
+                                                 "18 Kb blocks by their aspect ratios); remove it",
+                                                 path));
         else throw std::runtime_error(fmt::format("{}: {}: unknown profile key", path, k));
     }
     return p;

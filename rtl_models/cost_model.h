@@ -55,6 +55,10 @@ struct LayerCostInputs {
     size_t line_buffer_depth = 0;
     size_t line_buffer_values = 0;
     bool io_stream = false;  // set by the io_stream network: line buffers exist only there
+    // For the HLS C-synthesis count (rtl_models/hls_csynth_count.h): a Dense whose biases are all zero (HLS
+    // folds the bias adds away); a table activation that passes x >= 0 through (ELU, SELU) and looks up x < 0.
+    bool zero_bias = false;
+    bool table_passes_positive = false;
 };
 
 // Operator delays and pipeline conventions of a tool + device at a clock.
@@ -69,7 +73,6 @@ struct DeviceProfile {
     int output_register_cycles = 0;         // top-level output register
     int dense_reuse_step_cycles = 0;        // extra latency per additional reuse of a multiplier (Latency)
     int dsp_min_operand_bits = 10;          // narrower products are built from LUTs
-    int bram_bits = 18432;                  // one BRAM18
 
     // Reads a profile; unknown keys and bad values are errors naming the file and key.
     static DeviceProfile load(const std::string& path);
@@ -86,6 +89,9 @@ struct LayerTiming {
     size_t lut = 0;
     size_t ff = 0;
     size_t bram18 = 0;
+    // The same layer as HLS C-synthesis counts LUT and FF (rtl_models/hls_csynth_count.h).
+    size_t csynth_lut = 0;
+    size_t csynth_ff = 0;
 };
 
 LayerTiming layer_cost(const LayerCostInputs& in, const DeviceProfile& p, double clock_period_ns);

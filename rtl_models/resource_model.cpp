@@ -1,4 +1,5 @@
 #include "rtl_models/resource_model.h"
+#include "rtl_models/hls_csynth_count.h"
 
 #include <algorithm>
 #include <cmath>
@@ -55,8 +56,10 @@ ResourceEstimate dense_kernel(const LayerCostInputs& in, size_t n_in, size_t n_o
         // +-x / 0 weights: every non-zero term is an addition or subtraction in the accumulator's tree.
         r.lut = adder_tree_luts(per_cycle + outputs, a, rp.tree_lut_per_add_bit);
         r.ff = outputs * a * static_cast<size_t>(1 + t.latency);
-    } else if (in.strategy == Strategy::Latency && rf == 1 && known) {
+    } else if (rf == 1 && known) {
         // Unrolled products by constants: powers of two are wiring, few digits a shift-add chain, the rest DSPs.
+        // The Resource strategy at R = 1 too: its ReuseLoop runs once, so every weight index is a constant
+        // (vitis/nnet_conv2d_resource.h conv_2d_resource_cl: weights_2d[i_blk][i_rf] with i_rf = 0).
         size_t shift_adds = 0;
         for (size_t digits = 1; digits < in.weight_csd_histogram.size(); ++digits) {
             const size_t n = in.weight_csd_histogram[digits] * copies;
@@ -110,6 +113,8 @@ ResourceEstimate& ResourceEstimate::operator+=(const ResourceEstimate& o) {
     lut += o.lut;
     ff += o.ff;
     bram18 += o.bram18;
+    csynth_lut += o.csynth_lut;
+    csynth_ff += o.csynth_ff;
     return *this;
 }
 
@@ -238,6 +243,8 @@ void add_resources(LayerTiming& t, const ResourceEstimate& r) {
     t.lut += r.lut;
     t.ff += r.ff;
     t.bram18 += r.bram18;
+    t.csynth_lut += r.lut;
+    t.csynth_ff += r.ff;
 }
 
 void apply_resource_model(const LayerCostInputs& in, const DeviceProfile& p, LayerTiming& t) {
@@ -246,6 +253,9 @@ void apply_resource_model(const LayerCostInputs& in, const DeviceProfile& p, Lay
     t.lut = r.lut;
     t.ff = r.ff;
     t.bram18 = r.bram18;
+    const CsynthCount h = hls_csynth_count(in, t, p.dsp_min_operand_bits);
+    t.csynth_lut = h.lut;
+    t.csynth_ff = h.ff;
 }
 
 }  // namespace tlm4ml

@@ -43,6 +43,9 @@ struct ResourceEstimate {
     size_t lut = 0;
     size_t ff = 0;
     size_t bram18 = 0;
+    // HLS C-synthesis's LUT / FF count of the same hardware (rtl_models/hls_csynth_count.h), where filled.
+    size_t csynth_lut = 0;
+    size_t csynth_ff = 0;
     ResourceEstimate& operator+=(const ResourceEstimate& o);
 };
 
@@ -54,7 +57,8 @@ ResourceEstimate layer_resources(const LayerCostInputs& in, const LayerTiming& t
 // Fills t.dsp / lut / ff / bram18 from layer_resources (the cost model's hook).
 void apply_resource_model(const LayerCostInputs& in, const DeviceProfile& p, LayerTiming& t);
 
-// Adds r to a layer's resource fields (e.g. the io_stream FIFO the layer writes).
+// Adds r to a layer's resource fields (e.g. the io_stream FIFO the layer writes); r's LUT and FF count in the
+// HLS C-synthesis figures too (a FIFO is priced alike).
 void add_resources(LayerTiming& t, const ResourceEstimate& r);
 
 // An io_stream FIFO of `depth` words of `width_bits` (hls::stream as Vivado maps it).

@@ -171,7 +171,7 @@ TEST_F(CliReport, PerLayerResourceTableInTheTextSummary) {
     const size_t at = out.find("resources per layer");
     ASSERT_NE(at, std::string::npos) << out;
     const std::string table = out.substr(at);
-    size_t w = 6;  // the name column: the longest layer name
+    size_t w = 9;  // the name column: the longest layer name, at least "+- csynth"
     for (const auto& l : d["layers"]) w = std::max(w, l["name"].get<std::string>().size());
     auto row = [&](const std::string& name, const json& v) {
         return fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}\n", name, w, v["dsp"].get<size_t>(), v["lut"].get<size_t>(),
@@ -180,6 +180,12 @@ TEST_F(CliReport, PerLayerResourceTableInTheTextSummary) {
     for (const auto& l : d["layers"]) EXPECT_NE(table.find(row(l["name"], l)), std::string::npos) << row(l["name"], l) << table;
     const std::string total = row("total", d["total"]);
     EXPECT_NE(table.find(total.substr(0, total.size() - 1) + "   (post-synthesis estimate)"), std::string::npos) << table;
+    // The HLS C-synthesis count beside it: same DSP and BRAM18, its own LUT and FF (JSON: resources.detail.csynth).
+    const std::string csynth = fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>8}   (HLS C-synthesis count)", "csynth", w,
+                                           d["total"]["dsp"].get<size_t>(), d["csynth"]["total"]["lut"].get<size_t>(),
+                                           d["csynth"]["total"]["ff"].get<size_t>(), d["total"]["bram18"].get<size_t>());
+    EXPECT_NE(table.find(csynth), std::string::npos) << csynth << "\n" << table;
+    EXPECT_GT(d["csynth"]["total"]["lut"].get<size_t>(), 0u);
     EXPECT_NE(table.find(fmt::format("{:<{}} {:>7.1f}% {:>11.1f}%", "% part", w, d["part"]["percent"]["dsp"].get<double>(),
                                      d["part"]["percent"]["lut"].get<double>())),
               std::string::npos)
@@ -190,11 +196,12 @@ TEST_F(CliReport, PerLayerResourceTableInTheTextSummary) {
     EXPECT_EQ(last_.out.find("resources per layer"), std::string::npos) << last_.out;
 
     // Long layer names are cut so every line stays within 120 columns.
-    const std::vector<tlm4ml::LayerResources> rows = {{std::string(90, 'x'), {1, 2, 3, 4}}, {"fc", {5, 6, 7, 8}}};
+    const std::vector<tlm4ml::LayerResources> rows = {{std::string(90, 'x'), {1, 2, 3, 4, 5, 6}},
+                                                       {"fc", {5, 6, 7, 8, 9, 10}}};
     std::istringstream lines(tlm4ml::format_resource_table(rows, &tlm4ml::find_fpga_part("xcvu9p")));
     size_t n = 0;
     for (std::string line; std::getline(lines, line); ++n) EXPECT_LE(line.size(), 120u) << line;
-    EXPECT_EQ(n, 6u);  // header, 2 layers, total, % part, +-
+    EXPECT_EQ(n, 8u);  // header, 2 layers, total, csynth, % part, +-, +- csynth
 }
 
 TEST_F(CliReport, ResourcesAsShareOfThePart) {

@@ -122,7 +122,7 @@ namespace {
 std::vector<LayerResources> resource_rows(const std::vector<LayerReport>& layers) {
     std::vector<LayerResources> rows;
     for (const auto& l : layers)
-        if (!l.clone) rows.push_back({l.name, {l.cost.dsp, l.cost.lut, l.cost.ff, l.cost.bram18}});
+        if (!l.clone) rows.push_back({l.name, {l.cost.dsp, l.cost.lut, l.cost.ff, l.cost.bram18, l.cost.csynth_lut, l.cost.csynth_ff}});
     return rows;
 }
 // Per layer: whether it was measured, how many output values, how many a saturating or wrapping cast changed.

@@ -10,6 +10,7 @@
 
 #include "layers/arithmetic/dense.h"
 #include "models/model.h"
+#include "rtl_models/hls_csynth_count.h"
 
 namespace tlm4ml {
 
@@ -89,6 +90,21 @@ std::array<uint32_t, 65> uniform_histogram(double lo, double hi, int frac, size_
     const double total = static_cast<double>(b - a + 1);
     for (size_t d = 0; d < h.size(); ++d)
         h[d] = static_cast<uint32_t>(std::llround(share[d] / total * static_cast<double>(n)));
+    return h;
+}
+
+// Expected CSD histogram of n weights drawn from a normal(mu, sigma) distribution, truncated to `frac` bits.
+std::array<uint32_t, 65> normal_histogram(double mu, double sigma, int frac, size_t n) {
+    const double scale = std::ldexp(1.0, frac);
+    const auto lo = static_cast<int64_t>(std::floor((mu - 8 * sigma) * scale));
+    const auto hi = static_cast<int64_t>(std::ceil((mu + 8 * sigma) * scale));
+    auto cdf = [&](double x) { return 0.5 * std::erfc(-(x - mu) / (sigma * std::sqrt(2.0))); };
+    std::array<double, 65> share{};
+    for (int64_t v = lo; v <= hi; ++v)  // floor(x * 2^frac) = v for x in [v, v + 1) / 2^frac
+        share[static_cast<size_t>(csd_digits(v))] +=
+            cdf(static_cast<double>(v + 1) / scale) - cdf(static_cast<double>(v) / scale);
+    std::array<uint32_t, 65> h{};
+    for (size_t d = 0; d < h.size(); ++d) h[d] = static_cast<uint32_t>(std::llround(share[d] * static_cast<double>(n)));
     return h;
 }
 
@@ -193,18 +209,30 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
         for (const auto& l : model.layers)
             if (auto* d = dynamic_cast<const DenseLayer*>(l.get())) model_dense.push_back(&d->config());
     }
-    double lo = 0, hi = 0;
+    double lo = 0, hi = 0;  // uniform: the bounds; normal: the mean and the standard deviation
     const bool uniform = row.weights.rfind("uniform:", 0) == 0;
+    const bool normal = row.weights.rfind("normal:", 0) == 0;
     if (uniform && std::sscanf(row.weights.c_str(), "uniform:%lf:%lf", &lo, &hi) != 2)
         throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not uniform:LO:HI", row.id, row.line, row.weights));
-    if (!uniform && row.weights != "any" && model_dense.empty())
-        throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not any, uniform:LO:HI or model:<file>",
-                                           row.id, row.line, row.weights));
+    if (normal && (std::sscanf(row.weights.c_str(), "normal:%lf:%lf", &lo, &hi) != 2 || !(hi > 0)))
+        throw CalibrationError(fmt::format("row '{}' (line {}): weights '{}' is not normal:MEAN:STDDEV (STDDEV > 0)", row.id,
+                                           row.line, row.weights));
+    if (!uniform && !normal && row.weights != "any" && model_dense.empty())
+        throw CalibrationError(fmt::format(
+            "row '{}' (line {}): weights '{}' is not any, uniform:LO:HI, normal:MEAN:STDDEV or model:<file>", row.id,
+            row.line, row.weights));
+    // The expected digit histogram of n random weights (all zero: unknown).
+    auto random_histogram = [&](size_t n) {
+        if (uniform) return uniform_histogram(lo, hi, frac, n);
+        if (normal) return normal_histogram(lo, hi, frac, n);
+        return std::array<uint32_t, 65>{};
+    };
 
     // The tensor between layers: h x w pixels of `chan` values (a flat vector: 1 x 1 x n).
     std::istringstream tokens(row.layers);
     std::string tok;
     size_t h = 0, w = 0, chan = 0, dense_index = 0;
+    bool first_layer = true;
     while (tokens >> tok) {
         LayerCostInputs c;
         c.reuse_factor = row.reuse_factor;
@@ -219,13 +247,14 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             h = a, w = b, chan = k;
             continue;
         }
+        const size_t h_in = h, w_in = w, chan_in = chan;
         if (std::sscanf(tok.c_str(), "dense:%zux%zu", &a, &b) == 2) {
             if (chan != 0 && h * w * chan != a) throw fail(fmt::format("the input has {} values", h * w * chan));
             c.kind = LayerCostInputs::Kind::Dense;
             c.n_in = a;
             c.n_out = b;
-            if (uniform) {
-                c.weight_csd_histogram = uniform_histogram(lo, hi, frac, a * b);
+            if (uniform || normal) {
+                c.weight_csd_histogram = random_histogram(a * b);
             } else if (!model_dense.empty()) {
                 if (dense_index >= model_dense.size() || model_dense[dense_index]->n_in != a ||
                     model_dense[dense_index]->n_out != b)
@@ -238,9 +267,30 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
                 }
             }
             c.n_zero_weights = c.weight_csd_histogram[0];
+            c.zero_bias = tok.find("/zero_bias") != std::string::npos;
             ++dense_index;
             h = w = 1;
             chan = b;
+        } else if (size_t kh = 0, kw = 0, stride = 0, filt = 0;
+                   std::sscanf(tok.c_str(), "conv%zux%zus%zu:%zu", &kh, &kw, &stride, &filt) == 4) {
+            // io_parallel Conv2D, KHxKW kernel, stride S, F filters ('valid', or ':same' padding): the Dense
+            // kernel (KH*KW*C x F) once per output pixel (n_partitions of one pixel).
+            const bool same = tok.find(":same") != std::string::npos;
+            if (row.io_stream) throw fail("an io_stream convolution is conv3x3:F (with its line buffer)");
+            if (kh == 0 || kw == 0 || stride == 0 || filt == 0 || (!same && (h < kh || w < kw)) || chan == 0)
+                throw fail("needs an input:HxWxC image at least as large as the kernel, and positive sizes");
+            c.kind = LayerCostInputs::Kind::Conv;
+            c.n_in = h * w * chan;
+            c.mult_n_in = kh * kw * chan;
+            c.mult_n_out = filt;
+            h = same ? (h + stride - 1) / stride : (h - kh) / stride + 1;
+            w = same ? (w + stride - 1) / stride : (w - kw) / stride + 1;
+            c.n_partitions = h * w;
+            chan = filt;
+            c.n_out = h * w * chan;
+            c.weight_csd_histogram = random_histogram(c.mult_n_in * c.mult_n_out);
+            c.n_zero_weights = c.weight_csd_histogram[0];
+            c.zero_bias = tok.find("/zero_bias") != std::string::npos;
         } else if (std::sscanf(tok.c_str(), "conv3x3:%zu", &a) == 1) {
             // 3x3 'valid', stride 1, as the hls4ml tutorial's CNN
             if (h < 3 || w < 3) throw fail("needs an input:HxWxC image of at least 3x3 before it");
@@ -253,15 +303,20 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             c.line_buffer_values = 2 * chan;
             h -= 2, w -= 2, chan = a;
             c.n_out = h * w * chan;
-        } else if (tok == "maxpool2x2") {
-            if (h < 2 || w < 2) throw fail("needs an image of at least 2x2 before it");
+        } else if (char op[4] = {}; std::sscanf(tok.c_str(), "%3[a-z]pool%zux%zu", op, &a, &b) == 3 &&
+                                      (std::string(op) == "max" || std::string(op) == "avg")) {
+            // hls4ml's pooling: stride = pool size; 'valid' drops a partial window, ':same' pads it.
+            const bool same = tok.size() > 5 && tok.compare(tok.size() - 5, 5, ":same") == 0;
+            if (h < a || w < b || a == 0 || b == 0) throw fail("needs an input image at least as large as the pool");
             c.kind = LayerCostInputs::Kind::Pooling;
+            c.average = std::string(op) == "avg";
             c.n_in = h * w * chan;
-            c.mult_n_in = 4;
+            c.mult_n_in = a * b;
             c.mult_n_out = chan;
             c.line_buffer_depth = w;
-            c.line_buffer_values = chan;
-            h /= 2, w /= 2;
+            c.line_buffer_values = (a - 1) * chan;
+            h = same ? (h + a - 1) / a : h / a;
+            w = same ? (w + b - 1) / b : w / b;
             c.n_out = h * w * chan;
         } else if (tok == "flatten") {
             chan *= h * w;
@@ -272,13 +327,27 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             c.n_in = c.n_out = h * w * chan;
             if (tok == "relu" || tok == "leaky_relu" || tok == "prelu")
                 c.kind = LayerCostInputs::Kind::Activation;
+            else if (tok == "leaky_relu:1")  // alpha 1: both branches are x, HLS keeps no logic
+                c.kind = LayerCostInputs::Kind::Wiring;
             else if (tok == "sigmoid" || tok == "tanh" || tok == "elu")
                 c.kind = LayerCostInputs::Kind::TableActivation;
             else if (tok == "softmax")
                 c.kind = LayerCostInputs::Kind::Softmax;
             else
                 throw fail("unknown layer");
+            c.table_passes_positive = tok == "elu";
         }
+        if (first_layer && (row.io_stream || row.reuse_factor == 1)) {
+            // The top function's input: the whole array (io_parallel, registered when the top is pipelined at
+            // II 1) or one word (io_stream).
+            const size_t values = chan_in != 0 ? h_in * w_in * chan_in : c.n_in;
+            const size_t word = chan_in != 0 ? chan_in : c.n_in;
+            const CsynthCount top = hls_csynth_top_level((row.io_stream ? word : values) * static_cast<size_t>(prec.width),
+                                                         row.io_stream);
+            out.csynth.csynth_lut += top.lut;
+            out.csynth.csynth_ff += top.ff;
+        }
+        first_layer = false;
         // io_stream: one word per pixel (a flat vector: one word), and the layer's output FIFO, one slot per
         // word (hls4ml's default depth).
         const LayerTiming t = row.io_stream ? stream_layer_cost(c, c.kind == LayerCostInputs::Kind::Dense ? c.n_in : chan, dp, 5.0)
@@ -287,9 +356,26 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
         if (row.io_stream && c.kind != LayerCostInputs::Kind::Dense && c.kind != LayerCostInputs::Kind::Conv &&
             c.kind != LayerCostInputs::Kind::Pooling)
             sized.n_in = sized.n_out = chan;  // element-wise layers work on one word
-        out.total += layer_resources(sized, t, dp.dsp_min_operand_bits, rp);
-        if (row.io_stream) out.total += fifo_resources(h * w, chan * static_cast<size_t>(prec.width), rp);
+        const ResourceEstimate post = layer_resources(sized, t, dp.dsp_min_operand_bits, rp);
+        const CsynthCount count = hls_csynth_count(sized, t, dp.dsp_min_operand_bits, rp);
+        out.total += post;
+        out.csynth.dsp += post.dsp;
+        out.csynth.bram18 += post.bram18;
+        out.csynth.csynth_lut += count.lut;
+        out.csynth.csynth_ff += count.ff;
+        if (row.io_stream) {
+            const ResourceEstimate fifo = fifo_resources(h * w, chan * static_cast<size_t>(prec.width), rp);
+            out.total += fifo;
+            out.csynth.dsp += fifo.dsp;
+            out.csynth.bram18 += fifo.bram18;
+            out.csynth.csynth_lut += fifo.lut;
+            out.csynth.csynth_ff += fifo.ff;
+        }
     }
+    // The C-synthesis figure as a plain estimate: its LUT / FF in the lut / ff fields.
+    out.csynth.lut = out.csynth.csynth_lut;
+    out.csynth.ff = out.csynth.csynth_ff;
+    out.compared = row.figure == "hls_csynth" ? out.csynth : out.total;
     out.estimated = true;
     return out;
 }

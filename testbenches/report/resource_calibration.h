@@ -26,7 +26,11 @@ public:
 struct CalibrationRow {
     size_t line = 0;  // in the CSV, for messages
     std::string id, design;
-    std::string layers;     // "dense:16x64 relu ... softmax", or "-" when the design is not described
+    // "dense:16x64 relu ... softmax", or "-" when the design is not described. Tokens: input:HxWxC,
+    // dense:NxM[/zero_bias], conv3x3:F (valid, stride 1), convKHxKWsS:F[:same][/zero_bias] (io_parallel),
+    // maxpoolPHxPW[:same], avgpoolPHxPW[:same], flatten, relu, prelu,
+    // leaky_relu, leaky_relu:1 (alpha 1: the identity), sigmoid, tanh, elu, softmax.
+    std::string layers;
     std::string precision;  // ap_fixed<W,I> for every layer
     int reuse_factor = 1;
     Strategy strategy = Strategy::Latency;
@@ -34,7 +38,7 @@ struct CalibrationRow {
     std::string part, tool;
     std::string figure;     // post_synth | hls_csynth
     std::string template_;  // hls4ml | hls4ml-2019
-    std::string weights;    // any | uniform:LO:HI | model:<path> | unknown
+    std::string weights;    // any | uniform:LO:HI | normal:MEAN:STDDEV | model:<path> | unknown
     std::array<std::optional<double>, 4> published;  // by Resource; empty when the source gives none
     std::array<std::optional<double>, 4> bound;      // allowed |estimate / published - 1|; empty: not asserted
     std::string source, note;
@@ -46,7 +50,9 @@ std::vector<CalibrationRow> load_calibration(const std::string& path);
 struct RowEstimate {
     bool estimated = false;
     std::string why_not;  // when not estimated
-    ResourceEstimate total;
+    ResourceEstimate total;     // the post-synthesis estimate
+    ResourceEstimate csynth;    // DSP / BRAM18 as `total`, LUT / FF as HLS C-synthesis counts them
+    ResourceEstimate compared;  // the one of the two the row's `figure` publishes
 };
 
 // The model's figure for a row; model paths in `weights` are relative to source_dir.

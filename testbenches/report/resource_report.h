@@ -22,6 +22,7 @@ struct LayerResources {
 // (bench/resource_calibration.csv); empty where no fully known published row checks the figure.
 struct ResourceUncertainty {
     std::optional<double> dsp, lut, ff, bram18;
+    std::optional<double> csynth_lut, csynth_ff;  // the HLS C-synthesis count's bound on its baselines
 };
 ResourceUncertainty calibrated_uncertainty();
 
