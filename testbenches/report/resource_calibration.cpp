@@ -67,10 +67,9 @@ std::vector<std::string> split_csv(const std::string& line) {
     return out;
 }
 
-const char* const kColumns[] = {"id",       "design", "layers", "precision", "reuse_factor", "strategy",
-                                "io_type",  "part",   "tool",   "figure",    "split",        "template",
-                                "weights",  "dsp",    "lut",    "ff",        "bram18",       "bound_dsp",
-                                "bound_lut", "bound_ff", "bound_bram18", "source", "note"};
+const char* const kColumns[] = {"id", "design", "layers", "precision", "reuse_factor", "strategy", "io_type", "part",
+                                "tool", "figure", "split", "template", "weights", "dsp", "lut", "ff", "bram18",
+                                "bound_dsp", "bound_lut", "bound_ff", "bound_bram18", "source", "note"};
 
 struct Precision16 {
     int width = 16;
