@@ -20,9 +20,10 @@ bool histogram_known(const LayerCostInputs& in) {
 // LUT6s per bit of a k:1 multiplexer (as the post-synthesis rule: HLS prices its muxes by input count too).
 size_t mux_luts_per_bit(size_t k) { return k <= 1 ? 0 : ceil_div(k - 1, 3); }
 
-// The Dense arithmetic of n_in x n_out products, `copies` times (Conv: PF output pixels).
-CsynthCount dense_count(const LayerCostInputs& in, size_t n_in, size_t n_out, size_t copies, const LayerTiming& t,
-                        int dsp_bits, const ResourceProfile& rp, const HlsCountProfile& hp) {
+// The Dense arithmetic of n_in x n_out products, `copies` times (Conv: PF output pixels); `depth` is the
+// pipeline depth of one pass (the layer's latency, or a convolution's per-partition kernel).
+CsynthCount dense_count(const LayerCostInputs& in, size_t n_in, size_t n_out, size_t copies, int depth,
+                        const LayerTiming& t, int dsp_bits, const ResourceProfile& rp, const HlsCountProfile& hp) {
     CsynthCount c;
     const size_t rf = in.reuse_factor < 1 ? 1 : static_cast<size_t>(in.reuse_factor);
     const size_t d = bits(in.data_width), w = bits(in.weight_width), a = bits(in.result_width);
@@ -32,7 +33,7 @@ CsynthCount dense_count(const LayerCostInputs& in, size_t n_in, size_t n_out, si
     const double cast = hp.constant_scale_lut_per_bit * static_cast<double>(a);
     const size_t bias_adds = in.zero_bias ? 0 : outputs;
     // Registers after the adder tree; a product alone (n_in = 1) keeps its registers inside the DSP48.
-    const size_t fabric_stages = n_in > 1 ? static_cast<size_t>(std::max(0, t.latency)) : 0;
+    const size_t fabric_stages = n_in > 1 ? static_cast<size_t>(std::max(0, depth)) : 0;
     if (rf == 1 && histogram_known(in)) {  // products by constants (the post-synthesis rule's condition)
         size_t nonzero = 0, shift_adds = 0, scaled = 0;
         for (size_t digits = 1; digits < in.weight_csd_histogram.size(); ++digits) {
@@ -84,7 +85,7 @@ CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& t, in
                 post_synthesis();
                 break;
             }
-            c = dense_count(in, in.n_in, in.n_out, 1, t, dsp_bits, rp, hp);
+            c = dense_count(in, in.n_in, in.n_out, 1, t.latency, t, dsp_bits, rp, hp);
             if (in.io_stream) c.lut += lut(hp.stream_word_lut_per_bit * static_cast<double>(in.n_out * a));
             break;
         case Kind::Conv: {
@@ -93,11 +94,27 @@ CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& t, in
                 break;
             }
             const size_t pf = in.parallelization_factor < 1 ? 1 : static_cast<size_t>(in.parallelization_factor);
-            c = dense_count(in, in.mult_n_in, in.mult_n_out, pf, t, dsp_bits, rp, hp);
-            c.lut += in.mult_n_in * pf * d;  // the window (im2col) selection, as the post-synthesis rule
-            if (in.io_stream && in.line_buffer_depth > 0) {
-                c.lut += in.line_buffer_values * d * ceil_div(in.line_buffer_depth, 32);
-                c.ff += in.mult_n_in * d;
+            if (in.io_stream) {
+                c = dense_count(in, in.mult_n_in, in.mult_n_out, pf, t.latency, t, dsp_bits, rp, hp);
+                c.lut += in.mult_n_in * pf * d;  // the window selection, as the post-synthesis rule
+                if (in.line_buffer_depth > 0) {
+                    c.lut += in.line_buffer_values * d * ceil_div(in.line_buffer_depth, 32);
+                    c.ff += in.mult_n_in * d;
+                }
+                break;
+            }
+            // io_parallel: the PartitionLoop runs the kernel once per partition (cost_model.cpp), so the
+            // kernel's registers are its own pipeline depth, not the partitions' latency.
+            const size_t parts = in.n_partitions < 1 ? 1 : in.n_partitions;
+            const int rf = in.reuse_factor < 1 ? 1 : in.reuse_factor;
+            const int kernel_depth = t.latency - static_cast<int>(parts - 1) * rf;
+            c = dense_count(in, in.mult_n_in, in.mult_n_out, pf, kernel_depth, t, dsp_bits, rp, hp);
+            if (parts > 1) {
+                // fill_buffer (hls4ml's generated im2col) assigns every buffer value under `if (partition ==
+                // k)`: one W-bit select per partition and value. The results are written one partition at a
+                // time into the output array, which holds them until the block is done: n_out x W registers.
+                c.lut += lut(static_cast<double>(parts * in.mult_n_in * pf * d) * hp.select_lut_per_bit);
+                c.ff += in.n_out * a;
             }
             break;
         }
@@ -124,7 +141,9 @@ CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& t, in
             // ELU-like tables (x >= 0 passes x) add the compare-and-select and carry x and the sign across the
             // lookup's two stages.
             c.lut = lut(static_cast<double>(in.n_in) * (hp.table_index_lut + (in.table_passes_positive ? cmp_select : 0.0)));
-            c.ff = in.n_in * (index_bits + a + (in.table_passes_positive ? 2 * (d + 1) : 0));
+            // io_stream: the activation is its own DATAFLOW process whose one-word loop keeps only the
+            // output word (sigmoid 15, ELU 17 FF per element on the Vitis 2024.1 rows).
+            c.ff = in.io_stream ? in.n_in * a : in.n_in * (index_bits + a + (in.table_passes_positive ? 2 * (d + 1) : 0));
             break;
         case Kind::MergeAdder:
         case Kind::MergeMultiply:

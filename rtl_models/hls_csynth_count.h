@@ -30,6 +30,10 @@ struct HlsCountProfile {
     double table_index_lut = 112.0;
     // io_stream Dense: the copy of the output array into the stream word (ResWrite), per bit.
     double stream_word_lut_per_bit = 1.0;
+    // A select of W bits (a conditional assignment, one input of a multiplexer chain): W LUTs, the price HLS's
+    // operator table gives a select. Prices an io_parallel convolution's im2col window selection (fill_buffer:
+    // one `if (partition == k)` assignment per partition and buffer value); set from the operator, not fitted.
+    double select_lut_per_bit = 1.0;
     // The block-level control registers of an io_parallel top function (ap_start / ap_done): the pooling and
     // ReLU rows count exactly the input port's bits + 2 flip-flops.
     size_t control_ff = 2;
@@ -45,7 +49,9 @@ CsynthCount hls_csynth_count(const LayerCostInputs& in, const LayerTiming& timin
                              const ResourceProfile& rp = ResourceProfile{}, const HlsCountProfile& hp = HlsCountProfile{});
 
 // The top function's own registers: an io_parallel top pipelined at II 1 registers its input array (input_bits)
-// and its block control; in io_stream the input word (input_bits) is registered once.
+// and its block control; in io_stream the input word (input_bits) is registered once. An io_parallel network
+// with a convolution of more than one partition gets a DATAFLOW top (hls4ml's SetPipelineStyle pass), which
+// reads its input ports where it uses them: call this only for a pipelined top.
 CsynthCount hls_csynth_top_level(size_t input_bits, bool io_stream, const HlsCountProfile& hp = HlsCountProfile{});
 
 }  // namespace tlm4ml

@@ -68,8 +68,8 @@ std::vector<std::string> split_csv(const std::string& line) {
 }
 
 const char* const kColumns[] = {"id", "design", "layers", "precision", "reuse_factor", "strategy", "io_type", "part",
-                                "tool", "figure", "template", "weights", "dsp", "lut", "ff", "bram18", "bound_dsp",
-                                "bound_lut", "bound_ff", "bound_bram18", "source", "note"};
+                                "tool", "figure", "split", "template", "weights", "dsp", "lut", "ff", "bram18",
+                                "bound_dsp", "bound_lut", "bound_ff", "bound_bram18", "source", "note"};
 
 struct Precision16 {
     int width = 16;
@@ -164,6 +164,10 @@ std::vector<CalibrationRow> load_calibration(const std::string& path) {
         r.figure = get("figure");
         if (r.figure != "post_synth" && r.figure != "hls_csynth")
             throw CalibrationError(fmt::format("{}:{}: column 'figure': '{}' is not post_synth or hls_csynth", path, n, r.figure));
+        r.split = get("split");
+        if (r.split != "fitted" && r.split != "held_back" && r.split != "recorded")
+            throw CalibrationError(
+                fmt::format("{}:{}: column 'split': '{}' is not fitted, held_back or recorded", path, n, r.split));
         r.template_ = get("template");
         r.weights = get("weights");
         const char* pub[] = {"dsp", "lut", "ff", "bram18"};
@@ -233,6 +237,8 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
     std::string tok;
     size_t h = 0, w = 0, chan = 0, dense_index = 0;
     bool first_layer = true;
+    bool pipelined_top = true;
+    CsynthCount top;  // the top function's own registers, when it is pipelined
     while (tokens >> tok) {
         LayerCostInputs c;
         c.reuse_factor = row.reuse_factor;
@@ -342,11 +348,10 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             // II 1) or one word (io_stream).
             const size_t values = chan_in != 0 ? h_in * w_in * chan_in : c.n_in;
             const size_t word = chan_in != 0 ? chan_in : c.n_in;
-            const CsynthCount top = hls_csynth_top_level((row.io_stream ? word : values) * static_cast<size_t>(prec.width),
-                                                         row.io_stream);
-            out.csynth.csynth_lut += top.lut;
-            out.csynth.csynth_ff += top.ff;
+            top = hls_csynth_top_level((row.io_stream ? word : values) * static_cast<size_t>(prec.width), row.io_stream);
         }
+        // A convolution of several partitions makes hls4ml's top DATAFLOW (SetPipelineStyle): not pipelined.
+        if (!row.io_stream && c.kind == LayerCostInputs::Kind::Conv && c.n_partitions > 1) pipelined_top = false;
         first_layer = false;
         // io_stream: one word per pixel (a flat vector: one word), and the layer's output FIFO, one slot per
         // word (hls4ml's default depth).
@@ -371,6 +376,10 @@ RowEstimate estimate_row(const CalibrationRow& row, const std::string& source_di
             out.csynth.csynth_lut += fifo.lut;
             out.csynth.csynth_ff += fifo.ff;
         }
+    }
+    if (pipelined_top || row.io_stream) {
+        out.csynth.csynth_lut += top.lut;
+        out.csynth.csynth_ff += top.ff;
     }
     // The C-synthesis figure as a plain estimate: its LUT / FF in the lut / ff fields.
     out.csynth.lut = out.csynth.csynth_lut;

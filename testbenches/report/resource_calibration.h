@@ -37,6 +37,9 @@ struct CalibrationRow {
     bool io_stream = false;
     std::string part, tool;
     std::string figure;     // post_synth | hls_csynth
+    // fitted | held_back | recorded: whether the HLS count's prices were fitted to this row's LUT / FF, the row
+    // is a check never used for fitting, or its LUT / FF are not compared with the count (the CSV header).
+    std::string split;
     std::string template_;  // hls4ml | hls4ml-2019
     std::string weights;    // any | uniform:LO:HI | normal:MEAN:STDDEV | model:<path> | unknown
     std::array<std::optional<double>, 4> published;  // by Resource; empty when the source gives none
