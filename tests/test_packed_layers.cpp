@@ -24,6 +24,7 @@
 #include "layers/arithmetic/reference.h"
 #include "models/model.h"
 #include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 
@@ -86,8 +87,8 @@ TEST(NibbleAccumulate, MatchesNaiveSum) {
             if (n_out % 64)
                 for (size_t i = 0; i < n_in; ++i) plane[i * row_words + row_words - 1] &= (uint64_t{1} << (n_out % 64)) - 1;
             const NibblePlane nibbles = make_nibble_plane(plane.data(), n_in, row_words, n_out);
-            std::vector<uint16_t> d(n_in), acc(nibbles.groups * 32), portable, naive;
-            for (auto& v : d) v = static_cast<uint16_t>(rng());
+            std::vector<uint16_t> d(4 * nibble_chunks(n_in)), acc(nibbles.groups * 32), portable, naive;
+            for (size_t i = 0; i < n_in; ++i) d[i] = static_cast<uint16_t>(rng());
             for (auto& v : acc) v = static_cast<uint16_t>(rng());
             portable = naive = acc;
             for (size_t i = 0; i < n_in; ++i)

@@ -7,6 +7,7 @@
 
 #include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/mac_kernels.h"
+#include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/resource_model.h"
 #include "rtl_models/scratch_buffer.h"
 
@@ -279,8 +280,14 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, lanes = row_words_ * 64;
     const int r = product_to_accum_.right_shift(), l = product_to_accum_.left_shift();
     const bool ternary = !minus_rows_.empty();
-    ScratchBuffer<Lane, 1024> plus(n_in), minus(ternary ? n_in : 0);
+    // Padded with zeros to whole chunks of the nibble kernel (nibble_lookup_kernel.h).
+    const size_t padded = 4 * nibble_chunks(n_in);
+    ScratchBuffer<Lane, 1024> plus(padded), minus(ternary ? padded : 0);
     ScratchBuffer<Lane, 512> acc(lanes);
+    for (size_t i = n_in; i < padded; ++i) {
+        plus[i] = 0;
+        if (ternary) minus[i] = 0;
+    }
     // The two products of input i after hls4ml's product cast (floor to the accum_t LSB), modulo the lane.
     Lane base = 0;
     if (r == 0 && !ternary) {

@@ -7,6 +7,7 @@
 
 #include "layers/arithmetic/layer.h"
 #include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 
