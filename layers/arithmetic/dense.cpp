@@ -277,13 +277,25 @@ void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
 
 template <class Lane>
 void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
+    const size_t n_out = cfg_.n_out;
+    ScratchBuffer<Lane, 512> acc(row_words_ * 64);
+    plane_sums(in, acc.data());
+    // The final store into accum_t: its low W bits.
+    const int sh = 32 - cfg_.accum_t.width;
+    if (cfg_.accum_t.is_signed)
+        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>(static_cast<uint32_t>(acc[j]) << sh) >> sh;
+    else
+        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j]) << sh) >> sh);
+}
+
+template <class Lane>
+void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, lanes = row_words_ * 64;
     const int r = product_to_accum_.right_shift(), l = product_to_accum_.left_shift();
     const bool ternary = !minus_rows_.empty();
     // Padded with zeros to whole chunks of the nibble kernel (nibble_lookup_kernel.h).
     const size_t padded = 4 * nibble_chunks(n_in);
     ScratchBuffer<Lane, 1024> plus(padded), minus(ternary ? padded : 0);
-    ScratchBuffer<Lane, 512> acc(lanes);
     for (size_t i = n_in; i < padded; ++i) {
         plus[i] = 0;
         if (ternary) minus[i] = 0;
@@ -315,21 +327,20 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
     bool added = false;
     if constexpr (sizeof(Lane) == 2) {
         if (use_nibbles_) {
-            nibble_accumulate(plus.data(), plus_nibbles_, acc.data());
-            if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc.data());
+            nibble_accumulate(plus.data(), plus_nibbles_, acc);
+            if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc);
             added = true;
         }
     }
     if (!added) {
-        masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc.data());
-        if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc.data());
+        masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc);
+        if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc);
     }
-    // The final store into accum_t: its low W bits.
-    const int sh = 32 - cfg_.accum_t.width;
-    if (cfg_.accum_t.is_signed)
-        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>(static_cast<uint32_t>(acc[j]) << sh) >> sh;
-    else
-        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j]) << sh) >> sh);
+}
+
+void DenseLayer::plane_sums16(const int64_t* in, uint16_t* lanes) const {
+    if (!sums_on_16bit_lanes()) throw std::logic_error(name_ + ": no 16-bit plane sums");
+    plane_sums(in, lanes);
 }
 
 void DenseLayer::finish32(const int32_t* acc, int64_t* out) const {
@@ -482,9 +493,11 @@ void DenseLayer::finish_general(const int64_t* acc, int64_t* out) const {
             out[j] = quantize(quantize(int128{t} * 2, 0, k), 0, cfg_.result_t);
         }
     } else {
-        for (size_t j = 0; j < n_out; ++j) out[j] = quantize(acc[j], cfg_.accum_t.frac(), cfg_.result_t);
+        for (size_t j = 0; j < n_out; ++j) out[j] = result_of_accum(acc[j]);
     }
 }
+
+int64_t DenseLayer::result_of_accum(int64_t acc) const { return quantize(acc, cfg_.accum_t.frac(), cfg_.result_t); }
 
 std::string DenseLayer::precision_summary() const {
     return fmt::format("weight={}{} bias={} accum={} result={}", cfg_.weight_t.str(),

@@ -63,6 +63,20 @@ public:
     // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
     void compute_int32(const int32_t* x, int64_t* out) const;
 
+    // What a fused successor (dense_threshold.h) builds on. The cast of the sums in accum_t to result_t
+    // (non-XNOR layers; compute_general's); the casts of all n_out sums, XNOR layers included.
+    int64_t result_of_accum(int64_t acc) const;
+    void finish_sums(const int64_t* acc, int64_t* out) const { finish_general(acc, out); }
+    int64_t bias_in_accum(size_t j) const { return bias_in_accum_[j]; }
+    // XNOR layers counting matches on packed words: output j's weight column, packed_words(n_in) words.
+    bool counts_matches() const { return !xnor_columns_.empty(); }
+    const uint64_t* xnor_column(size_t j) const { return xnor_columns_.data() + j * packed_words(cfg_.n_in); }
+    // Binary / ternary weights on fixed-point data with accum_t within 16 bits: the sums modulo 2^16 (bias
+    // included, not yet wrapped to accum_t) in plane_lanes() lanes, outputs in order.
+    bool sums_on_16bit_lanes() const { return plane_path_ && cfg_.accum_t.width <= 16; }
+    size_t plane_lanes() const { return row_words_ * 64; }
+    void plane_sums16(const int64_t* in, uint16_t* lanes) const;
+
 private:
     void compute_mult(const int64_t* in, int64_t* acc) const;
     void compute_generic(const int64_t* in, int64_t* acc) const;
@@ -106,6 +120,8 @@ private:
     NibblePlane plus_nibbles_, minus_nibbles_;
     template <class Lane>
     void compute_planes(const int64_t* in, int32_t* acc) const;
+    template <class Lane>
+    void plane_sums(const int64_t* in, Lane* lanes) const;
     // accum_t codes (at most 32 bits) to result_t.
     void finish32(const int32_t* acc, int64_t* out) const;
     // XNOR layers: the matches (plus the bias) to result_t, on 32-bit lanes when the types allow.
