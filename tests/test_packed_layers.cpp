@@ -29,6 +29,7 @@
 #include "layers/arithmetic/reference.h"
 #include "models/model.h"
 #include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/narrow_lanes.h"
 #include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
@@ -77,6 +78,27 @@ void check_masked_accumulate(uint64_t salt) {
             masked_accumulate_portable(d.data(), n_in, plane.data(), row_words, portable.data());
             ASSERT_EQ(acc, naive);
             ASSERT_EQ(portable, naive);
+        }
+}
+
+TEST(NarrowLanes, LowSixteenBitsShiftedAndTheirSum) {
+    auto rng = seeded_rng(4);
+    for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{33}, size_t{784}})
+        for (int shift : {0, 1, 5, 15}) {
+            std::vector<int64_t> in(n);
+            for (auto& v : in) {
+                const uint64_t r = rng() % 8;
+                v = r == 0 ? INT64_MIN : (r == 1 ? INT64_MAX : (r == 2 ? -1 : static_cast<int64_t>(rng())));
+            }
+            std::vector<uint16_t> out(n);
+            uint16_t want_sum = 0;
+            const uint16_t sum = narrow_to_u16(in.data(), n, shift, out.data());
+            for (size_t i = 0; i < n; ++i) {
+                const uint16_t low = static_cast<uint16_t>(static_cast<uint64_t>(in[i]) & 0xFFFF);
+                want_sum = static_cast<uint16_t>(want_sum + low);
+                ASSERT_EQ(out[i], static_cast<uint16_t>(low << shift)) << "n " << n << " shift " << shift << " i " << i;
+            }
+            ASSERT_EQ(sum, want_sum) << "n " << n << " shift " << shift;
         }
 }
 

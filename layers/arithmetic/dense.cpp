@@ -7,6 +7,7 @@
 
 #include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/mac_kernels.h"
+#include "rtl_models/narrow_lanes.h"
 #include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/resource_model.h"
 #include "rtl_models/scratch_buffer.h"
@@ -288,6 +289,23 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
         for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j]) << sh) >> sh);
 }
 
+namespace {
+// The binary-weight inputs on 16-bit lanes without dropped bits: plus = 2x << l, base = -(sum of x) << l
+// (modulo 2^16). False (nothing written) on 32-bit lanes or for shifts past the lane.
+template <class Lane>
+bool narrow_doubled(const int64_t* in, size_t n, int l, Lane* plus, Lane& base) {
+    if constexpr (sizeof(Lane) == 2) {
+        if (l + 1 >= 16) return false;
+        const uint32_t sum = narrow_to_u16(in, n, l + 1, plus);
+        base = static_cast<Lane>((0u - sum) << l);
+        return true;
+    } else {
+        (void)in, (void)n, (void)l, (void)plus, (void)base;
+        return false;
+    }
+}
+}  // namespace
+
 template <class Lane>
 void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, lanes = row_words_ * 64;
@@ -302,7 +320,10 @@ void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
     }
     // The two products of input i after hls4ml's product cast (floor to the accum_t LSB), modulo the lane.
     Lane base = 0;
-    if (r == 0 && !ternary) {
+    const bool narrowed = r == 0 && !ternary && narrow_doubled(in, n_in, l, plus.data(), base);
+    if (narrowed) {
+        // done: plus = 2x << l, base = -(sum of x) << l
+    } else if (r == 0 && !ternary) {
         // No bits dropped: the -x product is exactly -(x << l) modulo the lane (a loop that vectorizes).
         for (size_t i = 0; i < n_in; ++i) {
             const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i]) << l);
@@ -493,11 +514,9 @@ void DenseLayer::finish_general(const int64_t* acc, int64_t* out) const {
             out[j] = quantize(quantize(int128{t} * 2, 0, k), 0, cfg_.result_t);
         }
     } else {
-        for (size_t j = 0; j < n_out; ++j) out[j] = result_of_accum(acc[j]);
+        for (size_t j = 0; j < n_out; ++j) out[j] = quantize(acc[j], cfg_.accum_t.frac(), cfg_.result_t);
     }
 }
-
-int64_t DenseLayer::result_of_accum(int64_t acc) const { return quantize(acc, cfg_.accum_t.frac(), cfg_.result_t); }
 
 std::string DenseLayer::precision_summary() const {
     return fmt::format("weight={}{} bias={} accum={} result={}", cfg_.weight_t.str(),

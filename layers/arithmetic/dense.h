@@ -63,10 +63,10 @@ public:
     // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
     void compute_int32(const int32_t* x, int64_t* out) const;
 
-    // What a fused successor (dense_threshold.h) builds on. The cast of the sums in accum_t to result_t
-    // (non-XNOR layers; compute_general's); the casts of all n_out sums, XNOR layers included.
-    int64_t result_of_accum(int64_t acc) const;
-    void finish_sums(const int64_t* acc, int64_t* out) const { finish_general(acc, out); }
+    // What a fused successor (dense_threshold.h) builds on, compute()'s arithmetic. The cast of n sums in accum_t
+    // to result_t (non-XNOR layers); the final casts of all n_out sums (XNOR layers included).
+    void results_of_accum(const int64_t* acc, int64_t* out, size_t n) const { result_cast_.apply(acc, out, n); }
+    void finish_sums(const int64_t* acc, int64_t* out) const { finish(acc, out); }
     int64_t bias_in_accum(size_t j) const { return bias_in_accum_[j]; }
     // XNOR layers counting matches on packed words: output j's weight column, packed_words(n_in) words.
     bool counts_matches() const { return !xnor_columns_.empty(); }

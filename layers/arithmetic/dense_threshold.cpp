@@ -91,8 +91,9 @@ bool DenseThresholdLayer::build_lane_bounds(const QuantizedTanhLayer& threshold)
     if (accum.width > (accum.is_signed ? 16 : 15)) return false;
     const int64_t lo = accum.min_raw(), hi = accum.max_raw();
     // The result of every accum_t code: the bounds below need it non-decreasing.
-    std::vector<int64_t> result(static_cast<size_t>(hi - lo + 1));
-    for (int64_t c = lo; c <= hi; ++c) result[static_cast<size_t>(c - lo)] = dense_.result_of_accum(c);
+    std::vector<int64_t> codes(static_cast<size_t>(hi - lo + 1)), result(codes.size());
+    for (int64_t c = lo; c <= hi; ++c) codes[static_cast<size_t>(c - lo)] = c;
+    dense_.results_of_accum(codes.data(), result.data(), codes.size());
     if (!std::is_sorted(result.begin(), result.end())) return false;
     const size_t lanes = dense_.plane_lanes(), words = lanes / 64, n_out = n_out_;
     // Code > above (or always) exactly where result >= t: above is one less than the first code reaching t.

@@ -3,7 +3,7 @@
 // threshold's bits are written packed, without the Dense outputs' casts in between. Bit for bit the pair's
 // output (tests/test_packed_layers.cpp checks it against the two layers' compute()):
 // - XNOR layers counting matches: the output is a function of the count of differing bits d (0..n_in). For
-//   every d the two layers' own general arithmetic (DenseLayer::finish_sums, QuantizedTanhLayer::compute) is
+//   every d the two layers' own arithmetic (DenseLayer::finish_sums, QuantizedTanhLayer::compute) is
 //   evaluated here; where an output's +1 (and -1) codes form an interval of d, the fused step compares d with
 //   it. Any other shape (a wrapping cast) leaves the pair unfused.
 // - binary / ternary weights on fixed-point data with accum_t within 16 bits (DenseLayer::plane_sums16): the
