@@ -5,6 +5,7 @@
 //   64-bit word (1, 63, 64, 65, 4097 inputs), with wrapping, shifting and saturating accumulators;
 // - the thresholds packed straight into words against compute() then pack_codes(), values on both sides of
 //   every threshold and equal to it;
+// - an XNOR layer as tables indexed by its count (XnorLookupLayer), alone and with a BatchNormalization;
 // - a Dense layer fused with the threshold after it (DenseThresholdLayer) against the two layers, with
 //   thresholds at the values the sums take, one LSB either side and past the type's extremes; forward()'s
 //   plan on a hand-built chain, before and after one of its layers is replaced;
@@ -22,11 +23,13 @@
 #include <vector>
 
 #include "layers/arithmetic/activation.h"
+#include "layers/arithmetic/batchnorm.h"
 #include "layers/arithmetic/dense.h"
 #include "layers/arithmetic/dense_threshold.h"
 #include "layers/arithmetic/forward_plan.h"
 #include "layers/arithmetic/quantized_tanh.h"
 #include "layers/arithmetic/reference.h"
+#include "layers/arithmetic/xnor_lookup.h"
 #include "models/model.h"
 #include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/narrow_lanes.h"
@@ -534,6 +537,51 @@ TEST(FusedDenseThreshold, CastsThatWrapOrWideSumsStayUnfused) {
     }
 }
 
+TEST(FusedXnorLookup, TablesAgainstTheLayers) {
+    // An XNOR layer alone and with a BatchNormalization after it (the binary models' last two layers).
+    auto rng = seeded_rng(34);
+    for (size_t n_in : {size_t{1}, size_t{2}, size_t{31}, size_t{64}, size_t{65}, size_t{128}, size_t{300}})
+        for (size_t n_out : {size_t{1}, size_t{5}, size_t{10}, size_t{40}})
+            for (const Precision& result : {xnor_result_precision(n_in), P("ap_fixed<6,3,AP_RND,AP_SAT>"), P("ap_int<3>")})
+                for (bool with_batchnorm : {false, true}) {
+                    SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) + " result " +
+                                 result.str() + (with_batchnorm ? " + batchnorm" : ""));
+                    const Precision k = xnor_result_precision(n_in);
+                    DenseConfig cfg =
+                        random_dense({"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, result, P("ap_uint<1>")}, n_in, n_out, rng);
+                    cfg.biases.assign(n_out, 0);
+                    const DenseLayer dense("x", cfg);
+                    BatchNormConfig bn;
+                    bn.n_in = bn.n_filt = n_out;
+                    bn.data_t = result;
+                    bn.scale_t = bn.bias_t = bn.result_t = P("ap_fixed<16,6>");
+                    for (size_t j = 0; j < n_out; ++j) {
+                        bn.scale.push_back(random_raw(bn.scale_t, rng));
+                        bn.bias.push_back(random_raw(bn.bias_t, rng));
+                    }
+                    const BatchNormLayer batchnorm("bn", bn);
+                    const auto fused = XnorLookupLayer::fuse(dense, with_batchnorm ? &batchnorm : nullptr);
+                    ASSERT_NE(fused, nullptr);
+                    for (int sample = 0; sample < 4; ++sample) {
+                        std::vector<int64_t> x(n_in);
+                        for (auto& v : x) v = static_cast<int64_t>(rng() & 1);
+                        std::vector<int64_t> sums(n_out), want(n_out), got(n_out);
+                        dense.compute_general(x.data(), sums.data());
+                        if (with_batchnorm)
+                            batchnorm.compute(sums.data(), want.data());
+                        else
+                            want = sums;
+                        fused->compute(x.data(), got.data());
+                        ASSERT_EQ(got, want) << "compute(), sample " << sample;
+                        std::vector<uint64_t> words(packed_words(n_in));
+                        pack_codes(Packing::Binary, x.data(), n_in, words.data());
+                        if (n_in % 64) words.back() |= ~uint64_t{0} << (n_in % 64);  // garbage past n_in
+                        fused->compute_from_packed(words.data(), got.data());
+                        ASSERT_EQ(got, want) << "compute_from_packed(), sample " << sample;
+                    }
+                }
+}
+
 TEST(FusedDenseThreshold, PlanFusesPairsAndFollowsChangedLayers) {
     auto rng = seeded_rng(33);
     // fixed data -> fc1 (+-1 weights) -> binary threshold -> XNOR fc2 -> ternary threshold -> ... -> Dense out
@@ -599,7 +647,10 @@ TEST_P(PackedForward, MatchesLayerByLayerGeneralPath) {
         packed_hand_offs += model.layers[k]->packed_output() != Packing::None &&
                             model.layers[k]->packed_output() == model.layers[k + 1]->packed_input();
     EXPECT_EQ(packed_hand_offs, 3u) << "every threshold hands its bits on packed";
-    EXPECT_EQ(ForwardPlan::build(model)->fused.size(), 3u) << "every Dense + threshold pair fuses";
+    const auto plan = ForwardPlan::build(model);
+    size_t threshold_pairs = 0;
+    for (const auto& step : plan->fused) threshold_pairs += dynamic_cast<const DenseThresholdLayer*>(step.get()) != nullptr;
+    EXPECT_EQ(threshold_pairs, 3u) << "every Dense + threshold pair fuses";
     auto rng = seeded_rng(26);
     std::uniform_real_distribution<double> u(-4.0, 4.0);
     for (int sample = 0; sample < 200; ++sample) {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "layers/arithmetic/batchnorm.h"
 #include "layers/arithmetic/dense.h"
 #include "layers/arithmetic/dense_threshold.h"
 #include "layers/arithmetic/quantized_tanh.h"
+#include "layers/arithmetic/xnor_lookup.h"
 #include "models/model.h"
 
 namespace tlm4ml {
@@ -15,17 +17,22 @@ std::shared_ptr<const ForwardPlan> ForwardPlan::build(const Model& model, bool f
     for (size_t k = 0; k < n; ++k) {
         plan->serials.push_back(model.layers[k]->serial());
         const Layer* layer = model.layers[k].get();
-        if (fuse && k + 1 < n) {
-            const auto* dense = dynamic_cast<const DenseLayer*>(layer);
-            const auto* threshold = dynamic_cast<const QuantizedTanhLayer*>(model.layers[k + 1].get());
-            if (dense && threshold) {
-                if (LayerPtr pair = DenseThresholdLayer::fuse(*dense, *threshold)) {
-                    plan->serials.push_back(threshold->serial());
-                    plan->fused.push_back(std::move(pair));
-                    layer = plan->fused.back().get();
-                    ++k;
-                }
-            }
+        const auto* dense = fuse ? dynamic_cast<const DenseLayer*>(layer) : nullptr;
+        const Layer* next = k + 1 < n ? model.layers[k + 1].get() : nullptr;
+        LayerPtr step;
+        bool pair = false;
+        if (dense) {
+            if (const auto* threshold = dynamic_cast<const QuantizedTanhLayer*>(next))
+                pair = (step = DenseThresholdLayer::fuse(*dense, *threshold)) != nullptr;
+            const auto* batchnorm = dynamic_cast<const BatchNormLayer*>(next);
+            if (!step && batchnorm) pair = (step = XnorLookupLayer::fuse(*dense, batchnorm)) != nullptr;
+            if (!step) step = XnorLookupLayer::fuse(*dense, nullptr);
+        }
+        if (step) {
+            if (pair) plan->serials.push_back(next->serial());
+            plan->fused.push_back(std::move(step));
+            layer = plan->fused.back().get();
+            k += pair ? 1 : 0;
         }
         plan->steps.push_back(Step{layer});
     }
