@@ -37,9 +37,12 @@ inline uint16_t narrow_to_u16(const int64_t* in, size_t n, int shift, uint16_t* 
         total = _mm256_add_epi16(total, ordered);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_sll_epi16(ordered, sh));
     }
-    alignas(32) uint16_t lanes[16];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), total);
-    for (uint16_t v : lanes) sum = static_cast<uint16_t>(sum + v);
+    // The 16 lanes' sum: halves folded onto each other (only the low 16 bits of each fold matter).
+    __m128i t = _mm_add_epi16(_mm256_castsi256_si128(total), _mm256_extracti128_si256(total, 1));
+    t = _mm_add_epi16(t, _mm_unpackhi_epi64(t, t));
+    t = _mm_add_epi16(t, _mm_srli_epi64(t, 32));
+    t = _mm_add_epi16(t, _mm_srli_epi32(t, 16));
+    sum = static_cast<uint16_t>(_mm_cvtsi128_si32(t));
 #endif
     for (; i < n; ++i) {
         const uint16_t v = static_cast<uint16_t>(in[i]);

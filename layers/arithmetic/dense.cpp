@@ -176,6 +176,8 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
         for (size_t k = 0; k < cfg_.weights.size(); ++k) any_zero = any_zero || sign(k) == 0;
         plane_path_ = true;
         row_words_ = packed_words(n_out);
+        bias_lanes_.assign(row_words_ * 64, 0);
+        for (size_t j = 0; j < n_out; ++j) bias_lanes_[j] = static_cast<uint32_t>(bias_in_accum_[j]);
         plus_rows_.assign(n_in * row_words_, 0);
         if (any_zero) minus_rows_.assign(n_in * row_words_, 0);
         const size_t col_words = packed_words(n_in);
@@ -308,7 +310,7 @@ bool narrow_doubled(const int64_t* in, size_t n, int l, Lane* plus, Lane& base) 
 
 template <class Lane>
 void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
-    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, lanes = row_words_ * 64;
+    const size_t n_in = cfg_.n_in, lanes = row_words_ * 64;
     const int r = product_to_accum_.right_shift(), l = product_to_accum_.left_shift();
     const bool ternary = !minus_rows_.empty();
     // Padded with zeros to whole chunks of the nibble kernel (nibble_lookup_kernel.h).
@@ -343,8 +345,7 @@ void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
             }
         }
     }
-    for (size_t j = 0; j < lanes; ++j)
-        acc[j] = j < n_out ? static_cast<Lane>(static_cast<Lane>(bias_in_accum_[j]) + base) : Lane{0};
+    for (size_t j = 0; j < lanes; ++j) acc[j] = static_cast<Lane>(bias_lanes_[j] + base);
     bool added = false;
     if constexpr (sizeof(Lane) == 2) {
         if (use_nibbles_) {

@@ -115,6 +115,7 @@ private:
     bool plane_path_ = false;
     size_t row_words_ = 0;
     std::vector<uint64_t> plus_rows_, minus_rows_;
+    std::vector<uint32_t> bias_lanes_;  // bias_in_accum_ modulo 2^32 per lane, 0 past n_out
     // The same planes four inputs at a time, for 16-bit lanes without AVX-512 (nibble_accumulate).
     bool use_nibbles_ = false;
     NibblePlane plus_nibbles_, minus_nibbles_;

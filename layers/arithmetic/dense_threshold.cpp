@@ -124,7 +124,7 @@ bool DenseThresholdLayer::build_lane_bounds(const QuantizedTanhLayer& threshold)
 void DenseThresholdLayer::bits_from_matches(const uint64_t* in, uint64_t* plus, uint64_t* minus) const {
     const size_t n = n_in_, words = packed_words(n);
     ScratchBuffer<uint64_t, 64> x(words);
-    std::copy(in, in + words, x.data());
+    for (size_t k = 0; k < words; ++k) x[k] = in[k];
     x[words - 1] &= low_bits(n - 64 * (words - 1));
     // The counts first (a loop per word count the compiler keeps scalar: popcnt is one instruction), then
     // the comparisons.
@@ -188,7 +188,7 @@ void DenseThresholdLayer::bits_from_lanes(const int64_t* in, uint64_t* plus, uin
 void DenseThresholdLayer::pack_planes(const uint64_t* plus, const uint64_t* minus, uint64_t* out) const {
     const size_t words = packed_words(n_out_);
     if (!ternary_) {
-        std::copy(plus, plus + words, out);
+        for (size_t k = 0; k < words; ++k) out[k] = plus[k];
         return;
     }
     for (size_t k = 0; k < words; ++k) {
@@ -202,8 +202,12 @@ void DenseThresholdLayer::compute_packed(const uint64_t* in, uint64_t* out) cons
         Layer::compute_packed(in, out);  // throws: no packed input
         return;
     }
+    if (!ternary_) {
+        bits_from_matches(in, out, nullptr);  // the +1 bits are the packed output
+        return;
+    }
     const size_t words = packed_words(n_out_);
-    ScratchBuffer<uint64_t, 64> plus(words), minus(ternary_ ? words : 0);
+    ScratchBuffer<uint64_t, 64> plus(words), minus(words);
     bits_from_matches(in, plus.data(), minus.data());
     pack_planes(plus.data(), minus.data(), out);
 }

@@ -39,9 +39,14 @@ std::unique_ptr<XnorLookupLayer> XnorLookupLayer::fuse(const DenseLayer& dense, 
 void XnorLookupLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
     const size_t n = n_in_, words = packed_words(n);
     ScratchBuffer<uint64_t, 64> x(words);
-    std::copy(in, in + words, x.data());
+    for (size_t k = 0; k < words; ++k) x[k] = in[k];
     if (n % 64) x[words - 1] &= (uint64_t{1} << (n % 64)) - 1;
     const int64_t* row = table_.data();
+    if (words == 1) {
+        const uint64_t* w = dense_.xnor_column(0);
+        for (size_t j = 0; j < n_out_; ++j, row += n + 1) out[j] = row[__builtin_popcountll(x[0] ^ w[j])];
+        return;
+    }
     for (size_t j = 0; j < n_out_; ++j, row += n + 1) {
         const uint64_t* w = dense_.xnor_column(j);
         size_t d = 0;
