@@ -66,6 +66,7 @@ public:
     // What a fused successor (dense_threshold.h) builds on, compute()'s arithmetic. The cast of n sums in accum_t
     // to result_t (non-XNOR layers); the final casts of all n_out sums (XNOR layers included).
     void results_of_accum(const int64_t* acc, int64_t* out, size_t n) const { result_cast_.apply(acc, out, n); }
+    const Requantizer& result_cast() const { return result_cast_; }
     void finish_sums(const int64_t* acc, int64_t* out) const { finish(acc, out); }
     int64_t bias_in_accum(size_t j) const { return bias_in_accum_[j]; }
     // XNOR layers counting matches on packed words: output j's weight column, packed_words(n_in) words.

@@ -90,19 +90,41 @@ bool DenseThresholdLayer::build_lane_bounds(const QuantizedTanhLayer& threshold)
     const Precision& accum = dense_.config().accum_t;
     if (accum.width > (accum.is_signed ? 16 : 15)) return false;
     const int64_t lo = accum.min_raw(), hi = accum.max_raw();
-    // The result of every accum_t code: the bounds below need it non-decreasing.
-    std::vector<int64_t> codes(static_cast<size_t>(hi - lo + 1)), result(codes.size());
-    for (int64_t c = lo; c <= hi; ++c) codes[static_cast<size_t>(c - lo)] = c;
-    dense_.results_of_accum(codes.data(), result.data(), codes.size());
-    if (!std::is_sorted(result.begin(), result.end())) return false;
+    const size_t codes = static_cast<size_t>(hi - lo + 1);
+    // The result of accum_t code lo + k; the bounds below need it non-decreasing in k. A plain shift that
+    // never leaves result_t's range is (checked at both ends); any other cast is checked code by code.
+    const Requantizer& cast = dense_.result_cast();
+    const Precision& to = cast.target();
+    std::vector<int64_t> table;
+    const auto shifted = [&](int64_t c) { return static_cast<int64_t>(static_cast<uint64_t>(c >> cast.right_shift()) << cast.left_shift()); };
+    const bool plain = cast.fast() && cast.left_shift() < 40 && shifted(lo) >= to.min_raw() && shifted(hi) <= to.max_raw();
+    if (!plain) {
+        std::vector<int64_t> all(codes);
+        for (size_t k = 0; k < codes; ++k) all[k] = lo + static_cast<int64_t>(k);
+        table.resize(codes);
+        dense_.results_of_accum(all.data(), table.data(), codes);
+        if (!std::is_sorted(table.begin(), table.end())) return false;
+    }
+    const auto result = [&](size_t k) { return plain ? shifted(lo + static_cast<int64_t>(k)) : table[k]; };
+    // The first code whose result reaches t (hi + 1 if none), by bisection.
+    const auto first_reaching = [&](int64_t t) {
+        size_t a = 0, b = codes;
+        while (a < b) {
+            const size_t m = a + (b - a) / 2;
+            if (result(m) >= t)
+                b = m;
+            else
+                a = m + 1;
+        }
+        return lo + static_cast<int64_t>(a);
+    };
     const size_t lanes = dense_.plane_lanes(), words = lanes / 64, n_out = n_out_;
     // Code > above (or always) exactly where result >= t: above is one less than the first code reaching t.
     auto bounds = [&](auto threshold_of, std::vector<int16_t>& above, std::vector<uint64_t>& always) {
         above.assign(lanes, INT16_MAX);
         always.assign(words, 0);
         for (size_t j = 0; j < n_out; ++j) {
-            const int64_t first =
-                lo + (std::lower_bound(result.begin(), result.end(), threshold_of(j)) - result.begin());
+            const int64_t first = first_reaching(threshold_of(j));
             if (first <= lo)
                 always[j / 64] |= uint64_t{1} << (j % 64);
             else if (first <= hi)

@@ -7,8 +7,9 @@
 //   evaluated here; where an output's +1 (and -1) codes form an interval of d, the fused step compares d with
 //   it. Any other shape (a wrapping cast) leaves the pair unfused.
 // - binary / ternary weights on fixed-point data with accum_t within 16 bits (DenseLayer::plane_sums16): the
-//   cast of an accum_t code to result_t is checked to be non-decreasing over every code; then "result >= t"
-//   is "code >= the first code whose result reaches t", a bound per output found by bisection.
+//   cast of an accum_t code to result_t is checked to be non-decreasing (a plain shift within result_t's range
+//   at both ends, else code by code); then "result >= t" is "code >= the first code whose result reaches t",
+//   a bound per output found by bisection.
 // The clocked network keeps running the two layers one by one: this is only forward()'s shortcut.
 #pragma once
 
