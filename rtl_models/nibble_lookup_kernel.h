@@ -105,23 +105,33 @@ inline void nibble_groups_avx2(const __m256i* tables, size_t chunks, const Nibbl
 
 inline void nibble_accumulate_avx2(const uint16_t* d, const NibblePlane& p, uint16_t* acc) {
     const size_t chunks = nibble_chunks(p.n_in);
+    // The four sums of each pair of inputs (0, a, b, a + b) as one 64-bit word: a chunk's table is then its
+    // first pair's word broadcast plus its second pair's spread over groups of four lanes.
+    ScratchBuffer<uint64_t, 520> pairs(2 * chunks + 4);
+    size_t q = 0;
+    for (; q + 4 <= 2 * chunks; q += 4) {
+        const __m256i ab = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + 2 * q)));
+        const __m256i sum = _mm256_slli_epi64(_mm256_add_epi64(ab, _mm256_srli_epi64(ab, 16)), 48);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(pairs.data() + q),
+                            _mm256_or_si256(_mm256_slli_epi64(ab, 16), sum));
+    }
+    for (; q < 2 * chunks; ++q) {
+        const uint64_t a = d[2 * q], b = d[2 * q + 1];
+        pairs[q] = (a << 16) | (b << 32) | (static_cast<uint64_t>(static_cast<uint16_t>(a + b)) << 48);
+    }
     // Every chunk's table as two 32-byte vectors (low bytes, high bytes; the 16 entries in both 128-bit halves),
     // built once and read by every group.
     ScratchBuffer<uint64_t, 2052> storage(8 * chunks + 4);
     __m256i* tables = reinterpret_cast<__m256i*>((reinterpret_cast<uintptr_t>(storage.data()) + 31) & ~uintptr_t{31});
-    const __m256i bit0 = _mm256_setr_epi16(0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1);
-    const __m256i bit1 = _mm256_setr_epi16(0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1);
-    const __m256i bit2 = _mm256_setr_epi16(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1);
-    const __m256i bit3 = _mm256_setr_epi16(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1);
+    // Entry m = first[m & 3] + second[m >> 2]: the second word's 16-bit piece k into lanes 4k..4k+3.
+    const __m256i spread = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3,  //
+                                            4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7);
     const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,  //
                                            0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
     for (size_t c = 0; c < chunks; ++c) {
-        const uint16_t* x = d + 4 * c;
-        const __m256i t = _mm256_add_epi16(
-            _mm256_add_epi16(_mm256_and_si256(_mm256_set1_epi16(static_cast<short>(x[0])), bit0),
-                             _mm256_and_si256(_mm256_set1_epi16(static_cast<short>(x[1])), bit1)),
-            _mm256_add_epi16(_mm256_and_si256(_mm256_set1_epi16(static_cast<short>(x[2])), bit2),
-                             _mm256_and_si256(_mm256_set1_epi16(static_cast<short>(x[3])), bit3)));
+        const __m256i first = _mm256_set1_epi64x(static_cast<long long>(pairs[2 * c]));
+        const __m256i second = _mm256_set1_epi64x(static_cast<long long>(pairs[2 * c + 1]));
+        const __m256i t = _mm256_add_epi16(first, _mm256_shuffle_epi8(second, spread));
         // Per half: low bytes of its 8 entries, then their high bytes; then gather entries 0-15 per kind.
         const __m256i s = _mm256_shuffle_epi8(t, split);
         _mm256_store_si256(tables + 2 * c, _mm256_permute4x64_epi64(s, _MM_SHUFFLE(2, 0, 2, 0)));
