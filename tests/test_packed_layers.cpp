@@ -439,8 +439,13 @@ bool check_fused(const DenseLayer& dense, const QuantizedTanhLayer& threshold, s
     const size_t n_in = dense.n_in(), n_out = dense.n_out();
     for (int sample = 0; sample < samples; ++sample) {
         std::vector<int64_t> x(n_in);
-        for (auto& v : x)
-            v = is_xnor_type(dense.config().data_t) ? static_cast<int64_t>(rng() & 1) : random_raw(dense.config().data_t, rng);
+        for (auto& v : x) {
+            switch (dense.packed_input()) {
+                case Packing::Binary: v = static_cast<int64_t>(rng() & 1); break;
+                case Packing::Ternary: v = static_cast<int64_t>(rng() % 3) - 1; break;  // a ternary threshold's codes
+                case Packing::None: v = random_raw(dense.config().data_t, rng); break;
+            }
+        }
         std::vector<int64_t> sums(n_out), want(n_out), got(n_out);
         dense.compute_general(x.data(), sums.data());
         threshold.compute(sums.data(), want.data());
@@ -450,10 +455,14 @@ bool check_fused(const DenseLayer& dense, const QuantizedTanhLayer& threshold, s
         pack_codes(threshold.packed_output(), want.data(), n_out, want_words.data());
         fused->compute_to_packed(x.data(), got_words.data());
         EXPECT_EQ(got_words, want_words) << "compute_to_packed(), sample " << sample;
-        if (fused->packed_input() == Packing::Binary) {
-            std::vector<uint64_t> words(packed_words(n_in));
-            pack_codes(Packing::Binary, x.data(), n_in, words.data());
-            if (n_in % 64) words.back() |= ~uint64_t{0} << (n_in % 64);  // garbage past n_in must not count
+        EXPECT_EQ(fused->packed_input(), dense.packed_input());
+        if (fused->packed_input() != Packing::None) {
+            const size_t plane = packed_words(n_in);
+            std::vector<uint64_t> words(packed_size(fused->packed_input(), n_in));
+            pack_codes(fused->packed_input(), x.data(), n_in, words.data());
+            // Garbage past n_in (in every plane) must not count.
+            if (n_in % 64)
+                for (size_t k = plane - 1; k < words.size(); k += plane) words[k] |= ~uint64_t{0} << (n_in % 64);
             std::fill(got_words.begin(), got_words.end(), 0);
             fused->compute_packed(words.data(), got_words.data());
             EXPECT_EQ(got_words, want_words) << "compute_packed(), sample " << sample;
@@ -515,6 +524,28 @@ TEST(FusedDenseThreshold, FixedDataSumsAgainstBinaryAndTernaryThresholds) {
                                  std::to_string(n_out) + (ternary ? " ternary" : " binary"));
                     const DenseLayer dense("d", random_dense(c, n_in, n_out, rng));
                     ASSERT_TRUE(dense.sums_on_16bit_lanes());
+                    const QuantizedTanhLayer threshold("t", random_thresholds(dense, ternary, rng() & 1, rng));
+                    EXPECT_TRUE(check_fused(dense, threshold, rng));
+                    ASSERT_FALSE(HasFailure());
+                }
+}
+
+TEST(FusedDenseThreshold, TernaryDataCountsAgainstBinaryAndTernaryThresholds) {
+    // The ternary jet tagger's hidden layers: int<2> data from a ternary threshold, int<2> weights, int<8>.
+    auto rng = seeded_rng(35);
+    const DenseCase cases[] = {
+        {"ternary x ternary", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<8>"), P("ap_int<8>"), P("ap_int<2>"), 35},
+        {"ternary x ternary, accum that wraps", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<4>"), P("ap_fixed<6,4>"),
+         P("ap_int<2>"), 10},
+    };
+    for (const DenseCase& c : cases)
+        for (size_t n_in : {size_t{1}, size_t{7}, size_t{64}, size_t{65}, size_t{130}})
+            for (size_t n_out : {size_t{1}, size_t{5}, size_t{32}, size_t{65}})
+                for (bool ternary : {false, true}) {
+                    SCOPED_TRACE(std::string(c.name) + ": n_in " + std::to_string(n_in) + " n_out " +
+                                 std::to_string(n_out) + (ternary ? " ternary" : " binary"));
+                    const DenseLayer dense("d", random_dense(c, n_in, n_out, rng));
+                    ASSERT_EQ(dense.packed_input(), Packing::Ternary);
                     const QuantizedTanhLayer threshold("t", random_thresholds(dense, ternary, rng() & 1, rng));
                     EXPECT_TRUE(check_fused(dense, threshold, rng));
                     ASSERT_FALSE(HasFailure());

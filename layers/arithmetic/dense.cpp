@@ -453,29 +453,8 @@ void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
         finish_xnor(acc.data(), out);
         return;
     } else if (packed_in_ == Packing::Ternary) {
-        // Data codes and weights in {-1, 0, +1}: count the nonzero and the -1 products of each output. accum_t
-        // has at most 32 bits here (the plane path's condition), so the sums run modulo 2^32.
-        const uint64_t* x_nonzero = in;
-        const uint64_t* x_negative = in + words;
-        const uint32_t plus_one = static_cast<uint32_t>(product_plus_one_);
-        const uint32_t minus_one = static_cast<uint32_t>(product_minus_one_);
-        const int sh = 32 - cfg_.accum_t.width;
         ScratchBuffer<int32_t, 256> acc32(n_out);
-        for (size_t j = 0; j < n_out; ++j) {
-            const uint64_t* w_nonzero = column_nonzero_.data() + j * words;
-            const uint64_t* w_negative = column_negative_.data() + j * words;
-            uint32_t nonzero_count = 0, minus = 0;
-            for (size_t k = 0; k < words; ++k) {
-                const uint64_t nonzero = x_nonzero[k] & w_nonzero[k];
-                nonzero_count += static_cast<uint32_t>(__builtin_popcountll(nonzero));
-                minus += static_cast<uint32_t>(__builtin_popcountll((x_negative[k] ^ w_negative[k]) & nonzero));
-            }
-            // Every cast wraps, so the sum of the cast products modulo 2^W is the hls4ml sum.
-            const uint32_t sum = static_cast<uint32_t>(bias_in_accum_[j]) + (nonzero_count - minus) * plus_one +
-                                 minus * minus_one;
-            acc32[j] = cfg_.accum_t.is_signed ? static_cast<int32_t>(sum << sh) >> sh
-                                              : static_cast<int32_t>((sum << sh) >> sh);
-        }
+        ternary_sums(in, acc32.data());
         finish32(acc32.data(), out);
         return;
     } else {
@@ -483,6 +462,40 @@ void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
         return;
     }
     finish(acc.data(), out);
+}
+
+void DenseLayer::ternary_sums(const uint64_t* in, int32_t* acc32) const {
+    if (packed_in_ != Packing::Ternary) throw std::logic_error(name_ + ": no ternary planes in");
+    // Data codes and weights in {-1, 0, +1}: count the nonzero and the -1 products of each output. accum_t
+    // has at most 32 bits here (the plane path's condition), so the sums run modulo 2^32.
+    const size_t n_out = cfg_.n_out, words = packed_words(cfg_.n_in);
+    const uint64_t* x_nonzero = in;
+    const uint64_t* x_negative = in + words;
+    const uint32_t plus_one = static_cast<uint32_t>(product_plus_one_);
+    const uint32_t minus_one = static_cast<uint32_t>(product_minus_one_);
+    const int sh = 32 - cfg_.accum_t.width;
+    for (size_t j = 0; j < n_out; ++j) {
+        const uint64_t* w_nonzero = column_nonzero_.data() + j * words;
+        const uint64_t* w_negative = column_negative_.data() + j * words;
+        uint32_t nonzero_count = 0, minus = 0;
+        if (words == 1) {
+            // The common small layer, kept apart so that the compiler leaves it scalar (popcnt instructions).
+            const uint64_t nonzero = x_nonzero[0] & w_nonzero[0];
+            nonzero_count = static_cast<uint32_t>(__builtin_popcountll(nonzero));
+            minus = static_cast<uint32_t>(__builtin_popcountll((x_negative[0] ^ w_negative[0]) & nonzero));
+        } else {
+            for (size_t k = 0; k < words; ++k) {
+                const uint64_t nonzero = x_nonzero[k] & w_nonzero[k];
+                nonzero_count += static_cast<uint32_t>(__builtin_popcountll(nonzero));
+                minus += static_cast<uint32_t>(__builtin_popcountll((x_negative[k] ^ w_negative[k]) & nonzero));
+            }
+        }
+        // Every cast wraps, so the sum of the cast products modulo 2^W is the hls4ml sum.
+        const uint32_t sum =
+            static_cast<uint32_t>(bias_in_accum_[j]) + (nonzero_count - minus) * plus_one + minus * minus_one;
+        acc32[j] = cfg_.accum_t.is_signed ? static_cast<int32_t>(sum << sh) >> sh
+                                          : static_cast<int32_t>((sum << sh) >> sh);
+    }
 }
 
 void DenseLayer::compute_general(const int64_t* in, int64_t* out) const {

@@ -77,6 +77,8 @@ public:
     bool sums_on_16bit_lanes() const { return plane_path_ && cfg_.accum_t.width <= 16; }
     size_t plane_lanes() const { return row_words_ * 64; }
     void plane_sums16(const int64_t* in, uint16_t* lanes) const;
+    // Ternary data on Packing::Ternary planes (packed_input()): the n_out sums as accum_t codes.
+    void ternary_sums(const uint64_t* in, int32_t* acc32) const;
 
 private:
     void compute_mult(const int64_t* in, int64_t* acc) const;

@@ -53,8 +53,12 @@ std::unique_ptr<DenseThresholdLayer> DenseThresholdLayer::fuse(const DenseLayer&
         fused->packed_in_ = Packing::Binary;
         return fused;
     }
-    if (dense.sums_on_16bit_lanes() && fused->build_lane_bounds(threshold)) return fused;
-    return nullptr;
+    if (!dense.sums_on_16bit_lanes() || !fused->build_lane_bounds(threshold)) return nullptr;
+    if (dense.packed_input() == Packing::Ternary) {
+        fused->from_ternary_ = true;
+        fused->packed_in_ = Packing::Ternary;
+    }
+    return fused;
 }
 
 bool DenseThresholdLayer::build_match_intervals(const QuantizedTanhLayer& threshold) {
@@ -207,6 +211,22 @@ void DenseThresholdLayer::bits_from_lanes(const int64_t* in, uint64_t* plus, uin
     for (size_t k = 0; k < words; ++k) minus[k] = ~(minus[k] | minus_always_[k]) & ~plus[k] & valid_bits(k, n_out_);
 }
 
+void DenseThresholdLayer::bits_from_ternary(const uint64_t* in, uint64_t* plus, uint64_t* minus) const {
+    const size_t words = packed_words(n_out_);
+    ScratchBuffer<int32_t, 512> sums(n_out_);
+    dense_.ternary_sums(in, sums.data());
+    auto above = [&](const int16_t* bound, size_t k) {
+        const size_t m = std::min<size_t>(64, n_out_ - 64 * k);
+        uint64_t bits = 0;
+        for (size_t b = 0; b < m; ++b) bits |= static_cast<uint64_t>(sums[64 * k + b] > bound[64 * k + b]) << b;
+        return bits;
+    };
+    for (size_t k = 0; k < words; ++k) plus[k] = above(plus_above_.data(), k) | plus_always_[k];
+    if (!ternary_) return;
+    for (size_t k = 0; k < words; ++k)
+        minus[k] = ~(above(minus_above_.data(), k) | minus_always_[k]) & ~plus[k] & valid_bits(k, n_out_);
+}
+
 void DenseThresholdLayer::pack_planes(const uint64_t* plus, const uint64_t* minus, uint64_t* out) const {
     const size_t words = packed_words(n_out_);
     if (!ternary_) {
@@ -220,25 +240,28 @@ void DenseThresholdLayer::pack_planes(const uint64_t* plus, const uint64_t* minu
 }
 
 void DenseThresholdLayer::compute_packed(const uint64_t* in, uint64_t* out) const {
-    if (!from_matches_) {
+    if (!from_matches_ && !from_ternary_) {
         Layer::compute_packed(in, out);  // throws: no packed input
         return;
     }
-    if (!ternary_) {
+    if (!ternary_ && from_matches_) {
         bits_from_matches(in, out, nullptr);  // the +1 bits are the packed output
         return;
     }
     const size_t words = packed_words(n_out_);
     ScratchBuffer<uint64_t, 64> plus(words), minus(words);
-    bits_from_matches(in, plus.data(), minus.data());
+    if (from_matches_)
+        bits_from_matches(in, plus.data(), minus.data());
+    else
+        bits_from_ternary(in, plus.data(), minus.data());
     pack_planes(plus.data(), minus.data(), out);
 }
 
 void DenseThresholdLayer::compute_to_packed(const int64_t* in, uint64_t* out) const {
-    if (from_matches_) {
-        ScratchBuffer<uint64_t, 64> bits(packed_words(n_in_));
-        pack_codes(Packing::Binary, in, n_in_, bits.data());
-        compute_packed(bits.data(), out);
+    if (packed_in_ != Packing::None) {
+        ScratchBuffer<uint64_t, 128> planes(packed_size(packed_in_, n_in_));
+        pack_codes(packed_in_, in, n_in_, planes.data());
+        compute_packed(planes.data(), out);
         return;
     }
     // plane_lanes() covers whole words of outputs: the planes get that many.

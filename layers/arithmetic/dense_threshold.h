@@ -9,7 +9,8 @@
 // - binary / ternary weights on fixed-point data with accum_t within 16 bits (DenseLayer::plane_sums16): the
 //   cast of an accum_t code to result_t is checked to be non-decreasing (a plain shift within result_t's range
 //   at both ends, else code by code); then "result >= t" is "code >= the first code whose result reaches t",
-//   a bound per output found by bisection.
+//   a bound per output found by bisection. Ternary data takes its sums from the two planes' popcounts
+//   (DenseLayer::ternary_sums) and compares them with the same bounds.
 // The clocked network keeps running the two layers one by one: this is only forward()'s shortcut.
 #pragma once
 
@@ -41,12 +42,14 @@ private:
     // Bit j of bits: differ[j] within [first[j], first[j] + span[j]].
     void within(const uint32_t* differ, const uint32_t* first, const uint32_t* span, uint64_t* bits) const;
     void bits_from_lanes(const int64_t* in, uint64_t* plus, uint64_t* minus) const;
+    void bits_from_ternary(const uint64_t* in, uint64_t* plus, uint64_t* minus) const;
     // Both planes into the threshold's packing.
     void pack_planes(const uint64_t* plus, const uint64_t* minus, uint64_t* out) const;
 
     const DenseLayer& dense_;
     bool ternary_ = false;
     bool from_matches_ = false;
+    bool from_ternary_ = false;  // ternary data: the sums from the planes' counts, compared with the lane bounds
     // XNOR: output j is +1 where d - plus_first_[j] <= plus_span_[j] (unsigned), likewise -1.
     std::vector<uint32_t> plus_first_, plus_span_, minus_first_, minus_span_;
     // Lanes: +1 where code > plus_above_[j] or plus_always_ has bit j; -1 where neither code > minus_above_[j]
