@@ -36,6 +36,7 @@
 #include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
+#include "rtl_models/xnor_popcount.h"
 
 using namespace tlm4ml;
 
@@ -102,6 +103,24 @@ TEST(NarrowLanes, LowSixteenBitsShiftedAndTheirSum) {
                 ASSERT_EQ(out[i], static_cast<uint16_t>(low << shift)) << "n " << n << " shift " << shift << " i " << i;
             }
             ASSERT_EQ(sum, want_sum) << "n " << n << " shift " << shift;
+        }
+}
+
+TEST(XnorPopcount, CountsMatchBitByBit) {
+    auto rng = seeded_rng(5);
+    for (size_t words : {size_t{1}, size_t{2}, size_t{3}})
+        for (size_t n_out : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{32}, size_t{130}}) {
+            std::vector<uint64_t> x(words), columns(words * n_out);
+            for (auto& v : x) v = rng();
+            for (auto& v : columns) v = rng() % 8 == 0 ? x[0] : rng();  // now and then no differing bit
+            std::vector<uint32_t> differ(n_out);
+            count_differing_bits(x.data(), words, columns.data(), n_out, differ.data());
+            for (size_t j = 0; j < n_out; ++j) {
+                uint32_t want = 0;
+                for (size_t k = 0; k < words; ++k)
+                    for (unsigned b = 0; b < 64; ++b) want += ((x[k] ^ columns[j * words + k]) >> b) & 1;
+                ASSERT_EQ(differ[j], want) << "words " << words << " n_out " << n_out << " output " << j;
+            }
         }
 }
 

@@ -8,6 +8,7 @@
 #endif
 
 #include "rtl_models/lane_compare.h"
+#include "rtl_models/xnor_popcount.h"
 #include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
@@ -152,24 +153,8 @@ void DenseThresholdLayer::bits_from_matches(const uint64_t* in, uint64_t* plus, 
     ScratchBuffer<uint64_t, 64> x(words);
     for (size_t k = 0; k < words; ++k) x[k] = in[k];
     x[words - 1] &= low_bits(n - 64 * (words - 1));
-    // The counts first (a loop per word count the compiler keeps scalar: popcnt is one instruction), then
-    // the comparisons.
     ScratchBuffer<uint32_t, 512> differ(n_out_);
-    const uint64_t* w = dense_.xnor_column(0);
-    if (words == 1) {
-        const uint64_t x0 = x[0];
-        for (size_t j = 0; j < n_out_; ++j) differ[j] = static_cast<uint32_t>(__builtin_popcountll(x0 ^ w[j]));
-    } else if (words == 2) {
-        const uint64_t x0 = x[0], x1 = x[1];
-        for (size_t j = 0; j < n_out_; ++j, w += 2)
-            differ[j] = static_cast<uint32_t>(__builtin_popcountll(x0 ^ w[0]) + __builtin_popcountll(x1 ^ w[1]));
-    } else {
-        for (size_t j = 0; j < n_out_; ++j, w += words) {
-            uint32_t d = 0;
-            for (size_t k = 0; k < words; ++k) d += static_cast<uint32_t>(__builtin_popcountll(x[k] ^ w[k]));
-            differ[j] = d;
-        }
-    }
+    count_differing_bits(x.data(), words, dense_.xnor_column(0), n_out_, differ.data());
     within(differ.data(), plus_first_.data(), plus_span_.data(), plus);
     if (ternary_) within(differ.data(), minus_first_.data(), minus_span_.data(), minus);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rtl_models/scratch_buffer.h"
+#include "rtl_models/xnor_popcount.h"
 
 namespace tlm4ml {
 
@@ -41,18 +42,9 @@ void XnorLookupLayer::compute_from_packed(const uint64_t* in, int64_t* out) cons
     ScratchBuffer<uint64_t, 64> x(words);
     for (size_t k = 0; k < words; ++k) x[k] = in[k];
     if (n % 64) x[words - 1] &= (uint64_t{1} << (n % 64)) - 1;
-    const int64_t* row = table_.data();
-    if (words == 1) {
-        const uint64_t* w = dense_.xnor_column(0);
-        for (size_t j = 0; j < n_out_; ++j, row += n + 1) out[j] = row[__builtin_popcountll(x[0] ^ w[j])];
-        return;
-    }
-    for (size_t j = 0; j < n_out_; ++j, row += n + 1) {
-        const uint64_t* w = dense_.xnor_column(j);
-        size_t d = 0;
-        for (size_t k = 0; k < words; ++k) d += static_cast<size_t>(__builtin_popcountll(x[k] ^ w[k]));
-        out[j] = row[d];
-    }
+    ScratchBuffer<uint32_t, 512> differ(n_out_);
+    count_differing_bits(x.data(), words, dense_.xnor_column(0), n_out_, differ.data());
+    for (size_t j = 0; j < n_out_; ++j) out[j] = table_[j * (n + 1) + differ[j]];
 }
 
 void XnorLookupLayer::compute(const int64_t* in, int64_t* out) const {
