@@ -44,7 +44,8 @@ inline void lanes_above(const uint16_t* lanes, const int16_t* above, size_t word
             b = _mm256_sll_epi16(b, sh);
             a = is_signed ? _mm256_sra_epi16(a, sh) : _mm256_srl_epi16(a, sh);
             b = is_signed ? _mm256_sra_epi16(b, sh) : _mm256_srl_epi16(b, sh);
-            const __m256i ga = _mm256_cmpgt_epi16(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(above + base)));
+            const __m256i ga =
+                _mm256_cmpgt_epi16(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(above + base)));
             const __m256i gb =
                 _mm256_cmpgt_epi16(b, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(above + base + 16)));
             // packs works per 128-bit half: put the quarters back in lane order before taking the byte signs.

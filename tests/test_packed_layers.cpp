@@ -421,7 +421,9 @@ QuantizedTanhConfig random_thresholds(const DenseLayer& dense, bool ternary, boo
     const size_t n = dense.n_out(), n_filt = per_output ? n : 1;
     std::vector<int64_t> seen(n);
     std::vector<int64_t> x(dense.n_in());
-    for (auto& v : x) v = is_xnor_type(dense.config().data_t) ? static_cast<int64_t>(rng() & 1) : random_raw(dense.config().data_t, rng);
+    for (auto& v : x)
+        v = is_xnor_type(dense.config().data_t) ? static_cast<int64_t>(rng() & 1)
+                                                : random_raw(dense.config().data_t, rng);
     dense.compute_general(x.data(), seen.data());
     auto pick = [&](size_t k) -> int64_t {
         switch (rng() % 8) {
@@ -592,13 +594,14 @@ TEST(FusedXnorLookup, TablesAgainstTheLayers) {
     auto rng = seeded_rng(34);
     for (size_t n_in : {size_t{1}, size_t{2}, size_t{31}, size_t{64}, size_t{65}, size_t{128}, size_t{300}})
         for (size_t n_out : {size_t{1}, size_t{5}, size_t{10}, size_t{40}})
-            for (const Precision& result : {xnor_result_precision(n_in), P("ap_fixed<6,3,AP_RND,AP_SAT>"), P("ap_int<3>")})
+            for (const Precision& result :
+                 {xnor_result_precision(n_in), P("ap_fixed<6,3,AP_RND,AP_SAT>"), P("ap_int<3>")})
                 for (bool with_batchnorm : {false, true}) {
                     SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) + " result " +
                                  result.str() + (with_batchnorm ? " + batchnorm" : ""));
                     const Precision k = xnor_result_precision(n_in);
-                    DenseConfig cfg =
-                        random_dense({"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, result, P("ap_uint<1>")}, n_in, n_out, rng);
+                    DenseConfig cfg = random_dense(
+                        {"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, result, P("ap_uint<1>")}, n_in, n_out, rng);
                     cfg.biases.assign(n_out, 0);
                     const DenseLayer dense("x", cfg);
                     BatchNormConfig bn;
@@ -638,7 +641,8 @@ TEST(FusedDenseThreshold, PlanFusesPairsAndFollowsChangedLayers) {
     const Precision data = P("ap_fixed<16,6>");
     auto xnor = [&](size_t n_in, size_t n_out) {
         const Precision k = xnor_result_precision(n_in);
-        DenseConfig cfg = random_dense({"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, k, P("ap_uint<1>")}, n_in, n_out, rng);
+        DenseConfig cfg =
+            random_dense({"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, k, P("ap_uint<1>")}, n_in, n_out, rng);
         cfg.biases.assign(n_out, 0);
         return std::make_unique<DenseLayer>("fc", cfg);
     };
@@ -699,7 +703,8 @@ TEST_P(PackedForward, MatchesLayerByLayerGeneralPath) {
     EXPECT_EQ(packed_hand_offs, 3u) << "every threshold hands its bits on packed";
     const auto plan = ForwardPlan::build(model);
     size_t threshold_pairs = 0;
-    for (const auto& step : plan->fused) threshold_pairs += dynamic_cast<const DenseThresholdLayer*>(step.get()) != nullptr;
+    for (const auto& step : plan->fused)
+        threshold_pairs += dynamic_cast<const DenseThresholdLayer*>(step.get()) != nullptr;
     EXPECT_EQ(threshold_pairs, 3u) << "every Dense + threshold pair fuses";
     auto rng = seeded_rng(26);
     std::uniform_real_distribution<double> u(-4.0, 4.0);

@@ -101,8 +101,11 @@ bool DenseThresholdLayer::build_lane_bounds(const QuantizedTanhLayer& threshold)
     const Requantizer& cast = dense_.result_cast();
     const Precision& to = cast.target();
     std::vector<int64_t> table;
-    const auto shifted = [&](int64_t c) { return static_cast<int64_t>(static_cast<uint64_t>(c >> cast.right_shift()) << cast.left_shift()); };
-    const bool plain = cast.fast() && cast.left_shift() < 40 && shifted(lo) >= to.min_raw() && shifted(hi) <= to.max_raw();
+    const auto shifted = [&](int64_t c) {
+        return static_cast<int64_t>(static_cast<uint64_t>(c >> cast.right_shift()) << cast.left_shift());
+    };
+    const bool plain =
+        cast.fast() && cast.left_shift() < 40 && shifted(lo) >= to.min_raw() && shifted(hi) <= to.max_raw();
     if (!plain) {
         std::vector<int64_t> all(codes);
         for (size_t k = 0; k < codes; ++k) all[k] = lo + static_cast<int64_t>(k);
