@@ -1,5 +1,7 @@
 // The packed binary / ternary paths against the general ones, on seeded random weights and inputs:
-// - the masked-accumulate kernel (rtl_models/bit_plane_kernels.h) against its portable loop and a naive sum;
+// - the masked-accumulate and nibble-lookup kernels (rtl_models/bit_plane_kernels.h, nibble_lookup_kernel.h)
+//   against their portable loops and a naive sum; the AVX2 helpers of the fused steps (narrow_lanes.h,
+//   lane_compare.h, xnor_popcount.h) against plain arithmetic;
 // - DenseLayer::compute() and compute_from_packed() against compute_general() (exact products, every cast
 //   through quantize()) for binary and ternary weights, XNOR layers and ternary data, at sizes around the
 //   64-bit word (1, 63, 64, 65, 4097 inputs), with wrapping, shifting and saturating accumulators;
@@ -32,6 +34,7 @@
 #include "layers/arithmetic/xnor_lookup.h"
 #include "models/model.h"
 #include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/lane_compare.h"
 #include "rtl_models/narrow_lanes.h"
 #include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
@@ -120,6 +123,36 @@ TEST(XnorPopcount, CountsMatchBitByBit) {
                 for (size_t k = 0; k < words; ++k)
                     for (unsigned b = 0; b < 64; ++b) want += ((x[k] ^ columns[j * words + k]) >> b) & 1;
                 ASSERT_EQ(differ[j], want) << "words " << words << " n_out " << n_out << " output " << j;
+            }
+        }
+}
+
+TEST(LaneCompare, BitsWhereTheWrappedLaneIsAboveItsBound) {
+    auto rng = seeded_rng(6);
+    for (int width : {1, 7, 8, 15, 16})
+        for (bool is_signed : {true, false}) {
+            if (!is_signed && width == 16) continue;  // unsigned 16-bit codes do not fit an int16
+            for (size_t words : {size_t{1}, size_t{3}}) {
+                std::vector<uint16_t> lanes(64 * words);
+                std::vector<int16_t> above(lanes.size());
+                for (size_t j = 0; j < lanes.size(); ++j) {
+                    lanes[j] = static_cast<uint16_t>(rng());
+                    // At the lane's code, one below, or anywhere.
+                    const int16_t code = lane_code(lanes[j], width, is_signed);
+                    const uint64_t r = rng() % 3;
+                    above[j] = r == 2 ? static_cast<int16_t>(rng()) : static_cast<int16_t>(code - static_cast<int>(r));
+                }
+                std::vector<uint64_t> bits(words), portable(words);
+                lanes_above(lanes.data(), above.data(), words, width, is_signed, bits.data());
+                lanes_above_portable(lanes.data(), above.data(), words, width, is_signed, portable.data());
+                for (size_t j = 0; j < lanes.size(); ++j) {
+                    // The code by arithmetic, not by shifts: the lane modulo 2^width, signed if need be.
+                    int64_t code = lanes[j] % (int64_t{1} << width);
+                    if (is_signed && code >= (int64_t{1} << (width - 1))) code -= int64_t{1} << width;
+                    ASSERT_EQ((bits[j / 64] >> (j % 64)) & 1, static_cast<uint64_t>(code > above[j]))
+                        << "width " << width << (is_signed ? " signed" : " unsigned") << " lane " << j;
+                }
+                ASSERT_EQ(portable, bits);
             }
         }
 }
