@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -14,6 +15,8 @@
 #include "layers/arithmetic/layer.h"
 
 namespace tlm4ml {
+
+struct ForwardPlan;  // layers/arithmetic/forward_plan.h
 
 // Bad input: the message names the file, the JSON path (layers[3].precision.accum) and what was expected.
 class ModelError : public std::runtime_error {
@@ -52,6 +55,9 @@ struct Model {
     std::string backend_origin;           // where `backend` comes from, for messages ("Backend in cfg.yml")
     std::string part;                     // Part: the FPGA device, for the resources as % of its capacity
     std::optional<double> clock_uncertainty;  // ClockUncertainty as a share of the clock period
+    // forward()'s plan for a chain (fused steps, buffer sizes), made on first use; it knows the layers it was
+    // made for and forward() makes a new one when they change. Not safe to share between threads.
+    mutable std::shared_ptr<const ForwardPlan> forward_plan;
 
     size_t input_size() const;
     // Layer i's producers (resolved, never empty). Throws std::logic_error if `inputs` is out of step.

@@ -1,10 +1,16 @@
 // The packed binary / ternary paths against the general ones, on seeded random weights and inputs:
-// - the masked-accumulate kernel (rtl_models/bit_plane_kernels.h) against its portable loop and a naive sum;
+// - the masked-accumulate and nibble-lookup kernels (rtl_models/bit_plane_kernels.h, nibble_lookup_kernel.h)
+//   against their portable loops and a naive sum; the AVX2 helpers of the fused steps (narrow_lanes.h,
+//   lane_compare.h, xnor_popcount.h) against plain arithmetic;
 // - DenseLayer::compute() and compute_from_packed() against compute_general() (exact products, every cast
 //   through quantize()) for binary and ternary weights, XNOR layers and ternary data, at sizes around the
 //   64-bit word (1, 63, 64, 65, 4097 inputs), with wrapping, shifting and saturating accumulators;
 // - the thresholds packed straight into words against compute() then pack_codes(), values on both sides of
 //   every threshold and equal to it;
+// - an XNOR layer as tables indexed by its count (XnorLookupLayer), alone and with a BatchNormalization;
+// - a Dense layer fused with the threshold after it (DenseThresholdLayer) against the two layers, with
+//   thresholds at the values the sums take, one LSB either side and past the type's extremes; forward()'s
+//   plan on a hand-built chain, before and after one of its layers is replaced;
 // - forward() of the shipped binary models (packed hand-offs) against the layers' compute() one by one
 //   (Dense layers through compute_general()).
 // The seed is printed; TLM4ML_SEED overrides it.
@@ -19,13 +25,21 @@
 #include <vector>
 
 #include "layers/arithmetic/activation.h"
+#include "layers/arithmetic/batchnorm.h"
 #include "layers/arithmetic/dense.h"
+#include "layers/arithmetic/dense_threshold.h"
+#include "layers/arithmetic/forward_plan.h"
 #include "layers/arithmetic/quantized_tanh.h"
 #include "layers/arithmetic/reference.h"
+#include "layers/arithmetic/xnor_lookup.h"
 #include "models/model.h"
 #include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/lane_compare.h"
+#include "rtl_models/narrow_lanes.h"
+#include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
+#include "rtl_models/xnor_popcount.h"
 
 using namespace tlm4ml;
 
@@ -74,6 +88,75 @@ void check_masked_accumulate(uint64_t salt) {
         }
 }
 
+TEST(NarrowLanes, LowSixteenBitsShiftedAndTheirSum) {
+    auto rng = seeded_rng(4);
+    for (size_t n : {size_t{0}, size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{33}, size_t{784}})
+        for (int shift : {0, 1, 5, 15}) {
+            std::vector<int64_t> in(n);
+            for (auto& v : in) {
+                const uint64_t r = rng() % 8;
+                v = r == 0 ? INT64_MIN : (r == 1 ? INT64_MAX : (r == 2 ? -1 : static_cast<int64_t>(rng())));
+            }
+            std::vector<uint16_t> out(n);
+            uint16_t want_sum = 0;
+            const uint16_t sum = narrow_to_u16(in.data(), n, shift, out.data());
+            for (size_t i = 0; i < n; ++i) {
+                const uint16_t low = static_cast<uint16_t>(static_cast<uint64_t>(in[i]) & 0xFFFF);
+                want_sum = static_cast<uint16_t>(want_sum + low);
+                ASSERT_EQ(out[i], static_cast<uint16_t>(low << shift)) << "n " << n << " shift " << shift << " i " << i;
+            }
+            ASSERT_EQ(sum, want_sum) << "n " << n << " shift " << shift;
+        }
+}
+
+TEST(XnorPopcount, CountsMatchBitByBit) {
+    auto rng = seeded_rng(5);
+    for (size_t words : {size_t{1}, size_t{2}, size_t{3}})
+        for (size_t n_out : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{32}, size_t{130}}) {
+            std::vector<uint64_t> x(words), columns(words * n_out);
+            for (auto& v : x) v = rng();
+            for (auto& v : columns) v = rng() % 8 == 0 ? x[0] : rng();  // now and then no differing bit
+            std::vector<uint32_t> differ(n_out);
+            count_differing_bits(x.data(), words, columns.data(), n_out, differ.data());
+            for (size_t j = 0; j < n_out; ++j) {
+                uint32_t want = 0;
+                for (size_t k = 0; k < words; ++k)
+                    for (unsigned b = 0; b < 64; ++b) want += ((x[k] ^ columns[j * words + k]) >> b) & 1;
+                ASSERT_EQ(differ[j], want) << "words " << words << " n_out " << n_out << " output " << j;
+            }
+        }
+}
+
+TEST(LaneCompare, BitsWhereTheWrappedLaneIsAboveItsBound) {
+    auto rng = seeded_rng(6);
+    for (int width : {1, 7, 8, 15, 16})
+        for (bool is_signed : {true, false}) {
+            if (!is_signed && width == 16) continue;  // unsigned 16-bit codes do not fit an int16
+            for (size_t words : {size_t{1}, size_t{3}}) {
+                std::vector<uint16_t> lanes(64 * words);
+                std::vector<int16_t> above(lanes.size());
+                for (size_t j = 0; j < lanes.size(); ++j) {
+                    lanes[j] = static_cast<uint16_t>(rng());
+                    // At the lane's code, one below, or anywhere.
+                    const int16_t code = lane_code(lanes[j], width, is_signed);
+                    const uint64_t r = rng() % 3;
+                    above[j] = r == 2 ? static_cast<int16_t>(rng()) : static_cast<int16_t>(code - static_cast<int>(r));
+                }
+                std::vector<uint64_t> bits(words), portable(words);
+                lanes_above(lanes.data(), above.data(), words, width, is_signed, bits.data());
+                lanes_above_portable(lanes.data(), above.data(), words, width, is_signed, portable.data());
+                for (size_t j = 0; j < lanes.size(); ++j) {
+                    // The code by arithmetic, not by shifts: the lane modulo 2^width, signed if need be.
+                    int64_t code = lanes[j] % (int64_t{1} << width);
+                    if (is_signed && code >= (int64_t{1} << (width - 1))) code -= int64_t{1} << width;
+                    ASSERT_EQ((bits[j / 64] >> (j % 64)) & 1, static_cast<uint64_t>(code > above[j]))
+                        << "width " << width << (is_signed ? " signed" : " unsigned") << " lane " << j;
+                }
+                ASSERT_EQ(portable, bits);
+            }
+        }
+}
+
 TEST(NibbleAccumulate, MatchesNaiveSum) {
     auto rng = seeded_rng(3);
     for (size_t n_in : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{64}, size_t{301}})
@@ -86,8 +169,8 @@ TEST(NibbleAccumulate, MatchesNaiveSum) {
             if (n_out % 64)
                 for (size_t i = 0; i < n_in; ++i) plane[i * row_words + row_words - 1] &= (uint64_t{1} << (n_out % 64)) - 1;
             const NibblePlane nibbles = make_nibble_plane(plane.data(), n_in, row_words, n_out);
-            std::vector<uint16_t> d(n_in), acc(nibbles.groups * 32), portable, naive;
-            for (auto& v : d) v = static_cast<uint16_t>(rng());
+            std::vector<uint16_t> d(4 * nibble_chunks(n_in)), acc(nibbles.groups * 32), portable, naive;
+            for (size_t i = 0; i < n_in; ++i) d[i] = static_cast<uint16_t>(rng());
             for (auto& v : acc) v = static_cast<uint16_t>(rng());
             portable = naive = acc;
             for (size_t i = 0; i < n_in; ++i)
@@ -361,6 +444,286 @@ TEST(PackedCodes, RoundTripAndZeroTail) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Dense + threshold fused (dense_threshold.h) against the two layers one after the other, the Dense through
+// compute_general().
+
+// Thresholds (raw in the Dense's result type) at values the Dense gives, one LSB either side, the type's
+// extremes and beyond them: the edges of the integer bounds.
+QuantizedTanhConfig random_thresholds(const DenseLayer& dense, bool ternary, bool per_output, std::mt19937_64& rng) {
+    const Precision& t = dense.config().result_t;
+    const size_t n = dense.n_out(), n_filt = per_output ? n : 1;
+    std::vector<int64_t> seen(n);
+    std::vector<int64_t> x(dense.n_in());
+    for (auto& v : x)
+        v = is_xnor_type(dense.config().data_t) ? static_cast<int64_t>(rng() & 1)
+                                                : random_raw(dense.config().data_t, rng);
+    dense.compute_general(x.data(), seen.data());
+    auto pick = [&](size_t k) -> int64_t {
+        switch (rng() % 8) {
+            case 0: return t.min_raw();
+            case 1: return t.max_raw();
+            case 2: return t.min_raw() - 1;
+            case 3: return t.max_raw() + 1;
+            case 4: return random_raw(t, rng);
+            default: return seen[k] + static_cast<int64_t>(rng() % 3) - 1;
+        }
+    };
+    QuantizedTanhConfig cfg;
+    cfg.n_in = n;
+    cfg.n_filt = n_filt;
+    cfg.ternary = ternary;
+    cfg.data_t = t;
+    for (size_t k = 0; k < n_filt; ++k) {
+        if (ternary) {
+            const int64_t a = pick(k), b = pick(k);
+            cfg.threshold_hi.push_back(std::max(a, b));
+            cfg.threshold_lo.push_back(rng() % 8 == 0 ? std::max(a, b) + 1 : std::min(a, b));  // hi <= lo now and then
+        } else {
+            cfg.threshold.push_back(pick(k));
+        }
+    }
+    return cfg;
+}
+
+// The fused pair against the layers one by one on `samples` inputs; returns whether the pair fused.
+bool check_fused(const DenseLayer& dense, const QuantizedTanhLayer& threshold, std::mt19937_64& rng, int samples = 4) {
+    const auto fused = DenseThresholdLayer::fuse(dense, threshold);
+    if (!fused) return false;
+    EXPECT_EQ(fused->packed_output(), threshold.packed_output());
+    const size_t n_in = dense.n_in(), n_out = dense.n_out();
+    for (int sample = 0; sample < samples; ++sample) {
+        std::vector<int64_t> x(n_in);
+        for (auto& v : x) {
+            switch (dense.packed_input()) {
+                case Packing::Binary: v = static_cast<int64_t>(rng() & 1); break;
+                case Packing::Ternary: v = static_cast<int64_t>(rng() % 3) - 1; break;  // a ternary threshold's codes
+                case Packing::None: v = random_raw(dense.config().data_t, rng); break;
+            }
+        }
+        std::vector<int64_t> sums(n_out), want(n_out), got(n_out);
+        dense.compute_general(x.data(), sums.data());
+        threshold.compute(sums.data(), want.data());
+        fused->compute(x.data(), got.data());
+        EXPECT_EQ(got, want) << "compute(), sample " << sample;
+        std::vector<uint64_t> want_words(packed_size(threshold.packed_output(), n_out)), got_words(want_words.size());
+        pack_codes(threshold.packed_output(), want.data(), n_out, want_words.data());
+        fused->compute_to_packed(x.data(), got_words.data());
+        EXPECT_EQ(got_words, want_words) << "compute_to_packed(), sample " << sample;
+        EXPECT_EQ(fused->packed_input(), dense.packed_input());
+        if (fused->packed_input() != Packing::None) {
+            const size_t plane = packed_words(n_in);
+            std::vector<uint64_t> words(packed_size(fused->packed_input(), n_in));
+            pack_codes(fused->packed_input(), x.data(), n_in, words.data());
+            // Garbage past n_in (in every plane) must not count.
+            if (n_in % 64)
+                for (size_t k = plane - 1; k < words.size(); k += plane) words[k] |= ~uint64_t{0} << (n_in % 64);
+            std::fill(got_words.begin(), got_words.end(), 0);
+            fused->compute_packed(words.data(), got_words.data());
+            EXPECT_EQ(got_words, want_words) << "compute_packed(), sample " << sample;
+            fused->compute_from_packed(words.data(), got.data());
+            EXPECT_EQ(got, want) << "compute_from_packed(), sample " << sample;
+        }
+        if (::testing::Test::HasFailure()) return true;
+    }
+    return true;
+}
+
+TEST(FusedDenseThreshold, XnorCountsAgainstBinaryAndTernaryThresholds) {
+    auto rng = seeded_rng(30);
+    size_t fused = 0, cases = 0;
+    for (size_t n_in : {size_t{1}, size_t{2}, size_t{7}, size_t{63}, size_t{64}, size_t{65}, size_t{127}, size_t{200}})
+        for (size_t n_out : {size_t{1}, size_t{5}, size_t{33}, size_t{64}, size_t{130}})
+            for (bool ternary : {false, true}) {
+                const Precision k = xnor_result_precision(n_in);
+                // hls4ml's ap_int<k>; a saturating rounding result (still non-decreasing); one that wraps.
+                for (const Precision& result : {k, P("ap_fixed<6,3,AP_RND,AP_SAT>"), P("ap_int<3>")}) {
+                    SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) + " result " +
+                                 result.str() + (ternary ? " ternary" : " binary"));
+                    DenseCase c{"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, result, P("ap_uint<1>")};
+                    DenseConfig cfg = random_dense(c, n_in, n_out, rng);
+                    cfg.biases.assign(n_out, 0);
+                    const DenseLayer dense("x", cfg);
+                    const QuantizedTanhLayer threshold("t", random_thresholds(dense, ternary, rng() & 1, rng));
+                    const bool did = check_fused(dense, threshold, rng);
+                    ASSERT_FALSE(HasFailure());
+                    // A non-decreasing cast always fuses; a wrapping one may or may not (interval or not).
+                    if (result == k || result.overflow == OverflowMode::SAT) {
+                        EXPECT_TRUE(did);
+                    }
+                    fused += did;
+                    ++cases;
+                }
+            }
+    std::cout << "[ fused    ] " << fused << " of " << cases << " XNOR pairs" << std::endl;
+}
+
+TEST(FusedDenseThreshold, FixedDataSumsAgainstBinaryAndTernaryThresholds) {
+    auto rng = seeded_rng(31);
+    const DenseCase cases[] = {
+        // The binary models' first layers: <16,6> data, +-1 int<2> weights, <16,6> accum and result.
+        {"int<2> +-1, accum 16 bits", P("ap_fixed<16,6>"), P("ap_int<2>"), P("ap_fixed<16,6>"), P("ap_fixed<16,6>"),
+         P("ap_uint<1>")},
+        {"ternary 30% zeros, accum 10 bits that wraps", P("ap_fixed<12,4>"), P("ap_int<2>"), P("ap_fixed<10,4>"),
+         P("ap_fixed<16,6>"), P("ap_fixed<8,3>"), 30},
+        {"floored products, saturating result", P("ap_fixed<16,4>"), P("ap_int<2>"), P("ap_fixed<12,6>"),
+         P("ap_fixed<8,3,AP_RND,AP_SAT>"), P("ap_fixed<8,4>"), 20},
+        {"unsigned accum 12 bits", P("ap_ufixed<10,4>"), P("ap_uint<1>"), P("ap_ufixed<12,4>"), P("ap_fixed<16,6>"),
+         P("ap_ufixed<8,4>")},
+    };
+    for (const DenseCase& c : cases)
+        for (size_t n_in : {size_t{1}, size_t{3}, size_t{16}, size_t{63}, size_t{65}, size_t{301}})
+            for (size_t n_out : {size_t{1}, size_t{31}, size_t{64}, size_t{65}, size_t{130}})
+                for (bool ternary : {false, true}) {
+                    SCOPED_TRACE(std::string(c.name) + ": n_in " + std::to_string(n_in) + " n_out " +
+                                 std::to_string(n_out) + (ternary ? " ternary" : " binary"));
+                    const DenseLayer dense("d", random_dense(c, n_in, n_out, rng));
+                    ASSERT_TRUE(dense.sums_on_16bit_lanes());
+                    const QuantizedTanhLayer threshold("t", random_thresholds(dense, ternary, rng() & 1, rng));
+                    EXPECT_TRUE(check_fused(dense, threshold, rng));
+                    ASSERT_FALSE(HasFailure());
+                }
+}
+
+TEST(FusedDenseThreshold, TernaryDataCountsAgainstBinaryAndTernaryThresholds) {
+    // The ternary jet tagger's hidden layers: int<2> data from a ternary threshold, int<2> weights, int<8>.
+    auto rng = seeded_rng(35);
+    const DenseCase cases[] = {
+        {"ternary x ternary", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<8>"), P("ap_int<8>"), P("ap_int<2>"), 35},
+        {"ternary x ternary, accum that wraps", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<4>"), P("ap_fixed<6,4>"),
+         P("ap_int<2>"), 10},
+    };
+    for (const DenseCase& c : cases)
+        for (size_t n_in : {size_t{1}, size_t{7}, size_t{64}, size_t{65}, size_t{130}})
+            for (size_t n_out : {size_t{1}, size_t{5}, size_t{32}, size_t{65}})
+                for (bool ternary : {false, true}) {
+                    SCOPED_TRACE(std::string(c.name) + ": n_in " + std::to_string(n_in) + " n_out " +
+                                 std::to_string(n_out) + (ternary ? " ternary" : " binary"));
+                    const DenseLayer dense("d", random_dense(c, n_in, n_out, rng));
+                    ASSERT_EQ(dense.packed_input(), Packing::Ternary);
+                    const QuantizedTanhLayer threshold("t", random_thresholds(dense, ternary, rng() & 1, rng));
+                    EXPECT_TRUE(check_fused(dense, threshold, rng));
+                    ASSERT_FALSE(HasFailure());
+                }
+}
+
+TEST(FusedDenseThreshold, CastsThatWrapOrWideSumsStayUnfused) {
+    auto rng = seeded_rng(32);
+    // accum <16,6> into result <8,3>: the cast wraps, so "result >= t" is no bound on the sum.
+    const DenseLayer narrowing("d", random_dense({"wrapping result", P("ap_fixed<16,6>"), P("ap_int<2>"),
+                                                  P("ap_fixed<16,6>"), P("ap_fixed<8,3>"), P("ap_uint<1>")},
+                                                 20, 40, rng));
+    // accum 24 bits: its sums run on 32-bit lanes.
+    const DenseLayer wide("w", random_dense({"accum 24 bits", P("ap_fixed<18,8>"), P("ap_int<2>"),
+                                             P("ap_fixed<24,12>"), P("ap_fixed<24,12>"), P("ap_uint<1>")},
+                                            20, 40, rng));
+    for (const DenseLayer* dense : {&narrowing, &wide}) {
+        const QuantizedTanhLayer threshold("t", random_thresholds(*dense, false, true, rng));
+        EXPECT_EQ(DenseThresholdLayer::fuse(*dense, threshold), nullptr) << dense->name();
+    }
+}
+
+TEST(FusedXnorLookup, TablesAgainstTheLayers) {
+    // An XNOR layer alone and with a BatchNormalization after it (the binary models' last two layers).
+    auto rng = seeded_rng(34);
+    for (size_t n_in : {size_t{1}, size_t{2}, size_t{31}, size_t{64}, size_t{65}, size_t{128}, size_t{300}})
+        for (size_t n_out : {size_t{1}, size_t{5}, size_t{10}, size_t{40}})
+            for (const Precision& result :
+                 {xnor_result_precision(n_in), P("ap_fixed<6,3,AP_RND,AP_SAT>"), P("ap_int<3>")})
+                for (bool with_batchnorm : {false, true}) {
+                    SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) + " result " +
+                                 result.str() + (with_batchnorm ? " + batchnorm" : ""));
+                    const Precision k = xnor_result_precision(n_in);
+                    DenseConfig cfg = random_dense(
+                        {"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, result, P("ap_uint<1>")}, n_in, n_out, rng);
+                    cfg.biases.assign(n_out, 0);
+                    const DenseLayer dense("x", cfg);
+                    BatchNormConfig bn;
+                    bn.n_in = bn.n_filt = n_out;
+                    bn.data_t = result;
+                    bn.scale_t = bn.bias_t = bn.result_t = P("ap_fixed<16,6>");
+                    for (size_t j = 0; j < n_out; ++j) {
+                        bn.scale.push_back(random_raw(bn.scale_t, rng));
+                        bn.bias.push_back(random_raw(bn.bias_t, rng));
+                    }
+                    const BatchNormLayer batchnorm("bn", bn);
+                    const auto fused = XnorLookupLayer::fuse(dense, with_batchnorm ? &batchnorm : nullptr);
+                    ASSERT_NE(fused, nullptr);
+                    for (int sample = 0; sample < 4; ++sample) {
+                        std::vector<int64_t> x(n_in);
+                        for (auto& v : x) v = static_cast<int64_t>(rng() & 1);
+                        std::vector<int64_t> sums(n_out), want(n_out), got(n_out);
+                        dense.compute_general(x.data(), sums.data());
+                        if (with_batchnorm)
+                            batchnorm.compute(sums.data(), want.data());
+                        else
+                            want = sums;
+                        fused->compute(x.data(), got.data());
+                        ASSERT_EQ(got, want) << "compute(), sample " << sample;
+                        std::vector<uint64_t> words(packed_words(n_in));
+                        pack_codes(Packing::Binary, x.data(), n_in, words.data());
+                        if (n_in % 64) words.back() |= ~uint64_t{0} << (n_in % 64);  // garbage past n_in
+                        fused->compute_from_packed(words.data(), got.data());
+                        ASSERT_EQ(got, want) << "compute_from_packed(), sample " << sample;
+                    }
+                }
+}
+
+TEST(FusedDenseThreshold, PlanFusesPairsAndFollowsChangedLayers) {
+    auto rng = seeded_rng(33);
+    // fixed data -> fc1 (+-1 weights) -> binary threshold -> XNOR fc2 -> ternary threshold -> ... -> Dense out
+    const Precision data = P("ap_fixed<16,6>");
+    auto xnor = [&](size_t n_in, size_t n_out) {
+        const Precision k = xnor_result_precision(n_in);
+        DenseConfig cfg =
+            random_dense({"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, k, P("ap_uint<1>")}, n_in, n_out, rng);
+        cfg.biases.assign(n_out, 0);
+        return std::make_unique<DenseLayer>("fc", cfg);
+    };
+    Model model;
+    model.input_shape = {37};
+    model.input_precision = data;
+    model.layers.push_back(std::make_unique<DenseLayer>(
+        "fc1", random_dense({"fc1", data, P("ap_int<2>"), data, data, P("ap_uint<1>")}, 37, 70, rng)));
+    model.layers.push_back(std::make_unique<QuantizedTanhLayer>(
+        "t1", random_thresholds(static_cast<const DenseLayer&>(*model.layers[0]), false, true, rng)));
+    model.layers.push_back(xnor(70, 65));
+    model.layers.push_back(std::make_unique<QuantizedTanhLayer>(
+        "t2", random_thresholds(static_cast<const DenseLayer&>(*model.layers[2]), true, true, rng)));
+    // Ternary data into +-1 weights: a layer on plain values, unfused (nothing after it).
+    model.layers.push_back(std::make_unique<DenseLayer>(
+        "out", random_dense({"out", P("ap_int<2>"), P("ap_int<2>"), P("ap_int<10>"), P("ap_int<10>"), P("ap_int<2>")},
+                            65, 3, rng)));
+    auto check = [&](const char* what) {
+        for (int sample = 0; sample < 50; ++sample) {
+            std::vector<int64_t> x(37);
+            for (auto& v : x) v = random_raw(data, rng);
+            std::vector<int64_t> cur = x;
+            for (const auto& layer : model.layers) {
+                std::vector<int64_t> next(layer->n_out());
+                if (const auto* dense = dynamic_cast<const DenseLayer*>(layer.get()))
+                    dense->compute_general(cur.data(), next.data());
+                else
+                    layer->compute(cur.data(), next.data());
+                cur = next;
+            }
+            std::vector<int64_t> out(3);
+            forward(model, x.data(), out.data());
+            ASSERT_EQ(out, cur) << what << ", sample " << sample;
+            ASSERT_EQ(forward(model, x), cur) << what << ", sample " << sample;
+        }
+    };
+    check("as built");
+    ASSERT_NE(model.forward_plan, nullptr);
+    EXPECT_EQ(model.forward_plan->fused.size(), 2u);
+    EXPECT_EQ(model.forward_plan->steps.size(), 3u);
+    // A new XNOR layer in place of fc2: the old plan no longer fits, forward() makes a new one.
+    const ForwardPlan* before = model.forward_plan.get();
+    model.layers[2] = xnor(70, 65);
+    check("fc2 replaced");
+    EXPECT_NE(model.forward_plan.get(), before);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 class PackedForward : public ::testing::TestWithParam<const char*> {};
 
@@ -371,6 +734,11 @@ TEST_P(PackedForward, MatchesLayerByLayerGeneralPath) {
         packed_hand_offs += model.layers[k]->packed_output() != Packing::None &&
                             model.layers[k]->packed_output() == model.layers[k + 1]->packed_input();
     EXPECT_EQ(packed_hand_offs, 3u) << "every threshold hands its bits on packed";
+    const auto plan = ForwardPlan::build(model);
+    size_t threshold_pairs = 0;
+    for (const auto& step : plan->fused)
+        threshold_pairs += dynamic_cast<const DenseThresholdLayer*>(step.get()) != nullptr;
+    EXPECT_EQ(threshold_pairs, 3u) << "every Dense + threshold pair fuses";
     auto rng = seeded_rng(26);
     std::uniform_real_distribution<double> u(-4.0, 4.0);
     for (int sample = 0; sample < 200; ++sample) {

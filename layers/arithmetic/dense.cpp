@@ -7,6 +7,8 @@
 
 #include "rtl_models/bit_plane_kernels.h"
 #include "rtl_models/mac_kernels.h"
+#include "rtl_models/narrow_lanes.h"
+#include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/resource_model.h"
 #include "rtl_models/scratch_buffer.h"
 
@@ -174,6 +176,8 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
         for (size_t k = 0; k < cfg_.weights.size(); ++k) any_zero = any_zero || sign(k) == 0;
         plane_path_ = true;
         row_words_ = packed_words(n_out);
+        bias_lanes_.assign(row_words_ * 64, 0);
+        for (size_t j = 0; j < n_out; ++j) bias_lanes_[j] = static_cast<uint32_t>(bias_in_accum_[j]);
         plus_rows_.assign(n_in * row_words_, 0);
         if (any_zero) minus_rows_.assign(n_in * row_words_, 0);
         const size_t col_words = packed_words(n_in);
@@ -276,14 +280,52 @@ void DenseLayer::compute_generic(const int64_t* in, int64_t* acc) const {
 
 template <class Lane>
 void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
-    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out, lanes = row_words_ * 64;
+    const size_t n_out = cfg_.n_out;
+    ScratchBuffer<Lane, 512> acc(row_words_ * 64);
+    plane_sums(in, acc.data());
+    // The final store into accum_t: its low W bits.
+    const int sh = 32 - cfg_.accum_t.width;
+    if (cfg_.accum_t.is_signed)
+        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>(static_cast<uint32_t>(acc[j]) << sh) >> sh;
+    else
+        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j]) << sh) >> sh);
+}
+
+namespace {
+// The binary-weight inputs on 16-bit lanes without dropped bits: plus = 2x << l, base = -(sum of x) << l
+// (modulo 2^16). False (nothing written) on 32-bit lanes or for shifts past the lane.
+template <class Lane>
+bool narrow_doubled(const int64_t* in, size_t n, int l, Lane* plus, Lane& base) {
+    if constexpr (sizeof(Lane) == 2) {
+        if (l + 1 >= 16) return false;
+        const uint32_t sum = narrow_to_u16(in, n, l + 1, plus);
+        base = static_cast<Lane>((0u - sum) << l);
+        return true;
+    } else {
+        (void)in, (void)n, (void)l, (void)plus, (void)base;
+        return false;
+    }
+}
+}  // namespace
+
+template <class Lane>
+void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
+    const size_t n_in = cfg_.n_in, lanes = row_words_ * 64;
     const int r = product_to_accum_.right_shift(), l = product_to_accum_.left_shift();
     const bool ternary = !minus_rows_.empty();
-    ScratchBuffer<Lane, 1024> plus(n_in), minus(ternary ? n_in : 0);
-    ScratchBuffer<Lane, 512> acc(lanes);
+    // Padded with zeros to whole chunks of the nibble kernel (nibble_lookup_kernel.h).
+    const size_t padded = 4 * nibble_chunks(n_in);
+    ScratchBuffer<Lane, 1024> plus(padded), minus(ternary ? padded : 0);
+    for (size_t i = n_in; i < padded; ++i) {
+        plus[i] = 0;
+        if (ternary) minus[i] = 0;
+    }
     // The two products of input i after hls4ml's product cast (floor to the accum_t LSB), modulo the lane.
     Lane base = 0;
-    if (r == 0 && !ternary) {
+    const bool narrowed = r == 0 && !ternary && narrow_doubled(in, n_in, l, plus.data(), base);
+    if (narrowed) {
+        // done: plus = 2x << l, base = -(sum of x) << l
+    } else if (r == 0 && !ternary) {
         // No bits dropped: the -x product is exactly -(x << l) modulo the lane (a loop that vectorizes).
         for (size_t i = 0; i < n_in; ++i) {
             const Lane p = static_cast<Lane>(static_cast<uint64_t>(in[i]) << l);
@@ -303,26 +345,24 @@ void DenseLayer::compute_planes(const int64_t* in, int32_t* acc32) const {
             }
         }
     }
-    for (size_t j = 0; j < lanes; ++j)
-        acc[j] = j < n_out ? static_cast<Lane>(static_cast<Lane>(bias_in_accum_[j]) + base) : Lane{0};
+    for (size_t j = 0; j < lanes; ++j) acc[j] = static_cast<Lane>(bias_lanes_[j] + base);
     bool added = false;
     if constexpr (sizeof(Lane) == 2) {
         if (use_nibbles_) {
-            nibble_accumulate(plus.data(), plus_nibbles_, acc.data());
-            if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc.data());
+            nibble_accumulate(plus.data(), plus_nibbles_, acc);
+            if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc);
             added = true;
         }
     }
     if (!added) {
-        masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc.data());
-        if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc.data());
+        masked_accumulate(plus.data(), n_in, plus_rows_.data(), row_words_, acc);
+        if (ternary) masked_accumulate(minus.data(), n_in, minus_rows_.data(), row_words_, acc);
     }
-    // The final store into accum_t: its low W bits.
-    const int sh = 32 - cfg_.accum_t.width;
-    if (cfg_.accum_t.is_signed)
-        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>(static_cast<uint32_t>(acc[j]) << sh) >> sh;
-    else
-        for (size_t j = 0; j < n_out; ++j) acc32[j] = static_cast<int32_t>((static_cast<uint32_t>(acc[j]) << sh) >> sh);
+}
+
+void DenseLayer::plane_sums16(const int64_t* in, uint16_t* lanes) const {
+    if (!sums_on_16bit_lanes()) throw std::logic_error(name_ + ": no 16-bit plane sums");
+    plane_sums(in, lanes);
 }
 
 void DenseLayer::finish32(const int32_t* acc, int64_t* out) const {
@@ -413,29 +453,8 @@ void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
         finish_xnor(acc.data(), out);
         return;
     } else if (packed_in_ == Packing::Ternary) {
-        // Data codes and weights in {-1, 0, +1}: count the nonzero and the -1 products of each output. accum_t
-        // has at most 32 bits here (the plane path's condition), so the sums run modulo 2^32.
-        const uint64_t* x_nonzero = in;
-        const uint64_t* x_negative = in + words;
-        const uint32_t plus_one = static_cast<uint32_t>(product_plus_one_);
-        const uint32_t minus_one = static_cast<uint32_t>(product_minus_one_);
-        const int sh = 32 - cfg_.accum_t.width;
         ScratchBuffer<int32_t, 256> acc32(n_out);
-        for (size_t j = 0; j < n_out; ++j) {
-            const uint64_t* w_nonzero = column_nonzero_.data() + j * words;
-            const uint64_t* w_negative = column_negative_.data() + j * words;
-            uint32_t nonzero_count = 0, minus = 0;
-            for (size_t k = 0; k < words; ++k) {
-                const uint64_t nonzero = x_nonzero[k] & w_nonzero[k];
-                nonzero_count += static_cast<uint32_t>(__builtin_popcountll(nonzero));
-                minus += static_cast<uint32_t>(__builtin_popcountll((x_negative[k] ^ w_negative[k]) & nonzero));
-            }
-            // Every cast wraps, so the sum of the cast products modulo 2^W is the hls4ml sum.
-            const uint32_t sum = static_cast<uint32_t>(bias_in_accum_[j]) + (nonzero_count - minus) * plus_one +
-                                 minus * minus_one;
-            acc32[j] = cfg_.accum_t.is_signed ? static_cast<int32_t>(sum << sh) >> sh
-                                              : static_cast<int32_t>((sum << sh) >> sh);
-        }
+        ternary_sums(in, acc32.data());
         finish32(acc32.data(), out);
         return;
     } else {
@@ -443,6 +462,40 @@ void DenseLayer::compute_from_packed(const uint64_t* in, int64_t* out) const {
         return;
     }
     finish(acc.data(), out);
+}
+
+void DenseLayer::ternary_sums(const uint64_t* in, int32_t* acc32) const {
+    if (packed_in_ != Packing::Ternary) throw std::logic_error(name_ + ": no ternary planes in");
+    // Data codes and weights in {-1, 0, +1}: count the nonzero and the -1 products of each output. accum_t
+    // has at most 32 bits here (the plane path's condition), so the sums run modulo 2^32.
+    const size_t n_out = cfg_.n_out, words = packed_words(cfg_.n_in);
+    const uint64_t* x_nonzero = in;
+    const uint64_t* x_negative = in + words;
+    const uint32_t plus_one = static_cast<uint32_t>(product_plus_one_);
+    const uint32_t minus_one = static_cast<uint32_t>(product_minus_one_);
+    const int sh = 32 - cfg_.accum_t.width;
+    for (size_t j = 0; j < n_out; ++j) {
+        const uint64_t* w_nonzero = column_nonzero_.data() + j * words;
+        const uint64_t* w_negative = column_negative_.data() + j * words;
+        uint32_t nonzero_count = 0, minus = 0;
+        if (words == 1) {
+            // The common small layer, kept apart so that the compiler leaves it scalar (popcnt instructions).
+            const uint64_t nonzero = x_nonzero[0] & w_nonzero[0];
+            nonzero_count = static_cast<uint32_t>(__builtin_popcountll(nonzero));
+            minus = static_cast<uint32_t>(__builtin_popcountll((x_negative[0] ^ w_negative[0]) & nonzero));
+        } else {
+            for (size_t k = 0; k < words; ++k) {
+                const uint64_t nonzero = x_nonzero[k] & w_nonzero[k];
+                nonzero_count += static_cast<uint32_t>(__builtin_popcountll(nonzero));
+                minus += static_cast<uint32_t>(__builtin_popcountll((x_negative[k] ^ w_negative[k]) & nonzero));
+            }
+        }
+        // Every cast wraps, so the sum of the cast products modulo 2^W is the hls4ml sum.
+        const uint32_t sum =
+            static_cast<uint32_t>(bias_in_accum_[j]) + (nonzero_count - minus) * plus_one + minus * minus_one;
+        acc32[j] = cfg_.accum_t.is_signed ? static_cast<int32_t>(sum << sh) >> sh
+                                          : static_cast<int32_t>((sum << sh) >> sh);
+    }
 }
 
 void DenseLayer::compute_general(const int64_t* in, int64_t* out) const {

@@ -7,6 +7,7 @@
 
 #include "layers/arithmetic/layer.h"
 #include "rtl_models/bit_plane_kernels.h"
+#include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 
@@ -62,6 +63,23 @@ public:
     // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
     void compute_int32(const int32_t* x, int64_t* out) const;
 
+    // What a fused successor (dense_threshold.h) builds on, compute()'s arithmetic. The cast of n sums in accum_t
+    // to result_t (non-XNOR layers); the final casts of all n_out sums (XNOR layers included).
+    void results_of_accum(const int64_t* acc, int64_t* out, size_t n) const { result_cast_.apply(acc, out, n); }
+    const Requantizer& result_cast() const { return result_cast_; }
+    void finish_sums(const int64_t* acc, int64_t* out) const { finish(acc, out); }
+    int64_t bias_in_accum(size_t j) const { return bias_in_accum_[j]; }
+    // XNOR layers counting matches on packed words: output j's weight column, packed_words(n_in) words.
+    bool counts_matches() const { return !xnor_columns_.empty(); }
+    const uint64_t* xnor_column(size_t j) const { return xnor_columns_.data() + j * packed_words(cfg_.n_in); }
+    // Binary / ternary weights on fixed-point data with accum_t within 16 bits: the sums modulo 2^16 (bias
+    // included, not yet wrapped to accum_t) in plane_lanes() lanes, outputs in order.
+    bool sums_on_16bit_lanes() const { return plane_path_ && cfg_.accum_t.width <= 16; }
+    size_t plane_lanes() const { return row_words_ * 64; }
+    void plane_sums16(const int64_t* in, uint16_t* lanes) const;
+    // Ternary data on Packing::Ternary planes (packed_input()): the n_out sums as accum_t codes.
+    void ternary_sums(const uint64_t* in, int32_t* acc32) const;
+
 private:
     void compute_mult(const int64_t* in, int64_t* acc) const;
     void compute_generic(const int64_t* in, int64_t* acc) const;
@@ -100,11 +118,14 @@ private:
     bool plane_path_ = false;
     size_t row_words_ = 0;
     std::vector<uint64_t> plus_rows_, minus_rows_;
+    std::vector<uint32_t> bias_lanes_;  // bias_in_accum_ modulo 2^32 per lane, 0 past n_out
     // The same planes four inputs at a time, for 16-bit lanes without AVX-512 (nibble_accumulate).
     bool use_nibbles_ = false;
     NibblePlane plus_nibbles_, minus_nibbles_;
     template <class Lane>
     void compute_planes(const int64_t* in, int32_t* acc) const;
+    template <class Lane>
+    void plane_sums(const int64_t* in, Lane* lanes) const;
     // accum_t codes (at most 32 bits) to result_t.
     void finish32(const int32_t* acc, int64_t* out) const;
     // XNOR layers: the matches (plus the bias) to result_t, on 32-bit lanes when the types allow.

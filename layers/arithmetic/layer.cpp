@@ -1,5 +1,6 @@
 #include "layers/arithmetic/layer.h"
 
+#include <atomic>
 #include <stdexcept>
 
 #include "rtl_models/scratch_buffer.h"
@@ -22,6 +23,18 @@ void Layer::compute_to_packed(const int64_t* in, uint64_t* out) const {
     ScratchBuffer<int64_t, 1024> codes(n_out_);
     compute(in, codes.data());
     pack_codes(packed_out_, codes.data(), n_out_, out);
+}
+
+void Layer::compute_packed(const uint64_t* in, uint64_t* out) const {
+    if (packed_in_ == Packing::None) throw std::logic_error(name_ + ": takes no packed input");
+    ScratchBuffer<int64_t, 1024> codes(n_in_);
+    unpack_codes(packed_in_, in, n_in_, codes.data());
+    compute_to_packed(codes.data(), out);
+}
+
+uint64_t LayerSerial::next() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
 }
 
 LayerCostInputs Layer::cost_inputs() const {

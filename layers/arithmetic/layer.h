@@ -18,6 +18,23 @@ namespace tlm4ml {
 enum class IoType { Parallel, Stream };
 const char* to_string(IoType t);
 
+// A number no other Layer object in this process has had; a copy draws a new one. forward()'s plan
+// (forward_plan.h) recognizes the layers it was built for by it.
+class LayerSerial {
+public:
+    LayerSerial() : value_(next()) {}
+    LayerSerial(const LayerSerial&) : value_(next()) {}
+    LayerSerial& operator=(const LayerSerial&) {
+        value_ = next();
+        return *this;
+    }
+    uint64_t value() const { return value_; }
+
+private:
+    static uint64_t next();
+    uint64_t value_;
+};
+
 class Layer {
 public:
     virtual ~Layer() = default;
@@ -42,6 +59,9 @@ public:
     // compute(); layers override them with their packed kernels. Same outputs as compute(), bit for bit.
     virtual void compute_from_packed(const uint64_t* in, int64_t* out) const;
     virtual void compute_to_packed(const int64_t* in, uint64_t* out) const;
+    // From packed_input()'s packing into packed_output()'s (the default unpacks the input first).
+    virtual void compute_packed(const uint64_t* in, uint64_t* out) const;
+    uint64_t serial() const { return serial_.value(); }
 
     // "weight=ap_fixed<16,6> accum=... result=..." for reports.
     virtual std::string precision_summary() const;
@@ -68,6 +88,7 @@ protected:
     int reuse_factor_;
     Packing packed_in_ = Packing::None;
     Packing packed_out_ = Packing::None;
+    LayerSerial serial_;
 };
 
 using LayerPtr = std::unique_ptr<Layer>;

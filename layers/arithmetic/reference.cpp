@@ -1,16 +1,40 @@
 #include "layers/arithmetic/reference.h"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "layers/arithmetic/forward_plan.h"
+
 namespace tlm4ml {
+
+namespace {
+const ForwardPlan& plan_of(const Model& model) {
+    if (!model.forward_plan || !model.forward_plan->fits(model)) model.forward_plan = ForwardPlan::build(model);
+    return *model.forward_plan;
+}
+}  // namespace
+
+void forward(const Model& model, const int64_t* input, int64_t* output) {
+    if (model.inputs.empty() && !model.layers.empty()) {
+        plan_of(model).run(input, output);
+        return;
+    }
+    const std::vector<int64_t> out = forward(model, std::vector<int64_t>(input, input + model.input_size()));
+    std::copy(out.begin(), out.end(), output);
+}
 
 std::vector<int64_t> forward(const Model& model, const std::vector<int64_t>& input,
                              std::vector<std::vector<int64_t>>* trace) {
     if (input.size() != model.input_size()) throw std::invalid_argument("forward: input size does not match the model");
     const size_t n = model.layers.size();
     if (trace) trace->clear();
+    if (!trace && model.inputs.empty() && n > 0) {
+        std::vector<int64_t> out(model.output_size());
+        plan_of(model).run(input.data(), out.data());
+        return out;
+    }
     if (model.inputs.empty()) {
-        // A chain: buffers reused across calls, so a forward pass allocates nothing once warm. A one- or
+        // A chain with a trace: layer by layer, no fused steps (every layer's output is kept). A one- or
         // two-bit tensor goes on packed when both its producer and its consumer compute on packed words.
         thread_local std::vector<int64_t> cur, next;
         thread_local std::vector<uint64_t> cur_packed, next_packed;

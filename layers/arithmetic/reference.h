@@ -13,6 +13,10 @@ namespace tlm4ml {
 std::vector<int64_t> forward(const Model& model, const std::vector<int64_t>& input,
                              std::vector<std::vector<int64_t>>* trace = nullptr);
 
+// The same into output[model.output_size()] without allocating (once warm): the plan's pass for a chain
+// (forward_plan.h: Dense + threshold pairs fused), the general one for a graph.
+void forward(const Model& model, const int64_t* input, int64_t* output);
+
 // What layer i computes on, given the sample and a trace of every layer's output (forward's): its
 // producers' outputs one after the other (the model input for kModelInput).
 std::vector<int64_t> layer_input(const Model& model, size_t i, const std::vector<int64_t>& input,
