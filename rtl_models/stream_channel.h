@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "rtl_models/ring_queue.h"
-
 namespace tlm4ml {
 
-// One tensor in flight: a sample's values (raw integers) and when the consumer may take it.
+// One tensor handed over by copy (tests, the TLM accelerator's feed and drain): a sample's values (raw
+// integers) and when the consumer may take it. The clocked modules hand tensors over in place instead
+// (reserve/commit, front_data/drop), without a Token.
 struct Token {
     uint64_t sample = 0;
     uint64_t visible_cycle = 0;
@@ -42,55 +42,65 @@ public:
     // Producer side.
     bool can_push(uint64_t cycle) const {
         // The occupancy at the edge counts an item popped earlier in this same cycle.
-        return push_cycle_ != cycle && items_.size() + (pop_cycle_ == cycle ? 1 : 0) < depth_;
+        return push_cycle_ != cycle && size_ + (pop_cycle_ == cycle ? 1 : 0) < depth_;
     }
     // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
-    bool full() const { return items_.size() >= depth_; }
-    void push(Token&& t, uint64_t cycle) {
+    bool full() const { return size_ >= depth_; }
+    // Where the producer writes a result it will push later: a slot behind the items in the channel and the
+    // slots reserved before it, where the consumer will read it, so that a hand-off moves no values.
+    // Reserved slots are pushed in the order they were reserved (commit). The pointer is valid until the
+    // next reserve() on this channel.
+    int64_t* reserve(uint64_t sample) {
+        if (size_ + reserved_ == capacity()) grow();
+        const size_t slot = (head_ + size_ + reserved_) & mask_;
+        meta_[slot].sample = sample;
+        ++reserved_;
+        return values_.data() + slot * width_;
+    }
+    size_t reserved() const { return reserved_; }
+    // Pushes the oldest reserved slot.
+    void commit(uint64_t cycle) {
         account(cycle);
-        t.visible_cycle = cycle + static_cast<uint64_t>(latency_);
-        items_.push_back(std::move(t));
-        if (items_.size() > stats_.peak_occupancy) stats_.peak_occupancy = items_.size();
+        meta_[(head_ + size_) & mask_].visible_cycle = cycle + static_cast<uint64_t>(latency_);
+        ++size_;
+        --reserved_;
+        if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
         push_cycle_ = cycle;
         ++stats_.transfers;
         if (on_push_) *on_push_ |= push_bit_;
         if (total_transfers_) ++*total_transfers_;
     }
+    // Pushes a copy of `width()` values (for producers that keep no slots reserved).
+    void push(uint64_t sample, const int64_t* values, uint64_t cycle);
+    void push(Token&& t, uint64_t cycle);
 
     // Consumer side.
     bool can_pop(uint64_t cycle) const {
-        return pop_cycle_ != cycle && !items_.empty() && items_.front().visible_cycle <= cycle;
+        return pop_cycle_ != cycle && size_ != 0 && meta_[head_].visible_cycle <= cycle;
     }
-    Token pop(uint64_t cycle) {
-        account(cycle);
-        Token t = items_.take_front();
-        pop_cycle_ = cycle;
-        if (keep_last_) last_popped_ = t.data;
-        if (on_pop_) *on_pop_ |= pop_bit_;
-        return t;
-    }
+    // The front item, read in place (meaningful while size() > 0).
+    uint64_t front_sample() const { return meta_[head_].sample; }
+    const int64_t* front_data() const { return values_.data() + head_ * width_; }
     // When the front item becomes (or became) visible; kNever-like UINT64_MAX when empty.
-    uint64_t front_visible_cycle() const { return items_.empty() ? UINT64_MAX : items_.front().visible_cycle; }
+    uint64_t front_visible_cycle() const { return size_ != 0 ? meta_[head_].visible_cycle : UINT64_MAX; }
+    // Pops the front item, which the consumer has read in place.
+    void drop(uint64_t cycle) {
+        account(cycle);
+        if (keep_last_) last_popped_.assign(front_data(), front_data() + width_);
+        head_ = (head_ + 1) & mask_;
+        --size_;
+        pop_cycle_ = cycle;
+        if (on_pop_) *on_pop_ |= pop_bit_;
+    }
+    // Pops the front item as a copy.
+    Token pop(uint64_t cycle);
 
-    size_t size() const { return items_.size(); }
+    size_t size() const { return size_; }
     bool pushed_in(uint64_t cycle) const { return push_cycle_ == cycle; }
     bool popped_in(uint64_t cycle) const { return pop_cycle_ == cycle; }
     // Occupancy at the rising edge of the current cycle (before its push and pop).
     size_t occupancy_at_edge(uint64_t cycle) const {
-        return items_.size() + (popped_in(cycle) ? 1 : 0) - (pushed_in(cycle) ? 1 : 0);
-    }
-    const Token* front() const { return items_.empty() ? nullptr : &items_.front(); }
-
-    // Payload buffers of this channel's width, recycled by the consumer and reused by the producer so that
-    // a running network allocates nothing per inference.
-    std::vector<int64_t> take_buffer() {
-        if (spare_.empty()) return std::vector<int64_t>(width_);
-        std::vector<int64_t> v = std::move(spare_.back());
-        spare_.pop_back();
-        return v;
-    }
-    void recycle(std::vector<int64_t>&& v) {
-        if (spare_.size() < 16 && v.size() == width_) spare_.push_back(std::move(v));
+        return size_ + (popped_in(cycle) ? 1 : 0) - (pushed_in(cycle) ? 1 : 0);
     }
 
     // Waveforms show the item taken in a cycle; the channel keeps a copy only when asked.
@@ -116,21 +126,33 @@ public:
     const ChannelStats& stats() const { return stats_; }
 
 private:
+    struct Slot {
+        uint64_t sample = 0;
+        uint64_t visible_cycle = 0;
+    };
     void account(uint64_t cycle) {
         if (cycle > last_cycle_) account_edges(cycle);
     }
     void account_edges(uint64_t cycle);
+    size_t capacity() const { return meta_.size(); }
+    void grow();
 
     std::string name_;
     size_t depth_;
     int latency_;
     size_t width_;
-    RingQueue<Token> items_;
+    // A ring of slots (a power of two of them): the items in the channel from head_, then the reserved ones.
+    // Slot k's values are values_[k * width_, (k + 1) * width_); the ring grows only past its largest fill.
+    std::vector<Slot> meta_;
+    std::vector<int64_t> values_;
+    size_t head_ = 0;
+    size_t size_ = 0;
+    size_t reserved_ = 0;
+    size_t mask_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;
     uint64_t pop_cycle_ = UINT64_MAX;
     bool keep_last_ = false;
     std::vector<int64_t> last_popped_;
-    std::vector<std::vector<int64_t>> spare_;
     ChannelStats stats_;
     uint64_t last_cycle_ = 0;
     uint64_t* on_push_ = nullptr;
