@@ -11,14 +11,14 @@ StreamChannel::StreamChannel(std::string name, size_t depth, int latency, size_t
     : name_(std::move(name)), depth_(depth), latency_(latency), width_(width) {}
 
 void StreamChannel::grow() {
-    // Capacities are powers of two so that a slot index wraps with a mask; the items and the reserved
-    // slots keep their order, from slot 0.
-    const size_t cap = capacity() == 0 ? 4 : 2 * capacity();
+    // One slot more while the ring is small (a hand-off with no latency needs one slot, a pipeline of L
+    // cycles L + 1), half as many again beyond; the items and the reserved slots keep their order, from 0.
+    const size_t cap = capacity() < 8 ? capacity() + 1 : capacity() + capacity() / 2;
     std::vector<Slot> meta(cap);
     std::vector<int64_t> values(cap * width_);
     const size_t used = size_ + reserved_;
     for (size_t i = 0; i < used; ++i) {
-        const size_t from = (head_ + i) & mask_;
+        const size_t from = slot_at(i);
         meta[i] = meta_[from];
         std::copy_n(values_.begin() + static_cast<std::ptrdiff_t>(from * width_), width_,
                     values.begin() + static_cast<std::ptrdiff_t>(i * width_));
@@ -26,7 +26,6 @@ void StreamChannel::grow() {
     meta_ = std::move(meta);
     values_ = std::move(values);
     head_ = 0;
-    mask_ = cap - 1;
 }
 
 void StreamChannel::push(uint64_t sample, const int64_t* values, uint64_t cycle) {
@@ -51,16 +50,6 @@ Token StreamChannel::pop(uint64_t cycle) {
     t.data.assign(front_data(), front_data() + width_);
     drop(cycle);
     return t;
-}
-
-void StreamChannel::account_edges(uint64_t cycle) {
-    // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles
-    // since the last change.
-    const size_t held = size_;
-    if (held > stats_.max_occupancy) stats_.max_occupancy = held;
-    if (held >= depth_) stats_.cycles_full += cycle - last_cycle_;
-    if (held == 0) stats_.cycles_empty += cycle - last_cycle_;
-    last_cycle_ = cycle;
 }
 
 void StreamChannel::finish(uint64_t end_cycle) { account(end_cycle); }

@@ -52,7 +52,7 @@ public:
     // next reserve() on this channel.
     int64_t* reserve(uint64_t sample) {
         if (size_ + reserved_ == capacity()) grow();
-        const size_t slot = (head_ + size_ + reserved_) & mask_;
+        const size_t slot = slot_at(size_ + reserved_);
         meta_[slot].sample = sample;
         ++reserved_;
         return values_.data() + slot * width_;
@@ -61,7 +61,7 @@ public:
     // Pushes the oldest reserved slot.
     void commit(uint64_t cycle) {
         account(cycle);
-        meta_[(head_ + size_) & mask_].visible_cycle = cycle + static_cast<uint64_t>(latency_);
+        meta_[slot_at(size_)].visible_cycle = cycle + static_cast<uint64_t>(latency_);
         ++size_;
         --reserved_;
         if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
@@ -87,7 +87,7 @@ public:
     void drop(uint64_t cycle) {
         account(cycle);
         if (keep_last_) last_popped_.assign(front_data(), front_data() + width_);
-        head_ = (head_ + 1) & mask_;
+        head_ = slot_at(1);
         --size_;
         pop_cycle_ = cycle;
         if (on_pop_) *on_pop_ |= pop_bit_;
@@ -130,25 +130,37 @@ private:
         uint64_t sample = 0;
         uint64_t visible_cycle = 0;
     };
+    // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles since
+    // the last change (inline: in a busy network every channel moves in every cycle).
     void account(uint64_t cycle) {
-        if (cycle > last_cycle_) account_edges(cycle);
+        if (cycle <= last_cycle_) return;
+        const size_t held = size_;
+        if (held > stats_.max_occupancy) stats_.max_occupancy = held;
+        if (held >= depth_) stats_.cycles_full += cycle - last_cycle_;
+        if (held == 0) stats_.cycles_empty += cycle - last_cycle_;
+        last_cycle_ = cycle;
     }
-    void account_edges(uint64_t cycle);
     size_t capacity() const { return meta_.size(); }
+    // The slot k places after the head (k <= capacity()).
+    size_t slot_at(size_t k) const {
+        const size_t s = head_ + k;
+        return s >= capacity() ? s - capacity() : s;
+    }
     void grow();
 
     std::string name_;
     size_t depth_;
     int latency_;
     size_t width_;
-    // A ring of slots (a power of two of them): the items in the channel from head_, then the reserved ones.
-    // Slot k's values are values_[k * width_, (k + 1) * width_); the ring grows only past its largest fill.
+    // A ring of slots: the items in the channel from head_, then the reserved ones. Slot k's values are
+    // values_[k * width_, (k + 1) * width_). The ring is as large as the channel's largest fill so far (plus
+    // a half when it is large), not rounded up: a busy network writes and reads every slot of every ring in
+    // turn, and spare slots would only push the layers' weights out of the cache.
     std::vector<Slot> meta_;
     std::vector<int64_t> values_;
     size_t head_ = 0;
     size_t size_ = 0;
     size_t reserved_ = 0;
-    size_t mask_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;
     uint64_t pop_cycle_ = UINT64_MAX;
     bool keep_last_ = false;

@@ -233,9 +233,9 @@ TEST(StreamChannel, PushAndPopEveryCycleNeverHoldsAnything) {
 
 TEST(StreamChannel, ReservedSlotsAreReadInPlaceAndReused) {
     StreamChannel ch("ch", 2, 1, 3);
-    // A producer with two results in its pipeline: both slots reserved behind the (empty) channel.
-    int64_t* a = ch.reserve(5);
-    std::copy_n(std::vector<int64_t>{1, 2, 3}.data(), 3, a);
+    // A producer with two results in its pipeline: both slots reserved behind the (empty) channel. A
+    // reserve() may move the slots reserved before it (the ring grows), so each is written right away.
+    std::copy_n(std::vector<int64_t>{1, 2, 3}.data(), 3, ch.reserve(5));
     int64_t* b = ch.reserve(6);
     std::copy_n(std::vector<int64_t>{4, 5, 6}.data(), 3, b);
     EXPECT_EQ(ch.size(), 0u);  // reserved slots are not in the channel yet
@@ -247,18 +247,19 @@ TEST(StreamChannel, ReservedSlotsAreReadInPlaceAndReused) {
     EXPECT_FALSE(ch.can_pop(0));  // latency 1
     ASSERT_TRUE(ch.can_pop(1));
     EXPECT_EQ(ch.front_sample(), 5u);
-    EXPECT_EQ(ch.front_data(), a);  // read where the producer wrote it
+    EXPECT_EQ(std::vector<int64_t>(ch.front_data(), ch.front_data() + 3), (std::vector<int64_t>{1, 2, 3}));
     ch.drop(1);
     ch.commit(1);
     ASSERT_TRUE(ch.can_pop(2));
     EXPECT_EQ(ch.front_sample(), 6u);
-    EXPECT_EQ(ch.front_data(), b);
+    EXPECT_EQ(ch.front_data(), b);  // read where the producer wrote it
     EXPECT_EQ(std::vector<int64_t>(ch.front_data(), ch.front_data() + 3), (std::vector<int64_t>{4, 5, 6}));
     // A copy cannot overtake a reserved slot.
     ch.reserve(7);
     EXPECT_THROW(ch.push(token(8, 1), 2), std::logic_error);
     ch.commit(2);
-    // Sliding along, the channel keeps writing into the same few slots: no storage is allocated per item.
+    // Sliding along with at most two slots in use (an item and the next result), the channel keeps writing
+    // into the same two slots: no storage is allocated per item, and none is spare.
     std::vector<const int64_t*> seen;
     for (uint64_t c = 3; c < 40; ++c) {
         ch.drop(c);
@@ -267,7 +268,7 @@ TEST(StreamChannel, ReservedSlotsAreReadInPlaceAndReused) {
         ch.commit(c);
         if (std::find(seen.begin(), seen.end(), s) == seen.end()) seen.push_back(s);
     }
-    EXPECT_LE(seen.size(), 4u);
+    EXPECT_EQ(seen.size(), 2u);
     // A copy of the wrong width is refused, naming the channel.
     StreamChannel empty("empty", 2, 0, 3);
     try {

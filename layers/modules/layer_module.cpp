@@ -56,11 +56,4 @@ void LayerModule::tick(uint64_t cycle) {
     emit_logged(cycle);  // a zero-latency layer passes the result on in the same cycle
 }
 
-uint64_t LayerModule::inputs_visible() const {
-    if (ins_.size() == 1) return in_.front_visible_cycle();
-    uint64_t v = 0;
-    for (const StreamChannel* c : ins_) v = std::max(v, c->front_visible_cycle());  // UINT64_MAX if empty
-    return v;
-}
-
 }  // namespace tlm4ml

@@ -36,8 +36,8 @@ private:
     size_t in_h_ = 0, in_w_ = 0, n_chan_ = 0, n_filt_ = 0;
     size_t filt_h_ = 0, filt_w_ = 0, stride_h_ = 1, stride_w_ = 1, out_h_ = 0, out_w_ = 0;
     std::vector<int64_t> image_;
-    size_t pixel_ = 0;  // next input pixel of the image, raster order
-    bool completes_window(size_t pixel, size_t& oy, size_t& ox) const;
+    size_t row_ = 0, col_ = 0;  // next input pixel of the image, raster order
+    bool completes_window(size_t row, size_t col, size_t& oy, size_t& ox) const;
 };
 
 // Instantiated once, in stream_conv_module.cpp, where the hooks can be inlined.

@@ -66,8 +66,8 @@ StreamPixelModule::StreamPixelModule(sc_core::sc_module_name name, const Layer& 
 
 StreamPixelModule::~StreamPixelModule() = default;
 
-void StreamPixelModule::produce(uint64_t cycle) {
-    if (!pad_ || queue_full() || !is_pad(out_pixel_)) return;
+void StreamPixelModule::produce_pad(uint64_t cycle) {
+    if (queue_full() || !is_pad(out_pixel_)) return;
     if (!started_) {
         // A new image starts with its first input pixel.
         if (in_.front_visible_cycle() > cycle) return;  // UINT64_MAX when empty
@@ -77,7 +77,7 @@ void StreamPixelModule::produce(uint64_t cycle) {
     std::fill_n(output_slot(sample_), out_.width(), 0);
     queue_output(cycle, cycle);
     produced_cycle_ = cycle;
-    if (++out_pixel_ == pad_->config().out_height() * pad_->config().out_width()) {
+    if (++out_pixel_ == pad_mask_.size()) {
         out_pixel_ = 0;
         started_ = false;
     }
@@ -103,7 +103,7 @@ void StreamPixelModule::take(const InputWord& in, uint64_t cycle) {
         std::copy_n(in.data, in.size, out);
         started_ = true;
         sample_ = in.sample;
-        if (++out_pixel_ == pad_->config().out_height() * pad_->config().out_width()) {
+        if (++out_pixel_ == pad_mask_.size()) {
             out_pixel_ = 0;
             started_ = false;
         }

@@ -32,7 +32,10 @@ private:
     friend class StreamModuleOf<StreamPixelModule>;
     void take(const InputWord& in, uint64_t cycle);
     bool may_take(uint64_t cycle) const;
-    void produce(uint64_t cycle);
+    void produce(uint64_t cycle) {
+        if (pad_) produce_pad(cycle);
+    }
+    void produce_pad(uint64_t cycle);
     uint64_t produce_wake(uint64_t cycle) const;
 
     bool is_pad(size_t out_pixel) const { return pad_mask_[out_pixel] != 0; }
