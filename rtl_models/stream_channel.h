@@ -42,8 +42,14 @@ public:
     // Producer side.
     bool can_push(uint64_t cycle) const {
         // The occupancy at the edge counts an item popped earlier in this same cycle.
-        return push_cycle_ != cycle && size_ + (pop_cycle_ == cycle ? 1 : 0) < depth_;
+        return push_cycle_ != cycle && cycle >= next_push_ && size_ + (pop_cycle_ == cycle ? 1 : 0) < depth_;
     }
+    // A consumer that takes an item every `cycles` cycles and holds none in between: an io_parallel network
+    // pipelined at II > 1 reads its input when it starts an inference, every II cycles (the top function's
+    // ap_ready), so a push waits for that cycle instead of waiting in the channel. 1: no such limit.
+    void set_push_interval(uint64_t cycles) { push_interval_ = cycles; }
+    // The first cycle the interval allows the next push in (0 before the first push).
+    uint64_t next_push_cycle() const { return next_push_; }
     // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
     bool full() const { return size_ >= depth_; }
     // Where the producer writes a result it will push later: a slot behind the items in the channel and the
@@ -66,6 +72,7 @@ public:
         --reserved_;
         if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
         push_cycle_ = cycle;
+        if (push_interval_ > 1) next_push_ = cycle + push_interval_;
         ++stats_.transfers;
         if (on_push_) *on_push_ |= push_bit_;
         if (total_transfers_) ++*total_transfers_;
@@ -162,6 +169,8 @@ private:
     size_t size_ = 0;
     size_t reserved_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;
+    uint64_t push_interval_ = 1;
+    uint64_t next_push_ = 0;
     uint64_t pop_cycle_ = UINT64_MAX;
     bool keep_last_ = false;
     std::vector<int64_t> last_popped_;

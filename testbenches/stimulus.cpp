@@ -78,7 +78,7 @@ void Source::push_sample(const std::vector<int64_t>& values, uint64_t cycle) {
 uint64_t Source::next_wake(uint64_t cycle) const {
     if (next_ >= count_) return kNever;
     if (next_offer_ <= cycle && out_.full()) return kNever;  // waits for the consumer's pop
-    return std::max(next_offer_, cycle + 1);
+    return std::max({next_offer_, out_.next_push_cycle(), cycle + 1});
 }
 
 InFlightSample Source::retire(uint64_t sample) {

@@ -231,6 +231,23 @@ TEST(StreamChannel, PushAndPopEveryCycleNeverHoldsAnything) {
               json({{"transfers", 10}, {"max_occupancy", 0}, {"cycles_full", 0}, {"cycles_empty", 10}}));
 }
 
+TEST(StreamChannel, PushIntervalSpacesPushesWhateverTheRoom) {
+    // An io_parallel pipeline at II 3 reads its input every 3 cycles: the channel takes a push no sooner.
+    StreamChannel ch("ch", 2, 0, 2);
+    ch.set_push_interval(3);
+    EXPECT_EQ(ch.next_push_cycle(), 0u);
+    std::vector<uint64_t> pushed;
+    for (uint64_t c = 0; c < 10; ++c) {
+        if (ch.can_push(c)) {
+            ch.push(token(c, 1), c);
+            pushed.push_back(c);
+        }
+        if (ch.can_pop(c)) ch.drop(c);  // the consumer takes each at once: the room is never the limit
+    }
+    EXPECT_EQ(pushed, (std::vector<uint64_t>{0, 3, 6, 9}));
+    EXPECT_EQ(ch.next_push_cycle(), 12u);
+}
+
 TEST(StreamChannel, ReservedSlotsAreReadInPlaceAndReused) {
     StreamChannel ch("ch", 2, 1, 3);
     // A producer with two results in its pipeline: both slots reserved behind the (empty) channel. A
