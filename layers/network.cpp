@@ -93,8 +93,9 @@ void Network::build_parallel(const DeviceProfile& profile) {
         }
     };
     connect(kInput, output_channel(kInput, m.input_name, in_reg, m.input_size()));
-    // The pipeline starts an inference every II cycles and reads its input then (HLS's ap_ready), so each
-    // input's latency is the pipeline's, not that plus a wait inside the network.
+    // The pipeline (hls4ml gives io_parallel the 'pipeline' style: backends/vivado/passes/pipeline_style.py)
+    // starts an inference every II cycles and reads its input then (HLS's ap_ready), so each input's latency
+    // is the pipeline's, not that plus a wait inside the network.
     channels_.front()->set_push_interval(static_cast<uint64_t>(ii));
     for (size_t i = 0; i < n; ++i) {
         const Layer& l = *m.layers[i];
