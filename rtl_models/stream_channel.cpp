@@ -8,23 +8,18 @@
 namespace tlm4ml {
 
 StreamChannel::StreamChannel(std::string name, size_t depth, int latency, size_t width)
-    : name_(std::move(name)), depth_(depth), latency_(latency), width_(width) {}
+    : depth_(depth), latency_(latency), width_(width), name_(std::move(name)) {}
 
 void StreamChannel::grow() {
     // One slot more while the ring is small (a hand-off with no latency needs one slot, a pipeline of L
     // cycles L + 1), half as many again beyond; the items and the reserved slots keep their order, from 0.
-    const size_t cap = capacity() < 8 ? capacity() + 1 : capacity() + capacity() / 2;
-    std::vector<Slot> meta(cap);
-    std::vector<int64_t> values(cap * width_);
-    const size_t used = size_ + reserved_;
-    for (size_t i = 0; i < used; ++i) {
-        const size_t from = slot_at(i);
-        meta[i] = meta_[from];
-        std::copy_n(values_.begin() + static_cast<std::ptrdiff_t>(from * width_), width_,
-                    values.begin() + static_cast<std::ptrdiff_t>(i * width_));
-    }
-    meta_ = std::move(meta);
-    values_ = std::move(values);
+    const size_t cap = capacity_ < 8 ? capacity_ + 1 : capacity_ + capacity_ / 2;
+    const size_t stride = kHeader + width_;
+    std::vector<int64_t> store(cap * stride);
+    for (size_t i = 0; i < size_ + reserved_; ++i)
+        std::copy_n(slot_data(slot_at(i)), stride, store.begin() + static_cast<std::ptrdiff_t>(i * stride));
+    store_ = std::move(store);
+    capacity_ = cap;
     head_ = 0;
 }
 
@@ -46,7 +41,7 @@ void StreamChannel::push(Token&& t, uint64_t cycle) {
 Token StreamChannel::pop(uint64_t cycle) {
     Token t;
     t.sample = front_sample();
-    t.visible_cycle = meta_[head_].visible_cycle;
+    t.visible_cycle = front_visible();
     t.data.assign(front_data(), front_data() + width_);
     drop(cycle);
     return t;

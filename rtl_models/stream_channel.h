@@ -57,17 +57,17 @@ public:
     // Reserved slots are pushed in the order they were reserved (commit). The pointer is valid until the
     // next reserve() on this channel.
     int64_t* reserve(uint64_t sample) {
-        if (size_ + reserved_ == capacity()) grow();
-        const size_t slot = slot_at(size_ + reserved_);
-        meta_[slot].sample = sample;
+        if (size_ + reserved_ == capacity_) grow();
+        int64_t* slot = slot_data(slot_at(size_ + reserved_));
+        slot[kSample] = static_cast<int64_t>(sample);
         ++reserved_;
-        return values_.data() + slot * width_;
+        return slot + kHeader;
     }
     size_t reserved() const { return reserved_; }
     // Pushes the oldest reserved slot.
     void commit(uint64_t cycle) {
         account(cycle);
-        meta_[slot_at(size_)].visible_cycle = cycle + static_cast<uint64_t>(latency_);
+        slot_data(slot_at(size_))[kVisible] = static_cast<int64_t>(cycle + static_cast<uint64_t>(latency_));
         ++size_;
         --reserved_;
         if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
@@ -83,13 +83,13 @@ public:
 
     // Consumer side.
     bool can_pop(uint64_t cycle) const {
-        return pop_cycle_ != cycle && size_ != 0 && meta_[head_].visible_cycle <= cycle;
+        return pop_cycle_ != cycle && size_ != 0 && front_visible() <= cycle;
     }
     // The front item, read in place (meaningful while size() > 0).
-    uint64_t front_sample() const { return meta_[head_].sample; }
-    const int64_t* front_data() const { return values_.data() + head_ * width_; }
+    uint64_t front_sample() const { return static_cast<uint64_t>(slot_data(head_)[kSample]); }
+    const int64_t* front_data() const { return slot_data(head_) + kHeader; }
     // When the front item becomes (or became) visible; kNever-like UINT64_MAX when empty.
-    uint64_t front_visible_cycle() const { return size_ != 0 ? meta_[head_].visible_cycle : UINT64_MAX; }
+    uint64_t front_visible_cycle() const { return size_ != 0 ? front_visible() : UINT64_MAX; }
     // Pops the front item, which the consumer has read in place.
     void drop(uint64_t cycle) {
         account(cycle);
@@ -133,10 +133,12 @@ public:
     const ChannelStats& stats() const { return stats_; }
 
 private:
-    struct Slot {
-        uint64_t sample = 0;
-        uint64_t visible_cycle = 0;
-    };
+    // A slot: its sample, the cycle its item becomes visible, then width_ values, so that the consumer's
+    // checks and reads touch one stretch of memory.
+    static constexpr size_t kSample = 0, kVisible = 1, kHeader = 2;
+    int64_t* slot_data(size_t slot) { return store_.data() + slot * (kHeader + width_); }
+    const int64_t* slot_data(size_t slot) const { return store_.data() + slot * (kHeader + width_); }
+    uint64_t front_visible() const { return static_cast<uint64_t>(slot_data(head_)[kVisible]); }
     // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles since
     // the last change (inline: in a busy network every channel moves in every cycle).
     void account(uint64_t cycle) {
@@ -147,40 +149,40 @@ private:
         if (held == 0) stats_.cycles_empty += cycle - last_cycle_;
         last_cycle_ = cycle;
     }
-    size_t capacity() const { return meta_.size(); }
-    // The slot k places after the head (k <= capacity()).
+    // The slot k places after the head (k <= capacity_).
     size_t slot_at(size_t k) const {
         const size_t s = head_ + k;
-        return s >= capacity() ? s - capacity() : s;
+        return s >= capacity_ ? s - capacity_ : s;
     }
     void grow();
 
-    std::string name_;
+    // What a busy cycle touches first, the name and the waveform copy last.
     size_t depth_;
     int latency_;
     size_t width_;
-    // A ring of slots: the items in the channel from head_, then the reserved ones. Slot k's values are
-    // values_[k * width_, (k + 1) * width_). The ring is as large as the channel's largest fill so far (plus
-    // a half when it is large), not rounded up: a busy network writes and reads every slot of every ring in
-    // turn, and spare slots would only push the layers' weights out of the cache.
-    std::vector<Slot> meta_;
-    std::vector<int64_t> values_;
+    // A ring of capacity_ slots: the items in the channel from head_, then the reserved ones. The ring is as
+    // large as the channel's largest fill so far (plus a half when it is large), not rounded up: a busy
+    // network writes and reads every slot of every ring in turn, and spare slots would only push the
+    // layers' weights out of the cache.
+    std::vector<int64_t> store_;
+    size_t capacity_ = 0;
     size_t head_ = 0;
     size_t size_ = 0;
     size_t reserved_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;
-    uint64_t push_interval_ = 1;
-    uint64_t next_push_ = 0;
     uint64_t pop_cycle_ = UINT64_MAX;
-    bool keep_last_ = false;
-    std::vector<int64_t> last_popped_;
-    ChannelStats stats_;
     uint64_t last_cycle_ = 0;
+    uint64_t next_push_ = 0;
+    uint64_t push_interval_ = 1;
+    ChannelStats stats_;
     uint64_t* on_push_ = nullptr;
     uint64_t* on_pop_ = nullptr;
     uint64_t push_bit_ = 0;
     uint64_t pop_bit_ = 0;
     uint64_t* total_transfers_ = nullptr;
+    bool keep_last_ = false;
+    std::string name_;
+    std::vector<int64_t> last_popped_;
 };
 
 }  // namespace tlm4ml

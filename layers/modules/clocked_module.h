@@ -51,7 +51,8 @@ struct LayerStats {
     }
 };
 
-class ClockedModule : public sc_core::sc_module, public Clocked {
+// Clocked first: the clock domain calls tick() through Clocked* without adjusting the pointer.
+class ClockedModule : public Clocked, public sc_core::sc_module {
 public:
     const Layer& layer() const { return layer_; }
     const LayerTiming& timing() const { return timing_; }
