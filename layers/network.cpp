@@ -93,11 +93,18 @@ void Network::build_parallel(const DeviceProfile& profile) {
         }
     };
     connect(kInput, output_channel(kInput, m.input_name, in_reg, m.input_size()));
+    // The pipeline (hls4ml gives io_parallel the 'pipeline' style: backends/vivado/passes/pipeline_style.py)
+    // starts an inference every II cycles and reads its input then (HLS's ap_ready), so each input's latency
+    // is the pipeline's, not that plus a wait inside the network.
+    channels_.front()->set_push_interval(static_cast<uint64_t>(ii));
     for (size_t i = 0; i < n; ++i) {
         const Layer& l = *m.layers[i];
         StreamChannel& out = output_channel(i, l.name() + "_out", i + 1 == n ? profile.output_register_cycles : 0,
                                             l.n_out());
         modules_.push_back(std::make_unique<LayerModule>(l.name().c_str(), l, timings_[i], in_channels[i], out));
+        // Nothing reads a network module's event log, and writing it was a stream of fresh memory in every
+        // cycle of a run's first 10000 inferences that pushed the weights out of the L1 cache.
+        modules_.back()->set_event_log_limit(0);
         order_.push_back(modules_.back().get());
         connect(i, out);
     }

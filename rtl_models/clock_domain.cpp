@@ -50,12 +50,14 @@ void ClockDomain::wire() {
             if (who.size() > 1)
                 for (size_t i : who) tracked[i] = 0;
     untracked_.assign(words, 0);
+    timed_.assign(words, 0);
     flagged_.assign(words, 0);
     due_.assign(words, 0);
     wake_.assign(n, 0);
     for (size_t i = 0; i < n; ++i) {
         const uint64_t bit = uint64_t{1} << (i % 64);
         flagged_[i / 64] |= bit;  // every part is asked once
+        timed_[i / 64] |= bit;
         if (!tracked[i]) untracked_[i / 64] |= bit;
         for (StreamChannel* c : ins[i]) c->watch_push(tracked[i] ? &flagged_[i / 64] : nullptr, bit);
         for (StreamChannel* c : outs[i]) c->watch_pop(tracked[i] ? &flagged_[i / 64] : nullptr, bit);
@@ -78,11 +80,16 @@ void ClockDomain::step() {
         next_trigger(cycles_of(last_cycle_ + 1, period_) - sc_core::sc_time_stamp(), wake_event_);
         return;
     }
-    const size_t n = parts_.size();
     const size_t words = due_.size();
-    // Due by their own schedule (a result falling due, a retry) ...
-    std::fill(due_.begin(), due_.end(), 0);
-    for (size_t i = 0; i < n; ++i) due_[i / 64] |= static_cast<uint64_t>(wake_[i] <= c) << (i % 64);
+    // Due by their own schedule (a result falling due, a retry; only parts with a wake cycle can be) ...
+    for (size_t w = 0; w < words; ++w) {
+        uint64_t due = 0;
+        for (uint64_t t = timed_[w]; t; t &= t - 1) {
+            const unsigned b = static_cast<unsigned>(__builtin_ctzll(t));
+            due |= static_cast<uint64_t>(wake_[w * 64 + b] <= c) << b;
+        }
+        due_[w] = due;
+    }
     // ... or flagged, in part order. A flag raised by a producer's push in this cycle reaches its consumer
     // before the consumer's turn, so the word is read again after every tick; a flag raised on an earlier
     // part (a consumer's pop) waits for the next_wake pass below.
@@ -112,13 +119,18 @@ void ClockDomain::step() {
     for (size_t w = 0; w < words; ++w) {
         uint64_t todo = flagged_[w] | untracked_[w];
         flagged_[w] = 0;
+        uint64_t timed = timed_[w] & ~todo;
         for (; todo; todo &= todo - 1) {
-            const size_t i = w * 64 + static_cast<size_t>(__builtin_ctzll(todo));
-            wake_[i] = parts_[i]->next_wake(c);
+            const unsigned b = static_cast<unsigned>(__builtin_ctzll(todo));
+            const uint64_t wake = parts_[w * 64 + b]->next_wake(c);
+            wake_[w * 64 + b] = wake;
+            timed |= static_cast<uint64_t>(wake != kNever) << b;
         }
+        timed_[w] = timed;
     }
     uint64_t next = kNever;
-    for (size_t i = 0; i < n; ++i) next = std::min(next, wake_[i]);
+    for (size_t w = 0; w < words; ++w)
+        for (uint64_t t = timed_[w]; t; t &= t - 1) next = std::min(next, wake_[w * 64 + static_cast<size_t>(__builtin_ctzll(t))]);
     // Finished, or every part waits on another: only a wake() restarts the clock, so sc_start returns.
     if (next == kNever) {
         next_trigger(wake_event_);

@@ -104,6 +104,7 @@ private:
     std::vector<uint64_t> flagged_;    // a channel of the part moved (raised by the channel), or it just ticked
     std::vector<uint64_t> due_;        // scratch: the parts to tick in this cycle
     std::vector<uint64_t> wake_;       // each part's last next_wake()
+    std::vector<uint64_t> timed_;      // the parts whose last next_wake() was not kNever
     std::function<void(uint64_t)> observer_;
     std::function<uint64_t()> progress_;
     uint64_t stall_limit_ = 0;

@@ -1,18 +1,50 @@
 #include "rtl_models/stream_channel.h"
 
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
 namespace tlm4ml {
 
 StreamChannel::StreamChannel(std::string name, size_t depth, int latency, size_t width)
-    : name_(std::move(name)), depth_(depth), latency_(latency), width_(width) {}
+    : depth_(depth), latency_(latency), width_(width), name_(std::move(name)) {}
 
-void StreamChannel::account_edges(uint64_t cycle) {
-    // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles
-    // since the last change.
-    const size_t held = items_.size();
-    if (held > stats_.max_occupancy) stats_.max_occupancy = held;
-    if (held >= depth_) stats_.cycles_full += cycle - last_cycle_;
-    if (held == 0) stats_.cycles_empty += cycle - last_cycle_;
-    last_cycle_ = cycle;
+void StreamChannel::grow() {
+    // One slot more while the ring is small (a hand-off with no latency needs one slot, a pipeline of L
+    // cycles L + 1), half as many again beyond; the items and the reserved slots keep their order, from 0.
+    const size_t cap = capacity_ < 8 ? capacity_ + 1 : capacity_ + capacity_ / 2;
+    const size_t stride = kHeader + width_;
+    std::vector<int64_t> store(cap * stride);
+    for (size_t i = 0; i < size_ + reserved_; ++i)
+        std::copy_n(slot_data(slot_at(i)), stride, store.begin() + static_cast<std::ptrdiff_t>(i * stride));
+    store_ = std::move(store);
+    capacity_ = cap;
+    head_ = 0;
+}
+
+void StreamChannel::push(uint64_t sample, const int64_t* values, uint64_t cycle) {
+    // A copy would overtake the slots reserved before it.
+    if (reserved_ != 0)
+        throw std::logic_error(fmt::format("channel {}: a copy pushed while {} slots are reserved", name_, reserved_));
+    std::copy_n(values, width_, reserve(sample));
+    commit(cycle);
+}
+
+void StreamChannel::push(Token&& t, uint64_t cycle) {
+    if (t.data.size() != width_)
+        throw std::logic_error(
+            fmt::format("channel {}: a token of {} values pushed into words of {}", name_, t.data.size(), width_));
+    push(t.sample, t.data.data(), cycle);
+}
+
+Token StreamChannel::pop(uint64_t cycle) {
+    Token t;
+    t.sample = front_sample();
+    t.visible_cycle = front_visible();
+    t.data.assign(front_data(), front_data() + width_);
+    drop(cycle);
+    return t;
 }
 
 void StreamChannel::finish(uint64_t end_cycle) { account(end_cycle); }

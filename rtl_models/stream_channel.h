@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "rtl_models/ring_queue.h"
-
 namespace tlm4ml {
 
-// One tensor in flight: a sample's values (raw integers) and when the consumer may take it.
+// One tensor handed over by copy (tests, the TLM accelerator's feed and drain): a sample's values (raw
+// integers) and when the consumer may take it. The clocked modules hand tensors over in place instead
+// (reserve/commit, front_data/drop), without a Token.
 struct Token {
     uint64_t sample = 0;
     uint64_t visible_cycle = 0;
@@ -42,55 +42,72 @@ public:
     // Producer side.
     bool can_push(uint64_t cycle) const {
         // The occupancy at the edge counts an item popped earlier in this same cycle.
-        return push_cycle_ != cycle && items_.size() + (pop_cycle_ == cycle ? 1 : 0) < depth_;
+        return push_cycle_ != cycle && cycle >= next_push_ && size_ + (pop_cycle_ == cycle ? 1 : 0) < depth_;
     }
+    // A consumer that takes an item every `cycles` cycles and holds none in between: an io_parallel network
+    // pipelined at II > 1 reads its input when it starts an inference, every II cycles (the top function's
+    // ap_ready), so a push waits for that cycle instead of waiting in the channel. 1: no such limit.
+    void set_push_interval(uint64_t cycles) { push_interval_ = cycles; }
+    // The first cycle the interval allows the next push in (0 before the first push).
+    uint64_t next_push_cycle() const { return next_push_; }
     // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
-    bool full() const { return items_.size() >= depth_; }
-    void push(Token&& t, uint64_t cycle) {
+    bool full() const { return size_ >= depth_; }
+    // Where the producer writes a result it will push later: a slot behind the items in the channel and the
+    // slots reserved before it, where the consumer will read it, so that a hand-off moves no values.
+    // Reserved slots are pushed in the order they were reserved (commit). The pointer is valid until the
+    // next reserve() on this channel.
+    int64_t* reserve(uint64_t sample) {
+        if (size_ + reserved_ == capacity_) grow();
+        int64_t* slot = slot_data(slot_at(size_ + reserved_));
+        slot[kSample] = static_cast<int64_t>(sample);
+        ++reserved_;
+        return slot + kHeader;
+    }
+    size_t reserved() const { return reserved_; }
+    // Pushes the oldest reserved slot.
+    void commit(uint64_t cycle) {
         account(cycle);
-        t.visible_cycle = cycle + static_cast<uint64_t>(latency_);
-        items_.push_back(std::move(t));
-        if (items_.size() > stats_.peak_occupancy) stats_.peak_occupancy = items_.size();
+        slot_data(slot_at(size_))[kVisible] = static_cast<int64_t>(cycle + static_cast<uint64_t>(latency_));
+        ++size_;
+        --reserved_;
+        if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
         push_cycle_ = cycle;
+        if (push_interval_ > 1) next_push_ = cycle + push_interval_;
         ++stats_.transfers;
         if (on_push_) *on_push_ |= push_bit_;
         if (total_transfers_) ++*total_transfers_;
     }
+    // Pushes a copy of `width()` values (for producers that keep no slots reserved).
+    void push(uint64_t sample, const int64_t* values, uint64_t cycle);
+    void push(Token&& t, uint64_t cycle);
 
     // Consumer side.
     bool can_pop(uint64_t cycle) const {
-        return pop_cycle_ != cycle && !items_.empty() && items_.front().visible_cycle <= cycle;
+        return pop_cycle_ != cycle && size_ != 0 && front_visible() <= cycle;
     }
-    Token pop(uint64_t cycle) {
-        account(cycle);
-        Token t = items_.take_front();
-        pop_cycle_ = cycle;
-        if (keep_last_) last_popped_ = t.data;
-        if (on_pop_) *on_pop_ |= pop_bit_;
-        return t;
-    }
+    // The front item, read in place (meaningful while size() > 0).
+    uint64_t front_sample() const { return static_cast<uint64_t>(slot_data(head_)[kSample]); }
+    const int64_t* front_data() const { return slot_data(head_) + kHeader; }
     // When the front item becomes (or became) visible; kNever-like UINT64_MAX when empty.
-    uint64_t front_visible_cycle() const { return items_.empty() ? UINT64_MAX : items_.front().visible_cycle; }
+    uint64_t front_visible_cycle() const { return size_ != 0 ? front_visible() : UINT64_MAX; }
+    // Pops the front item, which the consumer has read in place.
+    void drop(uint64_t cycle) {
+        account(cycle);
+        if (keep_last_) last_popped_.assign(front_data(), front_data() + width_);
+        head_ = slot_at(1);
+        --size_;
+        pop_cycle_ = cycle;
+        if (on_pop_) *on_pop_ |= pop_bit_;
+    }
+    // Pops the front item as a copy.
+    Token pop(uint64_t cycle);
 
-    size_t size() const { return items_.size(); }
+    size_t size() const { return size_; }
     bool pushed_in(uint64_t cycle) const { return push_cycle_ == cycle; }
     bool popped_in(uint64_t cycle) const { return pop_cycle_ == cycle; }
     // Occupancy at the rising edge of the current cycle (before its push and pop).
     size_t occupancy_at_edge(uint64_t cycle) const {
-        return items_.size() + (popped_in(cycle) ? 1 : 0) - (pushed_in(cycle) ? 1 : 0);
-    }
-    const Token* front() const { return items_.empty() ? nullptr : &items_.front(); }
-
-    // Payload buffers of this channel's width, recycled by the consumer and reused by the producer so that
-    // a running network allocates nothing per inference.
-    std::vector<int64_t> take_buffer() {
-        if (spare_.empty()) return std::vector<int64_t>(width_);
-        std::vector<int64_t> v = std::move(spare_.back());
-        spare_.pop_back();
-        return v;
-    }
-    void recycle(std::vector<int64_t>&& v) {
-        if (spare_.size() < 16 && v.size() == width_) spare_.push_back(std::move(v));
+        return size_ + (popped_in(cycle) ? 1 : 0) - (pushed_in(cycle) ? 1 : 0);
     }
 
     // Waveforms show the item taken in a cycle; the channel keeps a copy only when asked.
@@ -116,28 +133,56 @@ public:
     const ChannelStats& stats() const { return stats_; }
 
 private:
+    // A slot: its sample, the cycle its item becomes visible, then width_ values, so that the consumer's
+    // checks and reads touch one stretch of memory.
+    static constexpr size_t kSample = 0, kVisible = 1, kHeader = 2;
+    int64_t* slot_data(size_t slot) { return store_.data() + slot * (kHeader + width_); }
+    const int64_t* slot_data(size_t slot) const { return store_.data() + slot * (kHeader + width_); }
+    uint64_t front_visible() const { return static_cast<uint64_t>(slot_data(head_)[kVisible]); }
+    // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles since
+    // the last change (inline: in a busy network every channel moves in every cycle).
     void account(uint64_t cycle) {
-        if (cycle > last_cycle_) account_edges(cycle);
+        if (cycle <= last_cycle_) return;
+        const size_t held = size_;
+        if (held > stats_.max_occupancy) stats_.max_occupancy = held;
+        if (held >= depth_) stats_.cycles_full += cycle - last_cycle_;
+        if (held == 0) stats_.cycles_empty += cycle - last_cycle_;
+        last_cycle_ = cycle;
     }
-    void account_edges(uint64_t cycle);
+    // The slot k places after the head (k <= capacity_).
+    size_t slot_at(size_t k) const {
+        const size_t s = head_ + k;
+        return s >= capacity_ ? s - capacity_ : s;
+    }
+    void grow();
 
-    std::string name_;
+    // What a busy cycle touches first, the name and the waveform copy last.
     size_t depth_;
     int latency_;
     size_t width_;
-    RingQueue<Token> items_;
+    // A ring of capacity_ slots: the items in the channel from head_, then the reserved ones. The ring is as
+    // large as the channel's largest fill so far (plus a half when it is large), not rounded up: a busy
+    // network writes and reads every slot of every ring in turn, and spare slots would only push the
+    // layers' weights out of the cache.
+    std::vector<int64_t> store_;
+    size_t capacity_ = 0;
+    size_t head_ = 0;
+    size_t size_ = 0;
+    size_t reserved_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;
     uint64_t pop_cycle_ = UINT64_MAX;
-    bool keep_last_ = false;
-    std::vector<int64_t> last_popped_;
-    std::vector<std::vector<int64_t>> spare_;
-    ChannelStats stats_;
     uint64_t last_cycle_ = 0;
+    uint64_t next_push_ = 0;
+    uint64_t push_interval_ = 1;
+    ChannelStats stats_;
     uint64_t* on_push_ = nullptr;
     uint64_t* on_pop_ = nullptr;
     uint64_t push_bit_ = 0;
     uint64_t pop_bit_ = 0;
     uint64_t* total_transfers_ = nullptr;
+    bool keep_last_ = false;
+    std::string name_;
+    std::vector<int64_t> last_popped_;
 };
 
 }  // namespace tlm4ml

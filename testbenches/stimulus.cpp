@@ -46,11 +46,9 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& s
 
 void Source::tick(uint64_t cycle) {
     if (next_ < count_ && next_offer_ <= cycle && out_.can_push(cycle)) {
-        Token t;
-        t.sample = next_;
-        t.data = out_.take_buffer();
-        samples_.read(t.data);
         if (history_) {
+            samples_.read(staging_);
+            push_sample(staging_, cycle);
             pushed_[next_] = cycle;
         } else {
             InFlightSample f;
@@ -61,19 +59,26 @@ void Source::tick(uint64_t cycle) {
                 f.input = std::move(spare_.back());
                 spare_.pop_back();
             }
-            f.input.assign(t.data.begin(), t.data.end());
+            samples_.read(f.input);
+            push_sample(f.input, cycle);
             in_flight_.push_back(std::move(f));
         }
-        out_.push(std::move(t), cycle);
         ++next_;
         next_offer_ = offers_.next();
     }
 }
 
+void Source::push_sample(const std::vector<int64_t>& values, uint64_t cycle) {
+    if (values.size() != out_.width())
+        throw std::invalid_argument(fmt::format("{}: sample {} has {} values, the input {} takes {}", basename(), next_,
+                                                values.size(), out_.name(), out_.width()));
+    out_.push(next_, values.data(), cycle);
+}
+
 uint64_t Source::next_wake(uint64_t cycle) const {
     if (next_ >= count_) return kNever;
     if (next_offer_ <= cycle && out_.full()) return kNever;  // waits for the consumer's pop
-    return std::max(next_offer_, cycle + 1);
+    return std::max({next_offer_, out_.next_push_cycle(), cycle + 1});
 }
 
 InFlightSample Source::retire(uint64_t sample) {
@@ -111,17 +116,20 @@ void Sink::tick(uint64_t cycle) {
         return;
     }
     ++received_;
-    Token t = in_.pop(cycle);
     if (on_output_) {
-        on_output_(t, cycle);
-        in_.recycle(std::move(t.data));
+        // Handed over in one reused token, so that a long run allocates nothing per result.
+        handed_.sample = in_.front_sample();
+        handed_.visible_cycle = in_.front_visible_cycle();
+        handed_.data.assign(in_.front_data(), in_.front_data() + in_.width());
+        in_.drop(cycle);
+        on_output_(handed_, cycle);
         return;
     }
-    samples_.push_back(t.sample);
-    visible_.push_back(t.visible_cycle);
-    values_.insert(values_.end(), t.data.begin(), t.data.end());
+    samples_.push_back(in_.front_sample());
+    visible_.push_back(in_.front_visible_cycle());
+    values_.insert(values_.end(), in_.front_data(), in_.front_data() + in_.width());
     popped_.push_back(cycle);
-    in_.recycle(std::move(t.data));
+    in_.drop(cycle);
 }
 
 uint64_t Sink::next_wake(uint64_t cycle) const {

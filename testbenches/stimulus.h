@@ -86,7 +86,9 @@ private:
     std::vector<uint64_t> pushed_;
     std::deque<InFlightSample> in_flight_;
     std::vector<std::vector<int64_t>> spare_;
+    std::vector<int64_t> staging_;  // the in-memory sample being pushed
     size_t next_ = 0;
+    void push_sample(const std::vector<int64_t>& values, uint64_t cycle);
 };
 
 class Sink : public sc_core::sc_module, public Clocked {
@@ -110,7 +112,7 @@ public:
     bool done() const { return received_ >= expected_; }
     // Without a handler, the k-th result received (k < received()): its sample, the cycle it became visible to
     // the sink, its `width()` raw values. Kept one after the other in one array, so that a long run allocates
-    // nothing per result (the token's buffer goes back to the channel).
+    // nothing per result.
     size_t width() const { return in_.width(); }
     uint64_t sample_of(size_t k) const { return samples_[k]; }
     uint64_t visible_cycle_of(size_t k) const { return visible_[k]; }
@@ -126,6 +128,7 @@ private:
     std::mt19937_64 rng_;
     std::uniform_real_distribution<double> coin_{0.0, 1.0};
     OutputHandler on_output_;
+    Token handed_;  // the output being handed to on_output_
     size_t received_ = 0;
     std::vector<uint64_t> samples_;
     std::vector<uint64_t> visible_;

@@ -182,8 +182,31 @@ TEST_F(NetworkRun, ReuseFactorTwoGivesThirteenCyclesAndIiTwo) {
         }
         EXPECT_EQ(l["latency_min"], l["expected_latency"]);
     }
-    // The first layer sees back-to-back inputs (the source offers one every cycle): measured in the net too.
-    EXPECT_EQ(layer_named(r, "fc1_relu")["measured_ii"], 2);
+    // The pipeline reads an input every 2 cycles and none waits inside the network (the source, offering one
+    // every cycle, waits instead): every latency is the pipeline's, and no layer sees queued inputs.
+    EXPECT_EQ(r["latency"]["min_cycles"], 13);
+    EXPECT_EQ(r["latency"]["max_cycles"], 13);
+    EXPECT_TRUE(layer_named(r, "fc1_relu")["measured_ii"].is_null());
+}
+
+// An io_parallel design pipelined at II = R reads its input when it starts an inference, every R cycles (HLS's
+// ap_ready), and its latency stays constant; the network's input does not take a sample mid-interval and let
+// it wait inside (which made the latency grow from 13 to 20 cycles over 8 back-to-back samples at R = 4).
+TEST_F(NetworkRun, ReuseFactorFourReadsAnInputEveryFourCyclesAtAConstantLatency) {
+    json r = run_report(jet_with_reuse(4), kJetInputs, {"--samples", "8"});
+    EXPECT_EQ(r["received"], 8);
+    EXPECT_EQ(r["checks"]["reference_mismatches"], 0);
+    EXPECT_EQ(r["ii"]["expected"], 4);
+    EXPECT_EQ(r["ii"]["steady_state"], 4);
+    EXPECT_EQ(r["latency"]["expected_cycles"], 13);
+    EXPECT_EQ(r["latency"]["min_cycles"], 13);
+    EXPECT_EQ(r["latency"]["max_cycles"], 13);
+    // Offered at cycles 0..7, sample k is read at 4k: it waits 3k cycles at the source (0, 3, ..., 21).
+    EXPECT_EQ(r["latency"]["source_wait"]["min_cycles"], 0);
+    EXPECT_EQ(r["latency"]["source_wait"]["max_cycles"], 21);
+    EXPECT_DOUBLE_EQ(r["latency"]["source_wait"]["mean_cycles"].get<double>(), 10.5);
+    // The last output leaves 13 cycles after the last read, at cycle 28 + 13.
+    EXPECT_EQ(r["total_cycles"], 42);
 }
 
 // (c) The Vivado HLS 2019.2 profile: 10 cycles; the same numbers from a profile file.
@@ -265,11 +288,13 @@ TEST_F(NetworkRun, PoissonArrivalsAreBitExactAndNeverQueueAtIiOne) {
     // Mean gap 3: the run takes about 300 cycles (far more than the 114 of back-to-back inputs).
     EXPECT_GT(r["total_cycles"].get<uint64_t>(), 200u);
 
-    // Into the II-2 network the same arrivals sometimes queue.
+    // Into the II-2 network the same arrivals sometimes wait, at the source: the pipeline reads an input every
+    // 2 cycles at most, and its latency stays 13.
     r = run_report(jet_with_reuse(2), kJetInputs, {"--poisson", "3", "--seed", seed});
     EXPECT_EQ(r["checks"]["reference_mismatches"], 0);
     EXPECT_EQ(r["latency"]["min_cycles"], 13);
-    EXPECT_GT(r["latency"]["max_cycles"].get<double>(), 13);
+    EXPECT_EQ(r["latency"]["max_cycles"], 13);
+    EXPECT_GT(r["latency"]["source_wait"]["max_cycles"].get<double>(), 0);
 }
 
 TEST_F(NetworkRun, PoissonWithBackpressureIsBitExact) {

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -230,17 +231,69 @@ TEST(StreamChannel, PushAndPopEveryCycleNeverHoldsAnything) {
               json({{"transfers", 10}, {"max_occupancy", 0}, {"cycles_full", 0}, {"cycles_empty", 10}}));
 }
 
-TEST(StreamChannel, PayloadBuffersAreRecycled) {
-    StreamChannel ch("ch", 2, 0, 3);
-    std::vector<int64_t> a = ch.take_buffer();
-    EXPECT_EQ(a.size(), 3u);
-    const int64_t* storage = a.data();
-    ch.recycle(std::move(a));
-    std::vector<int64_t> b = ch.take_buffer();
-    EXPECT_EQ(b.size(), 3u);
-    EXPECT_EQ(b.data(), storage);  // the same allocation again
-    ch.recycle(std::vector<int64_t>(5));  // another width: dropped
-    EXPECT_EQ(ch.take_buffer().size(), 3u);
+TEST(StreamChannel, PushIntervalSpacesPushesWhateverTheRoom) {
+    // An io_parallel pipeline at II 3 reads its input every 3 cycles: the channel takes a push no sooner.
+    StreamChannel ch("ch", 2, 0, 2);
+    ch.set_push_interval(3);
+    EXPECT_EQ(ch.next_push_cycle(), 0u);
+    std::vector<uint64_t> pushed;
+    for (uint64_t c = 0; c < 10; ++c) {
+        if (ch.can_push(c)) {
+            ch.push(token(c, 1), c);
+            pushed.push_back(c);
+        }
+        if (ch.can_pop(c)) ch.drop(c);  // the consumer takes each at once: the room is never the limit
+    }
+    EXPECT_EQ(pushed, (std::vector<uint64_t>{0, 3, 6, 9}));
+    EXPECT_EQ(ch.next_push_cycle(), 12u);
+}
+
+TEST(StreamChannel, ReservedSlotsAreReadInPlaceAndReused) {
+    StreamChannel ch("ch", 2, 1, 3);
+    // A producer with two results in its pipeline: both slots reserved behind the (empty) channel. A
+    // reserve() may move the slots reserved before it (the ring grows), so each is written right away.
+    std::copy_n(std::vector<int64_t>{1, 2, 3}.data(), 3, ch.reserve(5));
+    int64_t* b = ch.reserve(6);
+    std::copy_n(std::vector<int64_t>{4, 5, 6}.data(), 3, b);
+    EXPECT_EQ(ch.size(), 0u);  // reserved slots are not in the channel yet
+    EXPECT_EQ(ch.reserved(), 2u);
+    EXPECT_EQ(ch.front_visible_cycle(), kEmpty);
+    ch.commit(0);  // the oldest reserved slot is pushed first
+    EXPECT_EQ(ch.size(), 1u);
+    EXPECT_EQ(ch.reserved(), 1u);
+    EXPECT_FALSE(ch.can_pop(0));  // latency 1
+    ASSERT_TRUE(ch.can_pop(1));
+    EXPECT_EQ(ch.front_sample(), 5u);
+    EXPECT_EQ(std::vector<int64_t>(ch.front_data(), ch.front_data() + 3), (std::vector<int64_t>{1, 2, 3}));
+    ch.drop(1);
+    ch.commit(1);
+    ASSERT_TRUE(ch.can_pop(2));
+    EXPECT_EQ(ch.front_sample(), 6u);
+    EXPECT_EQ(ch.front_data(), b);  // read where the producer wrote it
+    EXPECT_EQ(std::vector<int64_t>(ch.front_data(), ch.front_data() + 3), (std::vector<int64_t>{4, 5, 6}));
+    // A copy cannot overtake a reserved slot.
+    ch.reserve(7);
+    EXPECT_THROW(ch.push(token(8, 1), 2), std::logic_error);
+    ch.commit(2);
+    // Sliding along with at most two slots in use (an item and the next result), the channel keeps writing
+    // into the same two slots: no storage is allocated per item, and none is spare.
+    std::vector<const int64_t*> seen;
+    for (uint64_t c = 3; c < 40; ++c) {
+        ch.drop(c);
+        int64_t* s = ch.reserve(c);
+        s[0] = static_cast<int64_t>(c);
+        ch.commit(c);
+        if (std::find(seen.begin(), seen.end(), s) == seen.end()) seen.push_back(s);
+    }
+    EXPECT_EQ(seen.size(), 2u);
+    // A copy of the wrong width is refused, naming the channel.
+    StreamChannel empty("empty", 2, 0, 3);
+    try {
+        empty.push(token(0, 1), 0);  // two values
+        FAIL() << "expected std::logic_error";
+    } catch (const std::logic_error& e) {
+        EXPECT_STREQ(e.what(), "channel empty: a token of 2 values pushed into words of 3");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ struct LayerStats {
     }
 };
 
-class ClockedModule : public sc_core::sc_module, public Clocked {
+// Clocked first: the clock domain calls tick() through Clocked* without adjusting the pointer.
+class ClockedModule : public Clocked, public sc_core::sc_module {
 public:
     const Layer& layer() const { return layer_; }
     const LayerTiming& timing() const { return timing_; }
@@ -78,17 +79,12 @@ protected:
         stats_.record_accept(cycle, visible, measure_accept_ii_ && !measure_output_ii_);
         next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));
     }
-    // A result for the output, in one of its recycled buffers.
-    Token output_token(uint64_t sample) {
-        Token t;
-        t.sample = sample;
-        t.data = out_.take_buffer();
-        return t;
-    }
-    // A result started by the input accepted in `start_cycle`, pushed no sooner than `due_cycle`.
-    void queue_output(Token&& t, uint64_t start_cycle, uint64_t due_cycle) {
-        pending_.push_back({std::move(t), start_cycle, due_cycle});
-    }
+    // Where a result for the output is computed: the output channel's next reserved slot (the consumer reads
+    // it there). queue_output() follows in the same tick.
+    int64_t* output_slot(uint64_t sample) { return out_.reserve(sample); }
+    // The result just computed into output_slot(), started by the input accepted in `start_cycle`, pushed no
+    // sooner than `due_cycle`.
+    void queue_output(uint64_t start_cycle, uint64_t due_cycle) { pending_.push_back({start_cycle, due_cycle}); }
     bool queue_full() const { return pending_.size() >= capacity_; }
     // Pushes the oldest result if it is due and the output has room; true if it did.
     bool emit(uint64_t cycle) {
@@ -125,12 +121,22 @@ protected:
     uint64_t last_emit_ = 0;
 
 private:
+    // A result in the pipeline (its values wait in a slot reserved in out_).
     struct Pending {
-        Token token;
         uint64_t start_cycle;
         uint64_t due_cycle;
     };
-    void push_front(uint64_t cycle);
+    void push_front(uint64_t cycle) {
+        const Pending& p = pending_.front();
+        if (measure_output_ii_ && stats_.emitted > 0 && p.due_cycle <= last_emit_ + 1) {
+            const int gap = static_cast<int>(cycle - last_emit_);
+            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
+        }
+        last_emit_ = cycle;
+        stats_.record_emit(p.start_cycle, cycle);
+        pending_.pop_front();
+        out_.commit(cycle);
+    }
 
     RingQueue<Pending> pending_;
     LayerStats stats_;

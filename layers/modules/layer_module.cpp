@@ -35,34 +35,25 @@ void LayerModule::tick(uint64_t cycle) {
         return;
     }
     const uint64_t visible = inputs_visible();
-    Token in = in_.pop(cycle);
-    Token out = output_token(in.sample);
+    const uint64_t sample = in_.front_sample();
+    int64_t* out = output_slot(sample);
     if (ins_.size() == 1) {
-        layer_.compute(in.data.data(), out.data.data());
+        layer_.compute(in_.front_data(), out);
+        in_.drop(cycle);
     } else {
         // A merge: every input's tensor, one after the other.
-        std::copy(in.data.begin(), in.data.end(), gathered_.begin());
-        size_t at = in.data.size();
-        for (size_t k = 1; k < ins_.size(); ++k) {
-            Token t = ins_[k]->pop(cycle);
-            std::copy(t.data.begin(), t.data.end(), gathered_.begin() + static_cast<std::ptrdiff_t>(at));
-            at += t.data.size();
-            ins_[k]->recycle(std::move(t.data));
+        size_t at = 0;
+        for (StreamChannel* c : ins_) {
+            std::copy_n(c->front_data(), c->width(), gathered_.begin() + static_cast<std::ptrdiff_t>(at));
+            at += c->width();
+            c->drop(cycle);
         }
-        layer_.compute(gathered_.data(), out.data.data());
+        layer_.compute(gathered_.data(), out);
     }
-    in_.recycle(std::move(in.data));
     accepted(cycle, visible);
-    if (events_.size() < event_log_limit_) events_.push_back({in.sample, visible, cycle, kNever});
-    queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    if (events_.size() < event_log_limit_) events_.push_back({sample, visible, cycle, kNever});
+    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
     emit_logged(cycle);  // a zero-latency layer passes the result on in the same cycle
-}
-
-uint64_t LayerModule::inputs_visible() const {
-    if (ins_.size() == 1) return in_.front_visible_cycle();
-    uint64_t v = 0;
-    for (const StreamChannel* c : ins_) v = std::max(v, c->front_visible_cycle());  // UINT64_MAX if empty
-    return v;
 }
 
 }  // namespace tlm4ml

@@ -5,6 +5,7 @@
 // pipeline, the statistics and the waveform states are ClockedModule's.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -49,7 +50,13 @@ private:
         const uint64_t k = stats().emitted;
         if (emit(cycle) && k < events_.size()) events_[k].emit_cycle = cycle;
     }
-    uint64_t inputs_visible() const;  // when every input has an item (UINT64_MAX while one is empty)
+    // When every input has an item (UINT64_MAX while one is empty).
+    uint64_t inputs_visible() const {
+        if (ins_.size() == 1) return in_.front_visible_cycle();
+        uint64_t v = 0;
+        for (const StreamChannel* c : ins_) v = std::max(v, c->front_visible_cycle());  // UINT64_MAX if empty
+        return v;
+    }
 
     std::vector<StreamChannel*> ins_;
     std::vector<int64_t> gathered_;  // several inputs, one after the other

@@ -6,29 +6,24 @@
 namespace tlm4ml {
 
 StreamSplitter::StreamSplitter(sc_core::sc_module_name name, StreamChannel& in, StreamChannel& out)
-    : sc_core::sc_module(name), in_(in), out_(out) {
+    : sc_core::sc_module(name), in_(in), out_(out), current_(in.width()) {
     if (out.width() == 0 || in.width() % out.width() != 0)
         throw std::invalid_argument(std::string(basename()) + ": the tensor is not a whole number of words");
 }
 
 void StreamSplitter::tick(uint64_t cycle) {
     if (!have_ && in_.can_pop(cycle)) {
-        current_ = in_.pop(cycle);
+        // Taken whole (the channel frees its slot), then written out a word per cycle.
+        sample_ = in_.front_sample();
+        std::copy_n(in_.front_data(), in_.width(), current_.begin());
+        in_.drop(cycle);
         have_ = true;
         word_ = 0;
     }
     if (have_ && out_.can_push(cycle)) {
-        Token t;
-        t.sample = current_.sample;
-        t.data = out_.take_buffer();
         const size_t w = out_.width();
-        std::copy(current_.data.begin() + static_cast<std::ptrdiff_t>(word_ * w),
-                  current_.data.begin() + static_cast<std::ptrdiff_t>((word_ + 1) * w), t.data.begin());
-        out_.push(std::move(t), cycle);
-        if (++word_ * w == current_.data.size()) {
-            have_ = false;
-            in_.recycle(std::move(current_.data));
-        }
+        out_.push(sample_, current_.data() + word_ * w, cycle);
+        if (++word_ * w == current_.size()) have_ = false;
     }
 }
 
@@ -46,18 +41,14 @@ StreamCollector::StreamCollector(sc_core::sc_module_name name, StreamChannel& in
 
 void StreamCollector::tick(uint64_t cycle) {
     if (!complete_ && in_.can_pop(cycle)) {
-        Token t = in_.pop(cycle);
-        std::copy(t.data.begin(), t.data.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(filled_));
-        filled_ += t.data.size();
-        sample_ = t.sample;
-        in_.recycle(std::move(t.data));
+        std::copy_n(in_.front_data(), in_.width(), buffer_.begin() + static_cast<std::ptrdiff_t>(filled_));
+        filled_ += in_.width();
+        sample_ = in_.front_sample();
+        in_.drop(cycle);
         complete_ = filled_ == buffer_.size();
     }
     if (complete_ && out_.can_push(cycle)) {
-        Token t;
-        t.sample = sample_;
-        t.data = buffer_;
-        out_.push(std::move(t), cycle);
+        out_.push(sample_, buffer_.data(), cycle);
         complete_ = false;
         filled_ = 0;
     }

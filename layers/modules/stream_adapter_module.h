@@ -27,7 +27,8 @@ public:
 private:
     StreamChannel& in_;
     StreamChannel& out_;
-    Token current_;
+    std::vector<int64_t> current_;  // the tensor being split
+    uint64_t sample_ = 0;
     bool have_ = false;
     size_t word_ = 0;
 };

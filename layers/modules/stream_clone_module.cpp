@@ -20,16 +20,9 @@ void StreamClone::tick(uint64_t cycle) {
             return;
         }
     const uint64_t visible = in_.front_visible_cycle();
-    Token t = in_.pop(cycle);
     stats_.record_accept(cycle, visible);
-    for (StreamChannel* o : outs_) {
-        Token c;
-        c.sample = t.sample;
-        c.data = o->take_buffer();
-        std::copy(t.data.begin(), t.data.end(), c.data.begin());
-        o->push(std::move(c), cycle);
-    }
-    in_.recycle(std::move(t.data));
+    for (StreamChannel* o : outs_) o->push(in_.front_sample(), in_.front_data(), cycle);
+    in_.drop(cycle);
     stats_.record_emit(cycle, cycle);  // every copy leaves in the cycle that read the word
     ++words_;
 }

@@ -11,7 +11,7 @@ namespace tlm4ml {
 
 StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                                    StreamChannel& in, StreamChannel& out)
-    : StreamModule(name, layer, timing, in, out) {
+    : StreamModuleOf(name, layer, timing, in, out) {
     conv_ = dynamic_cast<const ConvLayer*>(&layer);
     pool_ = dynamic_cast<const PoolingLayer*>(&layer);
     bool padded = false;
@@ -43,27 +43,34 @@ StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& la
     image_.assign(in_h_ * in_w_ * n_chan_, 0);
 }
 
-bool StreamConvModule::completes_window(size_t pixel, size_t& oy, size_t& ox) const {
-    const size_t r = pixel / in_w_, c = pixel % in_w_;
+bool StreamConvModule::completes_window(size_t r, size_t c, size_t& oy, size_t& ox) const {
     if (r + 1 < filt_h_ || c + 1 < filt_w_) return false;
-    if ((r + 1 - filt_h_) % stride_h_ || (c + 1 - filt_w_) % stride_w_) return false;
-    oy = (r + 1 - filt_h_) / stride_h_;
-    ox = (c + 1 - filt_w_) / stride_w_;
+    if (stride_h_ == 1 && stride_w_ == 1) {  // no division per pixel in the common case
+        oy = r + 1 - filt_h_;
+        ox = c + 1 - filt_w_;
+    } else {
+        if ((r + 1 - filt_h_) % stride_h_ || (c + 1 - filt_w_) % stride_w_) return false;
+        oy = (r + 1 - filt_h_) / stride_h_;
+        ox = (c + 1 - filt_w_) / stride_w_;
+    }
     return oy < out_h_ && ox < out_w_;
 }
 
-void StreamConvModule::take(const Token& in, uint64_t cycle) {
-    std::copy(in.data.begin(), in.data.end(), image_.begin() + static_cast<std::ptrdiff_t>(pixel_ * n_chan_));
+void StreamConvModule::take(const InputWord& in, uint64_t cycle) {
+    std::copy_n(in.data, in.size, image_.begin() + static_cast<std::ptrdiff_t>((row_ * in_w_ + col_) * n_chan_));
     size_t oy = 0, ox = 0;
-    if (completes_window(pixel_, oy, ox)) {
-        Token out;
-        out.sample = in.sample;
-        out.data = out_.take_buffer();
-        if (conv_) conv_->compute_pixel(image_.data(), oy, ox, out.data.data());
-        else pool_->compute_pixel(image_.data(), oy, ox, out.data.data());
-        queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    if (completes_window(row_, col_, oy, ox)) {
+        int64_t* out = output_slot(in.sample);
+        if (conv_) conv_->compute_pixel(image_.data(), oy, ox, out);
+        else pool_->compute_pixel(image_.data(), oy, ox, out);
+        queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
     }
-    pixel_ = pixel_ + 1 == in_h_ * in_w_ ? 0 : pixel_ + 1;
+    if (++col_ == in_w_) {
+        col_ = 0;
+        if (++row_ == in_h_) row_ = 0;
+    }
 }
+
+template class StreamModuleOf<StreamConvModule>;
 
 }  // namespace tlm4ml

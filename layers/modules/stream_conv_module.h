@@ -17,7 +17,7 @@ namespace tlm4ml {
 class ConvLayer;
 class PoolingLayer;
 
-class StreamConvModule : public StreamModule {
+class StreamConvModule : public StreamModuleOf<StreamConvModule> {
 public:
     // `layer` is a ConvLayer or a non-global PoolingLayer with no padding.
     StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
@@ -27,17 +27,20 @@ public:
         return single_ports(inputs, outputs);
     }
 
-protected:
-    void take(const Token& in, uint64_t cycle) override;
-
 private:
+    friend class StreamModuleOf<StreamConvModule>;
+    void take(const InputWord& in, uint64_t cycle);
+
     const ConvLayer* conv_ = nullptr;
     const PoolingLayer* pool_ = nullptr;
     size_t in_h_ = 0, in_w_ = 0, n_chan_ = 0, n_filt_ = 0;
     size_t filt_h_ = 0, filt_w_ = 0, stride_h_ = 1, stride_w_ = 1, out_h_ = 0, out_w_ = 0;
     std::vector<int64_t> image_;
-    size_t pixel_ = 0;  // next input pixel of the image, raster order
-    bool completes_window(size_t pixel, size_t& oy, size_t& ox) const;
+    size_t row_ = 0, col_ = 0;  // next input pixel of the image, raster order
+    bool completes_window(size_t row, size_t col, size_t& oy, size_t& ox) const;
 };
+
+// Instantiated once, in stream_conv_module.cpp, where the hooks can be inlined.
+extern template class StreamModuleOf<StreamConvModule>;
 
 }  // namespace tlm4ml

@@ -16,7 +16,7 @@ LayerTiming word_timing(LayerTiming t) {
 
 StreamDenseModule::StreamDenseModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                                      StreamChannel& in, StreamChannel& out)
-    : StreamModule(name, layer, word_timing(timing), in, out), buffer_(layer.n_in()) {
+    : StreamModuleOf(name, layer, word_timing(timing), in, out), buffer_(layer.n_in()) {
     if (layer.n_in() % in.width() != 0 || out.width() != layer.n_out())
         throw std::invalid_argument(fmt::format("{} {}: cannot stream words of {} values into {} inputs",
                                                 layer.class_name(), layer.name(), in.width(), layer.n_in()));
@@ -34,20 +34,19 @@ bool StreamDenseModule::may_take(uint64_t cycle) const {
     return filled_ + in_.width() < buffer_.size() || cycle >= next_vector_;
 }
 
-void StreamDenseModule::take(const Token& in, uint64_t cycle) {
-    std::copy(in.data.begin(), in.data.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(filled_));
-    filled_ += in.data.size();
+void StreamDenseModule::take(const InputWord& in, uint64_t cycle) {
+    std::copy_n(in.data, in.size, buffer_.begin() + static_cast<std::ptrdiff_t>(filled_));
+    filled_ += in.size;
     // The read loop runs at one word per cycle, whatever the kernel's II.
     next_accept_ = cycle + 1;
     if (filled_ < buffer_.size()) return;
     filled_ = 0;
-    Token out;
-    out.sample = in.sample;
-    out.data = out_.take_buffer();
-    layer_.compute(buffer_.data(), out.data.data());
-    queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    layer_.compute(buffer_.data(), output_slot(in.sample));
+    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
     next_vector_ = cycle + static_cast<uint64_t>(kernel_ii_);
     emitted_any_ = true;  // last_emit_ is set by the write before the next tensor is read
 }
+
+template class StreamModuleOf<StreamDenseModule>;
 
 }  // namespace tlm4ml

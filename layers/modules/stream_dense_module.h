@@ -14,7 +14,7 @@
 
 namespace tlm4ml {
 
-class StreamDenseModule : public StreamModule {
+class StreamDenseModule : public StreamModuleOf<StreamDenseModule> {
 public:
     StreamDenseModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                       StreamChannel& out);
@@ -23,16 +23,19 @@ public:
         return single_ports(inputs, outputs);
     }
 
-protected:
-    void take(const Token& in, uint64_t cycle) override;
-    bool may_take(uint64_t cycle) const override;
-
 private:
+    friend class StreamModuleOf<StreamDenseModule>;
+    void take(const InputWord& in, uint64_t cycle);
+    bool may_take(uint64_t cycle) const;
+
     std::vector<int64_t> buffer_;
     size_t filled_ = 0;
     uint64_t next_vector_ = 0;  // the kernel's next start (R after the previous one)
     int kernel_ii_ = 1;
     bool emitted_any_ = false;
 };
+
+// Instantiated once, in stream_dense_module.cpp, where the hooks can be inlined.
+extern template class StreamModuleOf<StreamDenseModule>;
 
 }  // namespace tlm4ml

@@ -39,7 +39,7 @@ size_t StreamMergeModule::output_word(const MergeLayer& l, size_t w1, size_t w2)
 
 StreamMergeModule::StreamMergeModule(sc_core::sc_module_name name, const MergeLayer& layer, const LayerTiming& timing,
                                      StreamChannel& in1, StreamChannel& in2, StreamChannel& out)
-    : StreamModule(name, layer, timing, in1, out), merge_(layer), in2_(in2) {
+    : StreamModuleOf(name, layer, timing, in1, out), merge_(layer), in2_(in2) {
     if (out.width() != output_word(layer, in1.width(), in2.width()))
         throw std::invalid_argument(fmt::format("{} {}: output words of {} values, expected {}", layer.class_name(),
                                                 layer.name(), out.width(),
@@ -72,24 +72,22 @@ std::vector<const StreamChannel*> StreamMergeModule::waiting_on() const {
     return v;
 }
 
-void StreamMergeModule::take(const Token& in, uint64_t cycle) {
-    Token out;
-    out.sample = in.sample;
-    out.data = out_.take_buffer();
+void StreamMergeModule::take(const InputWord& in, uint64_t cycle) {
+    int64_t* out = output_slot(in.sample);
     if (paired_) {
-        Token b = in2_.pop(cycle);
-        if (merge_.elementwise())
-            merge_.compute_elements(in.data.data(), b.data.data(), out.data.data(), in.data.size());
-        else
-            merge_.concat_values(in.data.data(), in.data.size(), b.data.data(), b.data.size(), out.data.data());
-        in2_.recycle(std::move(b.data));
+        const int64_t* b = in2_.front_data();
+        if (merge_.elementwise()) merge_.compute_elements(in.data, b, out, in.size);
+        else merge_.concat_values(in.data, in.size, b, in2_.width(), out);
+        in2_.drop(cycle);
     } else {
         const bool first = pos_ < run1_;
-        if (first) merge_.concat_values(in.data.data(), in.data.size(), nullptr, 0, out.data.data());
-        else merge_.concat_values(nullptr, 0, in.data.data(), in.data.size(), out.data.data());
+        if (first) merge_.concat_values(in.data, in.size, nullptr, 0, out);
+        else merge_.concat_values(nullptr, 0, in.data, in.size, out);
         pos_ = (pos_ + 1) % (run1_ + run2_);
     }
-    queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
 }
+
+template class StreamModuleOf<StreamMergeModule>;
 
 }  // namespace tlm4ml

@@ -15,7 +15,7 @@
 
 namespace tlm4ml {
 
-class StreamMergeModule : public StreamModule {
+class StreamMergeModule : public StreamModuleOf<StreamMergeModule> {
 public:
     // word1 / word2: values per word of each input FIFO (checked against the layer; throws
     // std::invalid_argument naming the layer when its inputs cannot be streamed that way).
@@ -36,18 +36,21 @@ public:
     // The input FIFOs the next output word still waits on (empty ones; both for a paired read).
     std::vector<const StreamChannel*> waiting_on() const;
 
-protected:
-    StreamChannel& source() const override;
-    uint64_t source_visible_cycle() const override;
-    bool may_take(uint64_t cycle) const override;
-    void take(const Token& in, uint64_t cycle) override;
-
 private:
+    friend class StreamModuleOf<StreamMergeModule>;
+    StreamChannel& source() const;
+    uint64_t source_visible_cycle() const;
+    bool may_take(uint64_t cycle) const;
+    void take(const InputWord& in, uint64_t cycle);
+
     const MergeLayer& merge_;
     StreamChannel& in2_;
     bool paired_;
     size_t run1_ = 0, run2_ = 0;  // sequential concatenation: words of input1, then of input2, per block
     size_t pos_ = 0;              // position in the current block
 };
+
+// Instantiated once, in stream_merge_module.cpp, where the hooks can be inlined.
+extern template class StreamModuleOf<StreamMergeModule>;
 
 }  // namespace tlm4ml

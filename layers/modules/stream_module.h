@@ -15,29 +15,33 @@
 
 namespace tlm4ml {
 
+// An input word, read in place in its FIFO.
+struct InputWord {
+    uint64_t sample;
+    const int64_t* data;
+    size_t size;
+};
+
+// What the network holds of every io_stream module. A kind derives from StreamModuleOf<Kind> below and
+// hides the hooks it needs; the defaults here are those of a one-input module.
 class StreamModule : public ClockedModule {
-public:
+protected:
     StreamModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                  StreamChannel& out);
 
-    void tick(uint64_t cycle) override;
-    uint64_t next_wake(uint64_t cycle) const override {
-        return wake_after(cycle, source_visible_cycle(), produce_wake(cycle));
-    }
-
-protected:
-    // Called with a popped input word (cycle = accept cycle); queue_output() the words it completes.
-    virtual void take(const Token& in, uint64_t cycle) = 0;
+    // The hooks (not virtual: StreamModuleOf calls the kind's own, so a word costs no virtual call):
+    //   void take(const InputWord& in, uint64_t cycle): the input word being taken (cycle = accept cycle; it is
+    //     popped afterwards): computes the words it completes into output_slot() and queue_output()s them.
     // Whether the next input word may be taken in this cycle besides the ii (default: always).
-    virtual bool may_take(uint64_t /*cycle*/) const { return true; }
+    bool may_take(uint64_t /*cycle*/) const { return true; }
     // Multiple-input modules (merges): the FIFO the next input word is popped from (default: the one input),
     // and the cycle from which that word, with anything else it needs (the other input's word), is visible
     // (UINT64_MAX while something is missing). tick(), next_wake() and the II measurement use these two.
-    virtual StreamChannel& source() const { return in_; }
-    virtual uint64_t source_visible_cycle() const { return source().front_visible_cycle(); }
+    StreamChannel& source() const { return in_; }
+    uint64_t source_visible_cycle() const { return in_.front_visible_cycle(); }
     // Words the module produces without an input (zero padding's pad pixels): called every cycle first.
-    virtual void produce(uint64_t /*cycle*/) {}
-    virtual uint64_t produce_wake(uint64_t /*cycle*/) const { return kNever; }
+    void produce(uint64_t /*cycle*/) {}
+    uint64_t produce_wake(uint64_t /*cycle*/) const { return kNever; }
     // Clocked::ports for a module whose only channels are in_ and out_ (the concrete one-input modules
     // return this; a module with more channels must name them all).
     bool single_ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const {
@@ -45,6 +49,31 @@ protected:
         outputs.push_back(&out_);
         return true;
     }
+};
+
+// The clocked behaviour every stream module kind shares, calling the kind's hooks directly (CRTP).
+template <class Kind>
+class StreamModuleOf : public StreamModule {
+public:
+    void tick(uint64_t cycle) final {
+        Kind& kind = static_cast<Kind&>(*this);
+        emit(cycle);
+        kind.produce(cycle);
+        StreamChannel& src = kind.source();
+        if (may_accept(cycle) && kind.may_take(cycle) && src.can_pop(cycle)) {
+            accepted(cycle, kind.source_visible_cycle());  // take() may move the next accept
+            kind.take(InputWord{src.front_sample(), src.front_data(), src.width()}, cycle);
+            src.drop(cycle);
+            emit(cycle);  // a zero-latency word passes on in the same cycle
+        }
+    }
+    uint64_t next_wake(uint64_t cycle) const final {
+        const Kind& kind = static_cast<const Kind&>(*this);
+        return wake_after(cycle, kind.source_visible_cycle(), kind.produce_wake(cycle));
+    }
+
+protected:
+    using StreamModule::StreamModule;
 };
 
 }  // namespace tlm4ml

@@ -48,7 +48,7 @@ bool StreamPixelModule::supports(const Layer& layer, size_t word) {
 
 StreamPixelModule::StreamPixelModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                                      StreamChannel& in, StreamChannel& out)
-    : StreamModule(name, layer, timing, in, out) {
+    : StreamModuleOf(name, layer, timing, in, out) {
     pad_ = dynamic_cast<const ZeroPaddingLayer*>(&layer);
     if (!pad_) word_layer_ = word_copy(layer, in.width());
     if (pad_) {
@@ -66,22 +66,18 @@ StreamPixelModule::StreamPixelModule(sc_core::sc_module_name name, const Layer& 
 
 StreamPixelModule::~StreamPixelModule() = default;
 
-void StreamPixelModule::produce(uint64_t cycle) {
-    if (!pad_ || queue_full() || !is_pad(out_pixel_)) return;
+void StreamPixelModule::produce_pad(uint64_t cycle) {
+    if (queue_full() || !is_pad(out_pixel_)) return;
     if (!started_) {
         // A new image starts with its first input pixel.
-        const Token* f = in_.front();
-        if (!f || f->visible_cycle > cycle) return;
-        sample_ = f->sample;
+        if (in_.front_visible_cycle() > cycle) return;  // UINT64_MAX when empty
+        sample_ = in_.front_sample();
         started_ = true;
     }
-    Token t;
-    t.sample = sample_;
-    t.data = out_.take_buffer();
-    std::fill(t.data.begin(), t.data.end(), 0);
-    queue_output(std::move(t), cycle, cycle);
+    std::fill_n(output_slot(sample_), out_.width(), 0);
+    queue_output(cycle, cycle);
     produced_cycle_ = cycle;
-    if (++out_pixel_ == pad_->config().out_height() * pad_->config().out_width()) {
+    if (++out_pixel_ == pad_mask_.size()) {
         out_pixel_ = 0;
         started_ = false;
     }
@@ -101,22 +97,22 @@ bool StreamPixelModule::may_take(uint64_t cycle) const {
     return !pad_ || (produced_cycle_ != cycle && !is_pad(out_pixel_));
 }
 
-void StreamPixelModule::take(const Token& in, uint64_t cycle) {
-    Token out;
-    out.sample = in.sample;
-    out.data = out_.take_buffer();
+void StreamPixelModule::take(const InputWord& in, uint64_t cycle) {
+    int64_t* out = output_slot(in.sample);
     if (pad_) {
-        std::copy(in.data.begin(), in.data.end(), out.data.begin());
+        std::copy_n(in.data, in.size, out);
         started_ = true;
         sample_ = in.sample;
-        if (++out_pixel_ == pad_->config().out_height() * pad_->config().out_width()) {
+        if (++out_pixel_ == pad_mask_.size()) {
             out_pixel_ = 0;
             started_ = false;
         }
     } else {
-        word_layer_->compute(in.data.data(), out.data.data());
+        word_layer_->compute(in.data, out);
     }
-    queue_output(std::move(out), cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
 }
+
+template class StreamModuleOf<StreamPixelModule>;
 
 }  // namespace tlm4ml

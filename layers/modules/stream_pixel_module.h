@@ -15,7 +15,7 @@ namespace tlm4ml {
 
 class ZeroPaddingLayer;
 
-class StreamPixelModule : public StreamModule {
+class StreamPixelModule : public StreamModuleOf<StreamPixelModule> {
 public:
     StreamPixelModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                       StreamChannel& out);
@@ -28,13 +28,16 @@ public:
         return single_ports(inputs, outputs);
     }
 
-protected:
-    void take(const Token& in, uint64_t cycle) override;
-    bool may_take(uint64_t cycle) const override;
-    void produce(uint64_t cycle) override;
-    uint64_t produce_wake(uint64_t cycle) const override;
-
 private:
+    friend class StreamModuleOf<StreamPixelModule>;
+    void take(const InputWord& in, uint64_t cycle);
+    bool may_take(uint64_t cycle) const;
+    void produce(uint64_t cycle) {
+        if (pad_) produce_pad(cycle);
+    }
+    void produce_pad(uint64_t cycle);
+    uint64_t produce_wake(uint64_t cycle) const;
+
     bool is_pad(size_t out_pixel) const { return pad_mask_[out_pixel] != 0; }
 
     std::unique_ptr<Layer> word_layer_;         // element-wise: the layer on one word
@@ -45,5 +48,8 @@ private:
     bool started_ = false;                      // its first input pixel has arrived
     uint64_t produced_cycle_ = UINT64_MAX;
 };
+
+// Instantiated once, in stream_pixel_module.cpp, where the hooks can be inlined.
+extern template class StreamModuleOf<StreamPixelModule>;
 
 }  // namespace tlm4ml

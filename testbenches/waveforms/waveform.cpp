@@ -227,13 +227,13 @@ void WaveformTracer::sample(uint64_t cycle) {
         wave_->vec(cv.occupancy, cv.channel->size());
         // The word shown (taken this cycle, else the one waiting) changes only with a push or a pop.
         if (!popped && !cv.channel->pushed_in(cycle)) continue;
-        const std::vector<int64_t>* d = popped ? &cv.channel->last_popped()
-                                               : (cv.channel->front() ? &cv.channel->front()->data : nullptr);
+        const int64_t* d = popped ? cv.channel->last_popped().data()
+                                  : (cv.channel->size() != 0 ? cv.channel->front_data() : nullptr);
         if (d) {
-            const size_t n = std::min(cv.real.size(), d->size());
-            for (size_t i = 0; i < n; ++i) wave_->fixed(cv.real[i], (*d)[i], cv.frac);
-            for (size_t i = 0; i < cv.raw.size() && i < d->size(); ++i)
-                wave_->vec(cv.raw[i], static_cast<uint64_t>((*d)[i]));
+            const size_t width = popped ? cv.channel->last_popped().size() : cv.channel->width();
+            const size_t n = std::min(cv.real.size(), width);
+            for (size_t i = 0; i < n; ++i) wave_->fixed(cv.real[i], d[i], cv.frac);
+            for (size_t i = 0; i < cv.raw.size() && i < width; ++i) wave_->vec(cv.raw[i], static_cast<uint64_t>(d[i]));
         }
     }
     for (const auto& lv : layers_) {
