@@ -1621,9 +1621,9 @@ TEST(SoftmaxOracle, StableMaxDifferenceWraps) {
     check_softmax_vector(chk, l64, o64, std::vector<int64_t>(64, 1234), "sum wraps to 0");
 }
 
-// The adder tree at every size up to 70 (odd sizes, 10, powers of two and their neighbours), on three kinds of
-// accumulator: narrow enough for 64-bit arithmetic, wide enough for 128-bit, and a saturating one fed with
-// wrapped (negative) exp entries, where the tree's pairing changes the sum.
+// The adder tree at every size up to 70 (odd sizes, 10, powers of two and their neighbours), on four kinds of
+// accumulator: narrow enough for 64-bit arithmetic, wide enough for 128-bit, a saturating one fed with wrapped
+// (negative) exp entries, where the tree's pairing changes the sum, and a wrapping one whose sums wrap.
 TEST(SoftmaxOracle, EverySizeUpTo70) {
     Rng rng(503);
     SCOPED_TRACE(rng.trace());
@@ -1636,11 +1636,13 @@ TEST(SoftmaxOracle, EverySizeUpTo70) {
         wide.inv_table_t = P("ap_fixed<18,8,AP_RND,AP_SAT>");
         SoftmaxConfig sat = softmax_config(SoftmaxImpl::Latency, n, f, f, P("ap_fixed<10,4,AP_TRN,AP_SAT>"));
         sat.exp_table_t = P("ap_fixed<8,3>");  // wraps: large exp(x) come out negative
-        for (const SoftmaxConfig& cfg : {stable, wide, sat}) {
+        // Wrapping accum_t, near-equal inputs: sums past 32 wrap.
+        const SoftmaxConfig wrap = softmax_config(SoftmaxImpl::Stable, n, f, f, f);
+        for (const SoftmaxConfig& cfg : {stable, wide, sat, wrap}) {
             const SoftmaxLayer layer("softmax", cfg);
             SoftmaxOracle oracle(cfg);
             for (int s = 0; s < 20; ++s) {
-                const std::vector<int64_t> x = random_input(n, f, rng, s % 2 == 0 ? 1.5 : 3.0);
+                const std::vector<int64_t> x = random_input(n, f, rng, s % 3 == 2 ? 0.05 : (s % 2 == 0 ? 1.5 : 3.0));
                 check_softmax_vector(chk, layer, oracle, x, "size " + std::to_string(n));
                 if (cfg.implementation != SoftmaxImpl::Latency) continue;
                 // Does the pairing matter here? The tree's sum against a left-to-right one.

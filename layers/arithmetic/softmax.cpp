@@ -112,6 +112,12 @@ int64_t SoftmaxLayer::add(int64_t a, int64_t b) const {
 }
 
 int64_t SoftmaxLayer::tree_sum(const int64_t* e, size_t n) const {
+    if (acc_sum_.fast()) {
+        // accum_t wraps: every partial sum is taken modulo 2^W, so any order gives the total modulo 2^W.
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; ++i) total += static_cast<uint64_t>(e[i]);
+        return wrap_to_width(total, cfg_.accum_t.width, cfg_.accum_t.is_signed);
+    }
     // hls4ml's reduce() splits at the largest power of two below n, each partial sum stored in accum_t: a
     // balanced tree per power of two in n's binary form (largest first), those sums then added right to left.
     // A binary counter builds exactly that without recursion: equal-sized neighbours merge as they arrive.
