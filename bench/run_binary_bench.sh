@@ -4,6 +4,7 @@
 # With a second bench_network binary (e.g. one built from an earlier commit), both run alternately, one
 # after the other, and the ratio comes from the same minute.
 #   bench/run_binary_bench.sh [BUILD_DIR] [BASELINE_BENCH_NETWORK]
+# MNIST_SAMPLES (default 10000) sets mnist_binary's sample count (the jet taggers run 100 000).
 set -euo pipefail
 build=${1:-build}
 base=${2:-}
@@ -16,7 +17,7 @@ printf '%-20s %8s %14s %14s %14s %14s %9s\n' model samples cpu_us/inf wall_us/in
 for m in jet_tagger_binary jet_tagger_ternary mnist_binary; do
   model="$here/testbenches/models/$m.json"
   samples=100000
-  [ "$m" = mnist_binary ] && samples=10000
+  [ "$m" = mnist_binary ] && samples=${MNIST_SAMPLES:-10000}
   best_cpu=; best_wall=; base_cpu=; base_wall=
   for _ in 1 2 3 4 5; do
     out=$("$bin" "$model" untimed "$samples")

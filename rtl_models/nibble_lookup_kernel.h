@@ -4,6 +4,8 @@
 // bytes and one vpshufb looks up 32 outputs at once, a quarter of the additions of masked_accumulate
 // (bit_plane_kernels.h) and no mask expansion. Every sum is modulo 2^16: the low bytes are summed on 16-bit
 // lanes, the high bytes on 8-bit lanes (only their sum modulo 2^8 reaches bits 8-15).
+// For even inputs (doubled products) the low table keeps bits 1-7 instead, small enough for two chunks' lookups
+// to add on 8-bit lanes before they are widened (nibble_accumulate_even).
 #pragma once
 
 #include <cstddef>
@@ -70,39 +72,74 @@ inline void nibble_accumulate_portable(const uint16_t* d, const NibblePlane& p, 
 }
 
 #if defined(__AVX2__)
-// Groups g..g+G-1 over every chunk, their sums held in registers. Per group: `even` adds the looked-up low
-// bytes as 16-bit lanes (lane q: output q's byte plus 256 times output 16+q's), `odd` adds output 16+q's
-// byte alone, `high` the high bytes on 8-bit lanes.
-template <size_t G>
-inline void nibble_groups_avx2(const __m256i* tables, size_t chunks, const NibblePlane& p, size_t g,
-                               uint16_t* acc) {
-    __m256i even[G], odd[G], high[G];
-    for (size_t k = 0; k < G; ++k) even[k] = odd[k] = high[k] = _mm256_setzero_si256();
-    const uint8_t* index = p.index.data() + 32 * g;
-    const size_t stride = 32 * p.groups;
-    for (size_t c = 0; c < chunks; ++c, index += stride) {
-        const __m256i lo = _mm256_load_si256(tables + 2 * c);
-        const __m256i hi = _mm256_load_si256(tables + 2 * c + 1);
-        for (size_t k = 0; k < G; ++k) {
-            const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index + 32 * k));
-            const __m256i l = _mm256_shuffle_epi8(lo, key);
-            even[k] = _mm256_add_epi16(even[k], l);
-            odd[k] = _mm256_add_epi16(odd[k], _mm256_srli_epi16(l, 8));
-            high[k] = _mm256_add_epi8(high[k], _mm256_shuffle_epi8(hi, key));
-        }
+// One group's sums over the chunks so far: `even` adds the looked-up low bytes as 16-bit lanes (lane q: output
+// q's byte plus 256 times output 16+q's), `odd` adds output 16+q's byte alone, `high` the high bytes on 8-bit
+// lanes.
+struct NibbleSums {
+    __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256(), high = _mm256_setzero_si256();
+
+    void add(__m256i lo, __m256i hi, const uint8_t* index) {
+        const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index));
+        const __m256i l = _mm256_shuffle_epi8(lo, key);
+        even = _mm256_add_epi16(even, l);
+        odd = _mm256_add_epi16(odd, _mm256_srli_epi16(l, 8));
+        high = _mm256_add_epi8(high, _mm256_shuffle_epi8(hi, key));
     }
-    const __m256i high_byte = _mm256_set1_epi16(static_cast<short>(0xFF00));
-    for (size_t k = 0; k < G; ++k) {
-        // Output q: even - 256 * odd (its own low bytes) + 256 * its high bytes; output 16+q: odd + 256 * its own.
-        const __m256i first = _mm256_add_epi16(_mm256_sub_epi16(even[k], _mm256_slli_epi16(odd[k], 8)),
-                                               _mm256_slli_epi16(high[k], 8));
-        const __m256i second = _mm256_add_epi16(odd[k], _mm256_and_si256(high[k], high_byte));
-        __m256i* out = reinterpret_cast<__m256i*>(acc + 32 * (g + k));
+    // Two chunks whose low entries have 7 bits: their lookups add on 8-bit lanes before being widened.
+    void add_pair(__m256i lo0, __m256i hi0, const uint8_t* index0, __m256i lo1, __m256i hi1, const uint8_t* index1) {
+        const __m256i key0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index0));
+        const __m256i key1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index1));
+        const __m256i l = _mm256_add_epi8(_mm256_shuffle_epi8(lo0, key0), _mm256_shuffle_epi8(lo1, key1));
+        even = _mm256_add_epi16(even, l);
+        odd = _mm256_add_epi16(odd, _mm256_srli_epi16(l, 8));
+        high = _mm256_add_epi8(high, _mm256_add_epi8(_mm256_shuffle_epi8(hi0, key0), _mm256_shuffle_epi8(hi1, key1)));
+    }
+    // Output q's low sum is even - 256 * odd, output 16+q's is odd; each adds 256 times its high bytes. With
+    // halved low entries (nibble_tables_avx2) the low sums count twice.
+    template <bool HalvedLow>
+    void finish(uint16_t* acc) const {
+        const __m256i high_byte = _mm256_set1_epi16(static_cast<short>(0xFF00));
+        __m256i low_first = _mm256_sub_epi16(even, _mm256_slli_epi16(odd, 8)), low_second = odd;
+        if (HalvedLow) {
+            low_first = _mm256_add_epi16(low_first, low_first);
+            low_second = _mm256_add_epi16(low_second, low_second);
+        }
+        const __m256i first = _mm256_add_epi16(low_first, _mm256_slli_epi16(high, 8));
+        const __m256i second = _mm256_add_epi16(low_second, _mm256_and_si256(high, high_byte));
+        __m256i* out = reinterpret_cast<__m256i*>(acc);
         _mm256_storeu_si256(out, _mm256_add_epi16(_mm256_loadu_si256(out), first));
         _mm256_storeu_si256(out + 1, _mm256_add_epi16(_mm256_loadu_si256(out + 1), second));
     }
+};
+
+// Groups g and g + 1 over every chunk, or group g alone; with halved (7-bit) low entries two chunks at a time.
+template <bool Two, bool HalvedLow>
+inline void nibble_groups_avx2(const __m256i* tables, size_t chunks, const NibblePlane& p, size_t g,
+                               uint16_t* acc) {
+    NibbleSums a, b;
+    const uint8_t* index = p.index.data() + 32 * g;
+    const size_t stride = 32 * p.groups;
+    size_t c = 0;
+    if (HalvedLow) {
+        for (; c + 2 <= chunks; c += 2, index += 2 * stride) {
+            const __m256i* t = tables + 2 * c;
+            a.add_pair(t[0], t[1], index, t[2], t[3], index + stride);
+            if (Two) b.add_pair(t[0], t[1], index + 32, t[2], t[3], index + stride + 32);
+        }
+    }
+    for (; c < chunks; ++c, index += stride) {
+        const __m256i lo = _mm256_load_si256(tables + 2 * c);
+        const __m256i hi = _mm256_load_si256(tables + 2 * c + 1);
+        a.add(lo, hi, index);
+        if (Two) b.add(lo, hi, index + 32);
+    }
+    a.template finish<HalvedLow>(acc + 32 * g);
+    if (Two) b.template finish<HalvedLow>(acc + 32 * (g + 1));
 }
 
+// HalvedLow: every d[i] is even (so is every table entry t), and the low table holds (t >> 1) & 0x7F instead of
+// t's low byte: t = 2 * that + 256 * (t >> 8), and two chunks' low entries add up within a byte.
+template <bool HalvedLow>
 inline void nibble_accumulate_avx2(const uint16_t* d, const NibblePlane& p, uint16_t* acc) {
     const size_t chunks = nibble_chunks(p.n_in);
     // The four sums of each pair of inputs (0, a, b, a + b) as one 64-bit word: a chunk's table is then its
@@ -128,25 +165,38 @@ inline void nibble_accumulate_avx2(const uint16_t* d, const NibblePlane& p, uint
                                             4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7);
     const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,  //
                                            0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __m256i seven_bits = _mm256_set1_epi8(0x7F);
     for (size_t c = 0; c < chunks; ++c) {
         const __m256i first = _mm256_set1_epi64x(static_cast<long long>(pairs[2 * c]));
         const __m256i second = _mm256_set1_epi64x(static_cast<long long>(pairs[2 * c + 1]));
         const __m256i t = _mm256_add_epi16(first, _mm256_shuffle_epi8(second, spread));
         // Per half: low bytes of its 8 entries, then their high bytes; then gather entries 0-15 per kind.
         const __m256i s = _mm256_shuffle_epi8(t, split);
-        _mm256_store_si256(tables + 2 * c, _mm256_permute4x64_epi64(s, _MM_SHUFFLE(2, 0, 2, 0)));
+        const __m256i low_source =
+            HalvedLow ? _mm256_shuffle_epi8(_mm256_and_si256(_mm256_srli_epi16(t, 1), seven_bits), split) : s;
+        _mm256_store_si256(tables + 2 * c, _mm256_permute4x64_epi64(low_source, _MM_SHUFFLE(2, 0, 2, 0)));
         _mm256_store_si256(tables + 2 * c + 1, _mm256_permute4x64_epi64(s, _MM_SHUFFLE(3, 1, 3, 1)));
     }
     // Two groups per pass keep their 6 sums, 2 tables and the lookups within the 16 vector registers.
     size_t g = 0;
-    for (; g + 2 <= p.groups; g += 2) nibble_groups_avx2<2>(tables, chunks, p, g, acc);
-    if (g < p.groups) nibble_groups_avx2<1>(tables, chunks, p, g, acc);
+    for (; g + 2 <= p.groups; g += 2) nibble_groups_avx2<true, HalvedLow>(tables, chunks, p, g, acc);
+    if (g < p.groups) nibble_groups_avx2<false, HalvedLow>(tables, chunks, p, g, acc);
 }
 #endif
 
 inline void nibble_accumulate(const uint16_t* d, const NibblePlane& p, uint16_t* acc) {
 #if defined(__AVX2__)
-    nibble_accumulate_avx2(d, p, acc);
+    nibble_accumulate_avx2<false>(d, p, acc);
+#else
+    nibble_accumulate_portable(d, p, acc);
+#endif
+}
+
+// nibble_accumulate() for inputs that are all even (doubled products, DenseLayer::plane_sums): the same sums; on
+// AVX2 the low lookups are widened (a shift and two additions) once per two chunks instead of once per chunk.
+inline void nibble_accumulate_even(const uint16_t* d, const NibblePlane& p, uint16_t* acc) {
+#if defined(__AVX2__)
+    nibble_accumulate_avx2<true>(d, p, acc);
 #else
     nibble_accumulate_portable(d, p, acc);
 #endif

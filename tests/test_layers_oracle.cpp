@@ -1621,6 +1621,44 @@ TEST(SoftmaxOracle, StableMaxDifferenceWraps) {
     check_softmax_vector(chk, l64, o64, std::vector<int64_t>(64, 1234), "sum wraps to 0");
 }
 
+// The adder tree at every size up to 70 (odd sizes, 10, powers of two and their neighbours), on four kinds of
+// accumulator: narrow enough for 64-bit arithmetic, wide enough for 128-bit, a saturating one fed with wrapped
+// (negative) exp entries, where the tree's pairing changes the sum, and a wrapping one whose sums wrap.
+TEST(SoftmaxOracle, EverySizeUpTo70) {
+    Rng rng(503);
+    SCOPED_TRACE(rng.trace());
+    Checker chk("Softmax sizes");
+    const Precision f = P("ap_fixed<16,6>");
+    size_t order_sensitive = 0;
+    for (size_t n = 1; n <= 70; ++n) {
+        SoftmaxConfig stable = softmax_config(SoftmaxImpl::Stable, n, f, f, P("ap_fixed<18,8,AP_RND,AP_SAT>"));
+        SoftmaxConfig wide = softmax_config(SoftmaxImpl::Stable, n, f, P("ap_fixed<24,8>"), P("ap_fixed<50,20>"));
+        wide.inv_table_t = P("ap_fixed<18,8,AP_RND,AP_SAT>");
+        SoftmaxConfig sat = softmax_config(SoftmaxImpl::Latency, n, f, f, P("ap_fixed<10,4,AP_TRN,AP_SAT>"));
+        sat.exp_table_t = P("ap_fixed<8,3>");  // wraps: large exp(x) come out negative
+        // Wrapping accum_t, near-equal inputs: sums past 32 wrap.
+        const SoftmaxConfig wrap = softmax_config(SoftmaxImpl::Stable, n, f, f, f);
+        for (const SoftmaxConfig& cfg : {stable, wide, sat, wrap}) {
+            const SoftmaxLayer layer("softmax", cfg);
+            SoftmaxOracle oracle(cfg);
+            for (int s = 0; s < 20; ++s) {
+                const std::vector<int64_t> x = random_input(n, f, rng, s % 3 == 2 ? 0.05 : (s % 2 == 0 ? 1.5 : 3.0));
+                check_softmax_vector(chk, layer, oracle, x, "size " + std::to_string(n));
+                if (cfg.implementation != SoftmaxImpl::Latency) continue;
+                // Does the pairing matter here? The tree's sum against a left-to-right one.
+                const FxType data(f), accum(cfg.accum_t);
+                std::vector<sc_fxval> e(n);
+                for (size_t i = 0; i < n; ++i)
+                    e[i] = accum(oracle.exp_table[data.top_bits(data.value(x[i]), oracle.exp_bits)]);
+                sc_fxval serial = e[0];
+                for (size_t i = 1; i < n; ++i) serial = accum(serial + e[i]);
+                if (serial != oracle.reduce_add(e, 0, n, accum)) ++order_sensitive;
+            }
+        }
+    }
+    EXPECT_GT(order_sensitive, 50u) << "the tree's pairing never changed a sum: the test would not see a wrong one";
+}
+
 TEST(SoftmaxOracle, LatencyLegacyArgmax) {
     Rng rng(502);
     SCOPED_TRACE(rng.trace());

@@ -183,6 +183,35 @@ TEST(NibbleAccumulate, MatchesNaiveSum) {
         }
 }
 
+// The even-input kernel (7-bit low entries, two chunks per widening): random even inputs and the extreme one
+// (every input 0xFFFE, every weight bit set: the largest low entries), odd and even chunk counts.
+TEST(NibbleAccumulate, EvenInputsMatchNaiveSum) {
+    auto rng = seeded_rng(4);
+    for (size_t n_in : {size_t{1}, size_t{4}, size_t{8}, size_t{9}, size_t{13}, size_t{301}, size_t{784}})
+        for (size_t n_out : {size_t{1}, size_t{32}, size_t{33}, size_t{64}, size_t{128}, size_t{130}})
+            for (bool extreme : {false, true}) {
+                SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) +
+                             (extreme ? " extreme" : " random"));
+                const size_t row_words = packed_words(n_out);
+                std::vector<uint64_t> plane(n_in * row_words);
+                for (auto& w : plane) w = extreme ? ~uint64_t{0} : rng();
+                if (n_out % 64)
+                    for (size_t i = 0; i < n_in; ++i)
+                        plane[i * row_words + row_words - 1] &= (uint64_t{1} << (n_out % 64)) - 1;
+                const NibblePlane nibbles = make_nibble_plane(plane.data(), n_in, row_words, n_out);
+                std::vector<uint16_t> d(4 * nibble_chunks(n_in)), acc(nibbles.groups * 32), naive;
+                for (size_t i = 0; i < n_in; ++i) d[i] = extreme ? 0xFFFE : static_cast<uint16_t>(rng() & ~uint64_t{1});
+                for (auto& v : acc) v = static_cast<uint16_t>(rng());
+                naive = acc;
+                for (size_t i = 0; i < n_in; ++i)
+                    for (size_t j = 0; j < n_out; ++j)
+                        if ((plane[i * row_words + j / 64] >> (j % 64)) & 1)
+                            naive[j] = static_cast<uint16_t>(naive[j] + d[i]);
+                nibble_accumulate_even(d.data(), nibbles, acc.data());
+                ASSERT_EQ(acc, naive);
+            }
+}
+
 TEST(MaskedAccumulate, SixteenBitLanesMatchNaiveSum) { check_masked_accumulate<uint16_t>(1); }
 TEST(MaskedAccumulate, ThirtyTwoBitLanesMatchNaiveSum) { check_masked_accumulate<uint32_t>(2); }
 

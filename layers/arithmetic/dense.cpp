@@ -349,7 +349,11 @@ void DenseLayer::plane_sums(const int64_t* in, Lane* acc) const {
     bool added = false;
     if constexpr (sizeof(Lane) == 2) {
         if (use_nibbles_) {
-            nibble_accumulate(plus.data(), plus_nibbles_, acc);
+            // With no bits dropped, every plus value is a doubled product: even.
+            if (r == 0 && !ternary)
+                nibble_accumulate_even(plus.data(), plus_nibbles_, acc);
+            else
+                nibble_accumulate(plus.data(), plus_nibbles_, acc);
             if (ternary) nibble_accumulate(minus.data(), minus_nibbles_, acc);
             added = true;
         }

@@ -80,6 +80,7 @@ SoftmaxLayer::SoftmaxLayer(std::string name, SoftmaxConfig cfg)
         acc_sum_ = Requantizer(cfg_.accum_t.frac(), cfg_.accum_t);
         to_inv_in_ = Requantizer(cfg_.accum_t.frac(), cfg_.inv_inp_t);
         to_result_ = Requantizer(cfg_.accum_t.frac() + cfg_.inv_table_t.frac(), cfg_.result_t);
+        narrow_ = d.width <= 62 && cfg_.accum_t.width <= 62 && cfg_.accum_t.width + cfg_.inv_table_t.width <= 63;
         exp_table_.resize(cfg_.exp_table_size);
         for (int i = 0; i < cfg_.exp_table_size; ++i) {
             const float v = value_from_index(i, exp_bits_, exp_index_t_);
@@ -106,14 +107,36 @@ SoftmaxLayer::SoftmaxLayer(std::string name, SoftmaxConfig cfg)
     }
 }
 
+int64_t SoftmaxLayer::add(int64_t a, int64_t b) const {
+    return narrow_ ? acc_sum_(a + b) : acc_sum_.wide(int128{a} + b);
+}
+
 int64_t SoftmaxLayer::tree_sum(const int64_t* e, size_t n) const {
-    // hls4ml's reduce(): split at the largest power of two below n, each partial sum stored in accum_t.
-    if (n == 1) return e[0];
-    size_t left = 1;
-    while (left * 2 < n) left *= 2;
-    const int64_t a = tree_sum(e, left);
-    const int64_t b = tree_sum(e + left, n - left);
-    return acc_sum_.wide(int128{a} + b);
+    if (acc_sum_.fast()) {
+        // accum_t wraps: every partial sum is taken modulo 2^W, so any order gives the total modulo 2^W.
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; ++i) total += static_cast<uint64_t>(e[i]);
+        return wrap_to_width(total, cfg_.accum_t.width, cfg_.accum_t.is_signed);
+    }
+    // hls4ml's reduce() splits at the largest power of two below n, each partial sum stored in accum_t: a
+    // balanced tree per power of two in n's binary form (largest first), those sums then added right to left.
+    // A binary counter builds exactly that without recursion: equal-sized neighbours merge as they arrive.
+    int64_t sum[64];
+    size_t size[64];
+    size_t top = 0;
+    for (size_t i = 0; i < n; ++i) {
+        int64_t v = e[i];
+        size_t s = 1;
+        while (top > 0 && size[top - 1] == s) {
+            v = add(sum[--top], v);
+            s *= 2;
+        }
+        sum[top] = v;
+        size[top++] = s;
+    }
+    int64_t total = sum[--top];
+    while (top > 0) total = add(sum[--top], total);
+    return total;
 }
 
 void SoftmaxLayer::compute_lookup(const int64_t* in, int64_t* out) const {
@@ -122,15 +145,23 @@ void SoftmaxLayer::compute_lookup(const int64_t* in, int64_t* out) const {
     int64_t* e = e_buffer.data();
     int64_t x_max = in[0];
     for (size_t i = 1; i < n; ++i) x_max = in[i] > x_max ? in[i] : x_max;
+    const bool stable = cfg_.implementation == SoftmaxImpl::Stable;
     for (size_t i = 0; i < n; ++i) {
-        const unsigned idx = cfg_.implementation == SoftmaxImpl::Stable
-                                 ? index_from_raw(to_norm_.wide(int128{x_max} - in[i]), exp_bits_, inp_norm_t_)
-                                 : index_from_raw(in[i], exp_bits_, exp_index_t_);
+        unsigned idx;
+        if (!stable)
+            idx = index_from_raw(in[i], exp_bits_, exp_index_t_);
+        else if (narrow_)
+            idx = index_from_raw(to_norm_(x_max - in[i]), exp_bits_, inp_norm_t_);
+        else
+            idx = index_from_raw(to_norm_.wide(int128{x_max} - in[i]), exp_bits_, inp_norm_t_);
         e[i] = exp_to_acc_(exp_table_[idx]);
     }
     const int64_t sum = tree_sum(e, n);
     const int64_t inv = inv_table_[index_from_raw(to_inv_in_(sum), inv_bits_, cfg_.inv_inp_t)];
-    for (size_t i = 0; i < n; ++i) out[i] = to_result_.wide(int128{e[i]} * inv);
+    if (narrow_)
+        for (size_t i = 0; i < n; ++i) out[i] = to_result_(e[i] * inv);
+    else
+        for (size_t i = 0; i < n; ++i) out[i] = to_result_.wide(int128{e[i]} * inv);
 }
 
 void SoftmaxLayer::compute_legacy(const int64_t* in, int64_t* out) const {

@@ -49,12 +49,15 @@ private:
     void compute_legacy(const int64_t* in, int64_t* out) const;
     void compute_argmax(const int64_t* in, int64_t* out) const;
     int64_t tree_sum(const int64_t* e, size_t n) const;
+    int64_t add(int64_t a, int64_t b) const;  // accum_t + accum_t -> accum_t
 
     SoftmaxConfig cfg_;
     Precision inp_norm_t_;
     Precision exp_index_t_;  // the type whose top bits address the exp table
     int exp_bits_ = 10;
     int inv_bits_ = 10;
+    // Every difference, pairwise sum and product of the lookup variants fits in 64 bits: no 128-bit arithmetic.
+    bool narrow_ = false;
     std::vector<int64_t> exp_table_;
     std::vector<int64_t> inv_table_;
     // The casts of the stable / latency variants, built once.
