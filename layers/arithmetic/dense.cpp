@@ -1,6 +1,7 @@
 #include "layers/arithmetic/dense.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -126,6 +127,16 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
             for (size_t i = 0; i < cfg_.n_in; ++i)
                 for (size_t j = 0; j < cfg_.n_out; ++j) columns32_[j * cfg_.n_in + i] = weights32_[i * cfg_.n_out + j];
         }
+        // Weights that all fit int16 are kept as int16 alone (same values, half the bytes).
+        const bool fits16 = std::all_of(weights32_.begin(), weights32_.end(), [](int32_t w) {
+            return w >= std::numeric_limits<int16_t>::min() && w <= std::numeric_limits<int16_t>::max();
+        });
+        if (fits16) {
+            weights16_.assign(weights32_.begin(), weights32_.end());
+            columns16_.assign(columns32_.begin(), columns32_.end());
+            weights32_ = {};
+            columns32_ = {};
+        }
     }
     input_order_.clear();
     const size_t rf = cfg_.reuse_factor > 0 ? static_cast<size_t>(cfg_.reuse_factor) : 1;
@@ -233,8 +244,12 @@ void DenseLayer::mult32_accumulate(const int32_t* x, uint32_t* acc) const {
     // See rtl_models/mac_kernels.h: products floored per element, sums modulo 2^32, one wrap at the end.
     const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
     const int pr = product_to_accum_.right_shift(), pl = product_to_accum_.left_shift();
-    if (!columns32_.empty()) {
-        // Few outputs: one dot product per output over its weight column.
+    // Few outputs (a column copy exists): one dot product per output over its weight column.
+    if (!columns16_.empty()) {
+        for (size_t j = 0; j < n_out; ++j) acc[j] += mac_dot_mod32(x, columns16_.data() + j * n_in, n_in, pr, pl);
+    } else if (!weights16_.empty()) {
+        mac_rows_mod32(x, n_in, weights16_.data(), n_out, pr, pl, acc);
+    } else if (!columns32_.empty()) {
         for (size_t j = 0; j < n_out; ++j) acc[j] += mac_dot_mod32(x, columns32_.data() + j * n_in, n_in, pr, pl);
     } else {
         mac_rows_mod32(x, n_in, weights32_.data(), n_out, pr, pl, acc);

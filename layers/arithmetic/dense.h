@@ -60,6 +60,8 @@ public:
     // Whether compute_int32() applies: the int32 kernel with plain (non-binary) data. Convolutions use it to
     // build their windows straight into int32 and skip a conversion per window.
     bool takes_int32() const { return int32_path_ && !data_xnor_; }
+    // Whether the int32 kernel reads its weights as int16 (every effective weight fits).
+    bool int16_weights() const { return !weights16_.empty(); }
     // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
     void compute_int32(const int32_t* x, int64_t* out) const;
 
@@ -105,6 +107,8 @@ private:
     bool data_xnor_ = false;  // binary data enters the int32 kernel as +-1
     std::vector<int32_t> weights32_;
     std::vector<int32_t> columns32_;  // the same, [n_out][n_in], for layers with few outputs
+    // The same two when every weight fits int16 (then the int32 copies are empty).
+    std::vector<int16_t> weights16_, columns16_;
     void compute_mult32(const int64_t* in, int64_t* acc) const;
     void mult32_accumulate(const int32_t* x, uint32_t* acc) const;
     // Packed XNOR weights, [n_out][packed_words(n_in)] (output j's column; bits past n_in zero).
