@@ -10,6 +10,10 @@
 
 namespace tlm4ml {
 
+void fail_at(const std::string& where, const std::string& what) {
+    throw ModelError(fmt::format("{}: {}", where, what));
+}
+
 size_t Model::input_size() const {
     size_t n = 1;
     for (size_t d : input_shape) n *= d;

@@ -24,6 +24,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Throws ModelError("<where>: <what>"); `where` names the file and the field or layer.
+[[noreturn]] void fail_at(const std::string& where, const std::string& what);
+
 struct Model {
     std::string name;
     std::string source_file;

@@ -40,18 +40,13 @@
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
 #include "rtl_models/xnor_popcount.h"
+#include "tests/support/seeded_rng.h"
 
 using namespace tlm4ml;
 
 namespace {
 
-std::mt19937_64 seeded_rng(uint64_t salt) {
-    const char* env = std::getenv("TLM4ML_SEED");
-    const uint64_t seed = (env ? std::strtoull(env, nullptr, 0) : uint64_t{20261204}) * 16 + salt;
-    std::cout << "[ seed     ] " << seed << " (salt " << salt << "; set TLM4ML_SEED to override)" << std::endl;
-    ::testing::Test::RecordProperty("seed", std::to_string(seed));
-    return std::mt19937_64(seed);
-}
+using tlm4ml_test::seeded_rng;
 
 int64_t random_raw(const Precision& p, std::mt19937_64& rng) {
     const uint64_t r = rng();

@@ -13,14 +13,6 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 // A stand-alone activation layer (the activation of a Dense / Conv is added by the dispatch).
 void LayerConverters::add_activation_layer(const KerasLayer& l) {
     const json& c = l.config;
@@ -37,9 +29,9 @@ void LayerConverters::add_activation_layer(const KerasLayer& l) {
         json extra = json::object();
         if (c.contains("max_value") && !c["max_value"].is_null()) extra["max_value"] = c["max_value"];
         if (c.contains("negative_slope") && c["negative_slope"].is_number() && c["negative_slope"].get<double>() != 0)
-            fail(l.where, "ReLU with a negative_slope is not supported");
+            fail_at(l.where, "ReLU with a negative_slope is not supported");
         if (c.contains("threshold") && c["threshold"].is_number() && c["threshold"].get<double>() != 0)
-            fail(l.where, "ReLU with a threshold is not supported");
+            fail_at(l.where, "ReLU with a threshold is not supported");
         add_activation(l, l.name, "relu", extra);
         return;
     }
@@ -53,12 +45,12 @@ void LayerConverters::add_activation_layer(const KerasLayer& l) {
     if (l.cls == "Softmax") {
         if (c.contains("axis") && c["axis"].is_number_integer() && c["axis"].get<int>() != -1 &&
             static_cast<size_t>(c["axis"].get<int>()) != shape_.size())
-            fail(l.where, "softmax over an axis other than the last is not supported");
+            fail_at(l.where, "softmax over an axis other than the last is not supported");
         add_activation(l, l.name, "softmax", json::object());
         return;
     }
     if (l.cls == "QActivation") {
-        if (!c.contains("activation")) fail(l.where, "no \"activation\"");
+        if (!c.contains("activation")) fail_at(l.where, "no \"activation\"");
         const QuantizerSpec q = parse_quantizer(c["activation"], l.where);
         if (q.plain && q.cls == "linear") {
             known_names_.insert(lower_case(l.name));

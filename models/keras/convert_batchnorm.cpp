@@ -16,14 +16,6 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 // A (Q)BatchNormalization layer and, when hls4ml merges them, the binary / ternary tanh reading it.
 void LayerConverters::add_batchnorm_layer(const KerasGraph& g, size_t i) {
     const std::vector<KerasLayer>& layers = g.layers;
@@ -51,7 +43,7 @@ void LayerConverters::add_batchnorm_layer(const KerasGraph& g, size_t i) {
         for (size_t r : readers) {
             double t = 0;
             if (!quantized_tanh(layers[r], t).empty())
-                fail(l.where, fmt::format("its output is read by {} layers ({}), one of them the binary/ternary tanh "
+                fail_at(l.where, fmt::format("its output is read by {} layers ({}), one of them the binary/ternary tanh "
                                           "\"{}\": hls4ml would still merge the two into \"bnbt_{}\" and rewire the "
                                           "other readers to the BatchNormalization's input, so its firmware would not "
                                           "compute this model; not supported",
@@ -145,10 +137,10 @@ bool LayerConverters::add_batchnorm(const KerasLayer& l, bool binary, bool terna
     json axis_j = c.contains("axis") ? c["axis"] : json(-1);
     if (axis_j.is_array() && axis_j.size() == 1) axis_j = axis_j[0];  // Keras may write [3]
     if (!axis_j.is_number_integer())
-        fail(l.where, fmt::format("axis {}: only one axis, the last, is supported", axis_j.dump()));
+        fail_at(l.where, fmt::format("axis {}: only one axis, the last, is supported", axis_j.dump()));
     const int axis = axis_j.get<int>();
     if (axis != -1 && static_cast<size_t>(axis) != shape_.size())
-        fail(l.where, fmt::format("normalization over axis {} (only the last axis is supported)", axis));
+        fail_at(l.where, fmt::format("normalization over axis {} (only the last axis is supported)", axis));
     // QBatchNormalization: QKeras quantizes gamma/beta/mean/variance when it predicts, but hls4ml folds
     // the unquantized values (parse_qbatchnorm_layer keeps the quantizers; model/layers.py
     // BatchNormalization.initialize never applies them). tlm4ml does as hls4ml and says what differs.

@@ -11,21 +11,13 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 // Keras tuples: an integer or a list with one entry per spatial axis.
 std::vector<size_t> LayerConverters::tuple(const KerasLayer& l, const char* key, size_t rank,
                                            std::optional<std::vector<size_t>> dflt) {
     const json& c = l.config;
     if (!c.contains(key) || c[key].is_null()) {
         if (dflt) return *dflt;
-        fail(l.where, fmt::format("no \"{}\"", key));
+        fail_at(l.where, fmt::format("no \"{}\"", key));
     }
     const json& v = c[key];
     std::vector<size_t> out;
@@ -33,7 +25,7 @@ std::vector<size_t> LayerConverters::tuple(const KerasLayer& l, const char* key,
     if (v.is_array() && v.size() == rank)
         for (const auto& e : v)
             if (e.is_number_integer() && e.get<int64_t>() >= 1) out.push_back(e.get<size_t>());
-    if (out.size() != rank) fail(l.where, fmt::format("{} {}: expected {} positive integers", key, v.dump(), rank));
+    if (out.size() != rank) fail_at(l.where, fmt::format("{} {}: expected {} positive integers", key, v.dump(), rank));
     return out;
 }
 
@@ -41,9 +33,9 @@ size_t LayerConverters::spatial_rank(const KerasLayer& l) {
     const size_t rank = l.cls.find("1D") != std::string::npos ? 1 : 2;
     const std::string fmt_ = l.config.value("data_format", std::string("channels_last"));
     if (fmt_ != "channels_last")
-        fail(l.where, fmt::format("data_format \"{}\" is not supported (channels_last only)", fmt_));
+        fail_at(l.where, fmt::format("data_format \"{}\" is not supported (channels_last only)", fmt_));
     if (shape_.size() != rank + 1)
-        fail(l.where, fmt::format("expected a {}-dimensional input (channels last), got {} dimensions", rank + 1,
+        fail_at(l.where, fmt::format("expected a {}-dimensional input (channels last), got {} dimensions", rank + 1,
                                   shape_.size()));
     return rank;
 }
@@ -51,8 +43,8 @@ size_t LayerConverters::spatial_rank(const KerasLayer& l) {
 // The output size along one axis for Keras 'valid' / 'same'.
 size_t LayerConverters::keras_out(const KerasLayer& l, const std::string& padding, size_t in, size_t k, size_t s) {
     if (padding == "same") return (in + s - 1) / s;
-    if (padding != "valid") fail(l.where, fmt::format("padding \"{}\" is not supported", padding));
-    if (in < k) fail(l.where, fmt::format("a window of {} does not fit an input of {}", k, in));
+    if (padding != "valid") fail_at(l.where, fmt::format("padding \"{}\" is not supported", padding));
+    if (in < k) fail_at(l.where, fmt::format("a window of {} does not fit an input of {}", k, in));
     return (in - k) / s + 1;
 }
 
@@ -61,9 +53,9 @@ void LayerConverters::add_conv(const KerasLayer& l) {
     const std::vector<std::string> classes = {l.cls, l.cls[0] == 'Q' ? l.cls.substr(1) : l.cls};
     const size_t rank = spatial_rank(l);
     const std::vector<size_t> ones(rank, 1);
-    if (tuple(l, "dilation_rate", rank, ones) != ones) fail(where, "dilated convolutions are not supported");
-    if (l.config.contains("groups") && l.config["groups"] != 1) fail(where, "grouped convolutions are not supported");
-    if (!l.config.contains("filters") || !l.config["filters"].is_number_integer()) fail(where, "no \"filters\"");
+    if (tuple(l, "dilation_rate", rank, ones) != ones) fail_at(where, "dilated convolutions are not supported");
+    if (l.config.contains("groups") && l.config["groups"] != 1) fail_at(where, "grouped convolutions are not supported");
+    if (!l.config.contains("filters") || !l.config["filters"].is_number_integer()) fail_at(where, "no \"filters\"");
     const size_t nf = l.config["filters"].get<size_t>();
     const size_t nc = shape_.back();
     const auto ks = tuple(l, "kernel_size", rank, std::nullopt);
@@ -109,7 +101,7 @@ void LayerConverters::add_pooling(const KerasLayer& l) {
     p["accum"] = prec(l.name, classes, "accum", "ap_fixed<16,6>");
     d["precision"] = p;
     if (l.cls.find("Global") == 0) {
-        if (l.config.value("keepdims", false)) fail(l.where, "keepdims true is not supported");
+        if (l.config.value("keepdims", false)) fail_at(l.where, "keepdims true is not supported");
         shape_ = {shape_.back()};
     } else {
         const auto ps = tuple(l, "pool_size", rank, std::vector<size_t>(rank, 2));
@@ -134,7 +126,7 @@ void LayerConverters::add_zero_padding(const KerasLayer& l) {
     std::vector<size_t> v;  // per axis: before, after
     auto num = [&](const json& x) {
         if (!x.is_number_integer() || x.get<int64_t>() < 0)
-            fail(l.where, fmt::format("padding {}: expected non-negative integers", pad.dump()));
+            fail_at(l.where, fmt::format("padding {}: expected non-negative integers", pad.dump()));
         return x.get<size_t>();
     };
     if (pad.is_number_integer()) {
@@ -149,7 +141,7 @@ void LayerConverters::add_zero_padding(const KerasLayer& l) {
                 v.insert(v.end(), {num(pad[a]), num(pad[a])});
         }
     } else {
-        fail(l.where, fmt::format("padding {} is not understood", pad.dump()));
+        fail_at(l.where, fmt::format("padding {} is not understood", pad.dump()));
     }
     json d = {{"name", l.name}, {"class", l.cls}};
     if (rank == 1)

@@ -12,20 +12,12 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 void LayerConverters::add_dense(const KerasLayer& l) {
     const std::vector<std::string> classes = {"Dense", l.cls};
     if (shape_.size() != 1)
-        fail(l.where, fmt::format("Dense on a {}-dimensional input: add a Flatten layer", shape_.size()));
+        fail_at(l.where, fmt::format("Dense on a {}-dimensional input: add a Flatten layer", shape_.size()));
     const size_t n_in = shape_[0];
-    if (!l.config.contains("units") || !l.config["units"].is_number_integer()) fail(l.where, "no \"units\"");
+    if (!l.config.contains("units") || !l.config["units"].is_number_integer()) fail_at(l.where, "no \"units\"");
     const size_t n_out = l.config["units"].get<size_t>();
     const bool use_bias = l.config.value("use_bias", true);
     const auto w = layer_weights(weights_, l);
@@ -41,7 +33,7 @@ void LayerConverters::add_dense(const KerasLayer& l) {
         add_fixed_weights(l, classes, w, kernel, {n_in, n_out}, use_bias, d, p);
         if (!use_bias) d["use_bias"] = false;
     } else {
-        if (use_bias) fail(l.where, "use_bias true is not supported for binary / ternary Dense layers");
+        if (use_bias) fail_at(l.where, "use_bias true is not supported for binary / ternary Dense layers");
         const bool ternary = l.cls == "TernaryDense";
         // hls4ml's BinaryQuantizer(bits=2): x >= 0 -> +1 else -1; TernaryQuantizer: x > 0.5 -> +1,
         // x <= -0.5 -> -1, else 0.
@@ -111,7 +103,7 @@ void LayerConverters::add_qdense_weights(const KerasLayer& l, const std::vector<
     }
     if (bq) {
         if (bq->cls == "quantized_po2" || bq->cls == "binary" || bq->cls == "ternary")
-            fail(where, fmt::format("bias_quantizer {} is not supported (use quantized_bits)", bq->cls));
+            fail_at(where, fmt::format("bias_quantizer {} is not supported (use quantized_bits)", bq->cls));
         p["bias"] = weight_precision(*bq, where + ": bias_quantizer");
         bt = parse_precision(where, p["bias"].get<std::string>());
     } else {
@@ -131,7 +123,7 @@ void LayerConverters::add_qdense_weights(const KerasLayer& l, const std::vector<
     }
     if (po2) d["weight_encoding"] = "po2";
     if (po2 && !kernel_shape.empty())
-        fail(where, "quantized_po2 kernels are not supported in convolutions (use quantized_bits)");
+        fail_at(where, "quantized_po2 kernels are not supported in convolutions (use quantized_bits)");
     d["kernel"] = kernel_shape.empty() ? matrix_json(kv, n_in, n_out) : tensor_json(kv.data(), kernel_shape);
     RawWeights& raw = raw_weights_[l.name];
     raw.kernel_shape = kernel_shape.empty() ? std::vector<size_t>{n_in, n_out} : kernel_shape;
@@ -158,15 +150,15 @@ void LayerConverters::add_qdense_weights(const KerasLayer& l, const std::vector<
 void LayerConverters::add_reshape(const KerasLayer& l) {
     const json& c = l.config;
     const json& ts = c.contains("target_shape") ? c["target_shape"] : json();
-    if (!ts.is_array() || ts.empty()) fail(l.where, "no \"target_shape\"");
+    if (!ts.is_array() || ts.empty()) fail_at(l.where, "no \"target_shape\"");
     std::vector<size_t> t;
     for (const auto& d : ts) {
         if (!d.is_number_integer() || d.get<int64_t>() < 1)
-            fail(l.where, fmt::format("target_shape {}: only fixed positive sizes are supported", ts.dump()));
+            fail_at(l.where, fmt::format("target_shape {}: only fixed positive sizes are supported", ts.dump()));
         t.push_back(d.get<size_t>());
     }
     if (element_count(t) != element_count(shape_))
-        fail(l.where,
+        fail_at(l.where,
              fmt::format("target_shape {} does not hold the {} input values", ts.dump(), element_count(shape_)));
     out_.push_back({{"name", l.name}, {"class", "Reshape"}, {"target_shape", t}});
     known_names_.insert(lower_case(l.name));

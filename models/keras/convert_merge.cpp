@@ -8,14 +8,6 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 // Merge layers: hls4ml's Merge (Add, Subtract, Multiply, Average, Maximum, Minimum; LayerType "Merge") and
 // Concatenate, with a result type and no accumulator. Shapes must agree as Keras requires, without
 // Keras' broadcasting, which hls4ml's merge functions do not do.
@@ -33,24 +25,24 @@ void LayerConverters::add_merge(const KerasLayer& l, const std::vector<Tensor>& 
     json d = {{"name", l.name}, {"class", l.cls}};
     if (!concat) {
         if (a.shape != b.shape)
-            fail(l.where, fmt::format("needs two inputs of one shape, got {} (\"{}\") and {} (\"{}\"): "
+            fail_at(l.where, fmt::format("needs two inputs of one shape, got {} (\"{}\") and {} (\"{}\"): "
                                       "hls4ml's merge does not broadcast",
                                       shape_text(a.shape), l.inbound[0], shape_text(b.shape), l.inbound[1]));
     } else {
         const int rank = static_cast<int>(a.shape.size());
         if (b.shape.size() != a.shape.size())
-            fail(l.where, fmt::format("inputs of different ranks: {} (\"{}\") and {} (\"{}\")", shape_text(a.shape),
+            fail_at(l.where, fmt::format("inputs of different ranks: {} (\"{}\") and {} (\"{}\")", shape_text(a.shape),
                                       l.inbound[0], shape_text(b.shape), l.inbound[1]));
-        if (rank > 3) fail(l.where, "concatenating tensors of rank > 3 is not supported (hls4ml: neither)");
+        if (rank > 3) fail_at(l.where, "concatenating tensors of rank > 3 is not supported (hls4ml: neither)");
         const json& ax = l.config.contains("axis") ? l.config["axis"] : json(-1);
         if (!ax.is_number_integer() || ax.get<int>() == 0 || ax.get<int>() < -rank || ax.get<int>() > rank)
-            fail(l.where,
+            fail_at(l.where,
                  fmt::format("axis {}: expected -{}..-1 or 1..{} (0 is the batch axis)", ax.dump(), rank, rank));
         const int axis = ax.get<int>();
         const size_t k = static_cast<size_t>(axis < 0 ? axis + rank : axis - 1);
         for (size_t i = 0; i < a.shape.size(); ++i)
             if (i != k && a.shape[i] != b.shape[i])
-                fail(l.where, fmt::format("axis {}: the inputs {} (\"{}\") and {} (\"{}\") differ on "
+                fail_at(l.where, fmt::format("axis {}: the inputs {} (\"{}\") and {} (\"{}\") differ on "
                                           "another axis",
                                           axis, shape_text(a.shape), l.inbound[0], shape_text(b.shape), l.inbound[1]));
         d["axis"] = axis;

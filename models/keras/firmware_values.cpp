@@ -13,23 +13,15 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 Precision parse_precision(const std::string& where, const std::string& text) {
     if (text == "auto")
-        fail(where,
+        fail_at(where,
              "\"auto\" precisions (hls4ml's type inference, granularity name/type) are not supported: give "
              "explicit types");
     try {
         return Precision::parse(text);
     } catch (const PrecisionError& e) {
-        fail(where, e.what());
+        fail_at(where, e.what());
     }
 }
 

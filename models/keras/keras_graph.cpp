@@ -53,9 +53,6 @@ const std::set<std::string> kSupported = {"InputLayer",
                                           "Minimum",
                                           "Concatenate"};
 
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
 
 // A Keras tensor reference: [layer name, node index, tensor index] (Keras 2 inbound entries carry a fourth
 // element, the call's kwargs; Keras 3's keras_history and input_layers/output_layers have three).
@@ -108,10 +105,10 @@ void collect_keras3_tensors(const json& v, std::vector<TensorRef>& out) {
 // (a shared layer) has several.
 std::vector<std::string> parse_inbound(const json& nodes, const KerasLayer& k) {
     const std::string& where = k.where;
-    if (!nodes.is_array()) fail(where, "\"inbound_nodes\" is not a list");
+    if (!nodes.is_array()) fail_at(where, "\"inbound_nodes\" is not a list");
     if (nodes.empty()) return {};
     if (nodes.size() > 1)
-        fail(where, fmt::format("is a shared layer: it is called {} times (\"inbound_nodes\" holds {} nodes); shared "
+        fail_at(where, fmt::format("is a shared layer: it is called {} times (\"inbound_nodes\" holds {} nodes); shared "
                                 "layers are not supported",
                                 nodes.size(), nodes.size()));
     const json& node = nodes[0];
@@ -119,7 +116,7 @@ std::vector<std::string> parse_inbound(const json& nodes, const KerasLayer& k) {
     if (node.is_array()) {  // Keras 2
         for (const auto& e : node) {
             if (!is_tensor_ref(e))
-                fail(where, fmt::format("inbound node entry {} is not [layer, node, tensor, ...]", e.dump()));
+                fail_at(where, fmt::format("inbound node entry {} is not [layer, node, tensor, ...]", e.dump()));
             refs.push_back(tensor_ref(e));
         }
     } else if (node.is_object() && node.contains("args")) {  // Keras 3
@@ -127,25 +124,25 @@ std::vector<std::string> parse_inbound(const json& nodes, const KerasLayer& k) {
         if (node.contains("kwargs")) {
             std::vector<TensorRef> kw;
             collect_keras3_tensors(node["kwargs"], kw);
-            if (!kw.empty()) fail(where, "takes a tensor as a keyword argument (e.g. a mask): not supported");
+            if (!kw.empty()) fail_at(where, "takes a tensor as a keyword argument (e.g. a mask): not supported");
         }
     } else {
-        fail(where, "\"inbound_nodes\" is in neither Keras 2's nor Keras 3's format");
+        fail_at(where, "\"inbound_nodes\" is in neither Keras 2's nor Keras 3's format");
     }
     std::vector<std::string> names;
     for (const TensorRef& r : refs) {
-        if (r.layer.empty()) fail(where, "an input tensor without a \"keras_history\" [layer, node, tensor]");
+        if (r.layer.empty()) fail_at(where, "an input tensor without a \"keras_history\" [layer, node, tensor]");
         if (r.node != 0)
-            fail(where, fmt::format("reads node {} of layer \"{}\", which is therefore called more than once (a shared "
+            fail_at(where, fmt::format("reads node {} of layer \"{}\", which is therefore called more than once (a shared "
                                     "layer): not supported",
                                     r.node, r.layer));
         if (r.tensor != 0)
-            fail(where, fmt::format("reads output tensor {} of layer \"{}\": only layers with one output (tensor index "
+            fail_at(where, fmt::format("reads output tensor {} of layer \"{}\": only layers with one output (tensor index "
                                     "0) are supported",
                                     r.tensor, r.layer));
         names.push_back(r.layer);
     }
-    if (names.empty()) fail(where, "no input tensor in its inbound node");
+    if (names.empty()) fail_at(where, "no input tensor in its inbound node");
     return names;
 }
 
@@ -154,15 +151,15 @@ std::string single_io_layer(const json& config, const char* key, const char* wha
     if (!config.is_object() || !config.contains(key)) return "";
     std::vector<TensorRef> refs;
     collect_refs(config[key], refs);
-    if (refs.empty()) fail(file, fmt::format("\"{}\" {} names no layer", key, config[key].dump()));
+    if (refs.empty()) fail_at(file, fmt::format("\"{}\" {} names no layer", key, config[key].dump()));
     if (refs.size() > 1) {
         std::vector<std::string> names;
         for (const auto& r : refs) names.push_back(r.layer);
-        fail(file, fmt::format("the model has {} {}s ({}): only models with one {} are supported", refs.size(), what,
+        fail_at(file, fmt::format("the model has {} {}s ({}): only models with one {} are supported", refs.size(), what,
                                quoted_list(names), what));
     }
     if (refs[0].node != 0 || refs[0].tensor != 0)
-        fail(file,
+        fail_at(file,
              fmt::format("the model's {} is node {}, tensor {} of layer \"{}\": only node 0, tensor 0 is supported",
                          what, refs[0].node, refs[0].tensor, refs[0].layer));
     return refs[0].layer;
@@ -188,7 +185,7 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 KerasGraph parse_architecture(const json& arch, const std::string& file) {
     if (!arch.is_object() || !arch.contains("class_name") || !arch.contains("config"))
-        fail(file, "not a Keras model description (expected \"class_name\" and \"config\")");
+        fail_at(file, "not a Keras model description (expected \"class_name\" and \"config\")");
     const std::string model_cls = arch["class_name"].is_string() ? arch["class_name"].get<std::string>() : "";
     const json& config = arch["config"];
     const json* layers = nullptr;
@@ -196,9 +193,9 @@ KerasGraph parse_architecture(const json& arch, const std::string& file) {
         layers = &config;  // Keras 2.0 Sequential
     else if (config.is_object() && config.contains("layers") && config["layers"].is_array())
         layers = &config["layers"];
-    if (!layers) fail(file, fmt::format("{}: no layer list in \"config\"", model_cls));
+    if (!layers) fail_at(file, fmt::format("{}: no layer list in \"config\"", model_cls));
     if (model_cls != "Sequential" && model_cls != "Model" && model_cls != "Functional")
-        fail(file,
+        fail_at(file,
              fmt::format("model class \"{}\" is not supported (expected Sequential, Model or Functional)", model_cls));
 
     KerasGraph g;
@@ -209,7 +206,7 @@ KerasGraph parse_architecture(const json& arch, const std::string& file) {
         const json& l = (*layers)[i];
         if (!l.is_object() || !l.contains("class_name") || !l["class_name"].is_string() || !l.contains("config") ||
             !l["config"].is_object())
-            fail(file, fmt::format("config.layers[{}]: expected an object with \"class_name\" and \"config\"", i));
+            fail_at(file, fmt::format("config.layers[{}]: expected an object with \"class_name\" and \"config\"", i));
         KerasLayer k;
         k.cls = l["class_name"].get<std::string>();
         k.config = l["config"];
@@ -218,7 +215,7 @@ KerasGraph parse_architecture(const json& arch, const std::string& file) {
         else if (l.contains("name") && l["name"].is_string())
             k.name = l["name"].get<std::string>();
         else
-            fail(file, fmt::format("config.layers[{}] ({}): no layer name", i, k.cls));
+            fail_at(file, fmt::format("config.layers[{}] ({}): no layer name", i, k.cls));
         k.where = fmt::format("{}: layer \"{}\" (class {})", file, k.name, k.cls);
         // A functional model's layers name what they read; a layer without "inbound_nodes" reads the one
         // before it, as in a Sequential model.
@@ -228,10 +225,10 @@ KerasGraph parse_architecture(const json& arch, const std::string& file) {
         }
         out.push_back(std::move(k));
     }
-    if (out.empty()) fail(file, "the model has no layers");
+    if (out.empty()) fail_at(file, "the model has no layers");
     for (const auto& k : out)
         if (!kSupported.count(k.cls))
-            fail(file, fmt::format("layer \"{}\" (class {}) is not supported by the importer (supported: {})", k.name,
+            fail_at(file, fmt::format("layer \"{}\" (class {}) is not supported by the importer (supported: {})", k.name,
                                    k.cls, supported_classes()));
     if (g.functional) {
         g.input = single_io_layer(config, "input_layers", "input", file);
@@ -245,7 +242,7 @@ KerasInput model_input(const KerasGraph& g) {
     KerasInput in;
     json shape_src;
     if (!g.input.empty() && (layers[0].cls != "InputLayer" || layers[0].name != g.input))
-        fail(g.file, fmt::format("the model input \"{}\" is not the first layer's InputLayer (the first layer "
+        fail_at(g.file, fmt::format("the model input \"{}\" is not the first layer's InputLayer (the first layer "
                                  "is \"{}\", class {})",
                                  g.input, layers[0].name, layers[0].cls));
     if (layers[0].cls == "InputLayer") {
@@ -260,10 +257,10 @@ KerasInput model_input(const KerasGraph& g) {
     for (const char* key : {"batch_input_shape", "batch_shape"})
         if (shape_src.contains(key) && shape_src[key].is_array()) bis = &shape_src[key];
     if (!bis || bis->size() < 2)
-        fail(g.file, fmt::format("layer \"{}\": no batch_input_shape: cannot tell the input shape", layers[0].name));
+        fail_at(g.file, fmt::format("layer \"{}\": no batch_input_shape: cannot tell the input shape", layers[0].name));
     for (size_t i = 1; i < bis->size(); ++i) {
         if (!(*bis)[i].is_number_integer() || (*bis)[i].get<int64_t>() < 1)
-            fail(g.file,
+            fail_at(g.file,
                  fmt::format("layer \"{}\": input dimension {} is not a fixed positive size", layers[0].name, i));
         in.shape.push_back((*bis)[i].get<size_t>());
     }
@@ -277,21 +274,21 @@ void connect_layers(KerasGraph& g, const KerasInput& input) {
     std::map<std::string, size_t> index;
     for (size_t i = first; i < layers.size(); ++i) {
         KerasLayer& l = layers[i];
-        if (l.cls == "InputLayer") fail(l.where, "a second InputLayer: only models with one input are supported");
+        if (l.cls == "InputLayer") fail_at(l.where, "a second InputLayer: only models with one input are supported");
         if (!l.explicit_inbound) l.inbound = {i == first ? input_name : layers[i - 1].name};
         for (const auto& src : l.inbound)
             if (src != input_name && !index.count(src))
-                fail(l.where, fmt::format("reads \"{}\", which is neither the model input \"{}\" nor a layer listed "
+                fail_at(l.where, fmt::format("reads \"{}\", which is neither the model input \"{}\" nor a layer listed "
                                           "before it",
                                           src, input_name));
         const bool merge = is_merge_class(l.cls);
         if (merge && l.inbound.size() != 2)
-            fail(l.where, fmt::format("merges {} tensors ({}): hls4ml's merge layers take exactly two",
+            fail_at(l.where, fmt::format("merges {} tensors ({}): hls4ml's merge layers take exactly two",
                                       l.inbound.size(), quoted_list(l.inbound)));
         if (!merge && l.inbound.size() != 1)
-            fail(l.where, fmt::format("reads {} tensors ({}): only merge layers take more than one", l.inbound.size(),
+            fail_at(l.where, fmt::format("reads {} tensors ({}): only merge layers take more than one", l.inbound.size(),
                                       quoted_list(l.inbound)));
-        if (!index.emplace(l.name, i).second || l.name == input_name) fail(l.where, "another layer has the same name");
+        if (!index.emplace(l.name, i).second || l.name == input_name) fail_at(l.where, "another layer has the same name");
     }
     g.consumers.assign(layers.size(), {});
     for (size_t i = first; i < layers.size(); ++i)
@@ -299,10 +296,10 @@ void connect_layers(KerasGraph& g, const KerasInput& input) {
             if (src != input_name) g.consumers[index.at(src)].push_back(i);
     const std::string output = g.output.empty() ? layers.back().name : g.output;
     if (output != input_name && !index.count(output))
-        fail(g.file, fmt::format("the model's output \"{}\" (output_layers) is not one of its layers", output));
+        fail_at(g.file, fmt::format("the model's output \"{}\" (output_layers) is not one of its layers", output));
     for (size_t i = first; i < layers.size(); ++i)
         if (g.consumers[i].empty() && layers[i].name != output)
-            fail(layers[i].where,
+            fail_at(layers[i].where,
                  fmt::format("its output is read by no layer and is not the model's output \"{}\"", output));
     g.output_name = output;
 }

@@ -11,9 +11,6 @@ namespace tlm4ml {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
 
 // A Keras 3 layer's variables are numbered (vars/0, vars/1, ...) in the order the layer creates them.
 std::vector<std::string> keras3_variable_names(const KerasLayer& l) {
@@ -37,7 +34,7 @@ std::vector<std::string> keras3_variable_names(const KerasLayer& l) {
 H5Array checked_dataset(const KerasWeights& s, const std::string& ds) {
     H5Array a = s.h5->dataset(ds);
     for (size_t i = 0; i < a.values.size(); ++i)
-        if (!std::isfinite(a.values[i])) fail(s.h5->path(), fmt::format("dataset {}: element {} is not finite", ds, i));
+        if (!std::isfinite(a.values[i])) fail_at(s.h5->path(), fmt::format("dataset {}: element {} is not finite", ds, i));
     return a;
 }
 
@@ -61,13 +58,13 @@ std::map<std::string, H5Array> layer_weights(const KerasWeights& s, const KerasL
         const auto g = s.keras3_groups.find(l.name);
         const std::string group = g == s.keras3_groups.end() ? "" : g->second;
         if (group.empty() || !s.h5->exists(group + "/vars"))
-            fail(s.h5->path(),
+            fail_at(s.h5->path(),
                  fmt::format("no weights for layer \"{}\" (class {}): group {}/vars is missing", l.name, l.cls, group));
         const std::vector<std::string> names = keras3_variable_names(l);
         size_t present = 0;
         while (s.h5->exists(group + "/vars/" + std::to_string(present))) ++present;
         if (present != names.size())
-            fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): {}/vars holds {} variables, expected {}", l.name,
+            fail_at(s.h5->path(), fmt::format("layer \"{}\" (class {}): {}/vars holds {} variables, expected {}", l.name,
                                            l.cls, group, present, names.size()));
         for (size_t k = 0; k < names.size(); ++k)
             out[names[k]] = checked_dataset(s, group + "/vars/" + std::to_string(k));
@@ -75,16 +72,16 @@ std::map<std::string, H5Array> layer_weights(const KerasWeights& s, const KerasL
     }
     const std::string group = s.base + "/" + l.name;
     if (!s.h5->exists(group))
-        fail(s.h5->path(),
+        fail_at(s.h5->path(),
              fmt::format("no weights for layer \"{}\" (class {}): group {} is missing", l.name, l.cls, group));
     if (!s.h5->has_attribute(group, "weight_names"))
-        fail(s.h5->path(), fmt::format("group {} (layer \"{}\") has no weight_names attribute", group, l.name));
+        fail_at(s.h5->path(), fmt::format("group {} (layer \"{}\") has no weight_names attribute", group, l.name));
     for (const std::string& wname : s.h5->string_list_attribute(group, "weight_names")) {
         std::string key = wname.substr(wname.rfind('/') == std::string::npos ? 0 : wname.rfind('/') + 1);
         key = key.substr(0, key.find(':'));
         const std::string ds = group + "/" + wname;
         if (!s.h5->exists(ds))
-            fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): dataset {} (listed in weight_names) is missing",
+            fail_at(s.h5->path(), fmt::format("layer \"{}\" (class {}): dataset {} (listed in weight_names) is missing",
                                            l.name, l.cls, ds));
         out[key] = checked_dataset(s, ds);
     }
@@ -95,13 +92,13 @@ const H5Array& need(const KerasWeights& s, const KerasLayer& l, const std::map<s
                     const std::string& key, const std::vector<size_t>& shape) {
     const auto it = w.find(key);
     if (it == w.end())
-        fail(s.h5->path(),
+        fail_at(s.h5->path(),
              fmt::format("layer \"{}\" (class {}): no \"{}\" weights in weight_names", l.name, l.cls, key));
     if (it->second.shape != shape) {
         std::string got, want;
         for (size_t d : it->second.shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
         for (size_t d : shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
-        fail(s.h5->path(), fmt::format("layer \"{}\" (class {}): \"{}\" has shape [{}], expected [{}]", l.name, l.cls,
+        fail_at(s.h5->path(), fmt::format("layer \"{}\" (class {}): \"{}\" has shape [{}], expected [{}]", l.name, l.cls,
                                        key, got, want));
     }
     return it->second;

@@ -10,14 +10,6 @@ namespace tlm4ml {
 
 using nlohmann::json;
 
-namespace {
-
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
-
-}  // namespace
-
 LayerConverters::LayerConverters(const Hls4mlConfig& cfg, const KerasWeights& weights,
                                  std::vector<std::string>& warnings, const std::string& model_precision,
                                  const KerasInput& input, const std::string& input_precision)
@@ -71,9 +63,9 @@ json LayerConverters::convert(const KerasGraph& g) {
         for (size_t k : absorbed_now_) tensors_[layers[k].name] = t;
     }
     if (out_.empty())
-        fail(file_, "the model computes nothing (no layer left after removing Dropout and linear activations)");
+        fail_at(file_, "the model computes nothing (no layer left after removing Dropout and linear activations)");
     if (tensors_.at(g.output_name).name != out_.back()["name"])
-        fail(file_, fmt::format("the model's output \"{}\" is not the last layer computed (\"{}\")", g.output_name,
+        fail_at(file_, fmt::format("the model's output \"{}\" is not the last layer computed (\"{}\")", g.output_name,
                                 out_.back()["name"].get<std::string>()));
     return out_;
 }
@@ -83,7 +75,7 @@ json LayerConverters::convert(const KerasGraph& g) {
 void LayerConverters::add(const KerasGraph& g, size_t i) {
     const KerasLayer& l = g.layers[i];
     const json& c = l.config;
-    if (l.cls == "InputLayer") fail(l.where, "an InputLayer in the middle of the model");
+    if (l.cls == "InputLayer") fail_at(l.where, "an InputLayer in the middle of the model");
     if (l.cls == "Dropout") {  // inference: identity; hls4ml removes it
         known_names_.insert(lower_case(l.name));
         return;
@@ -154,7 +146,7 @@ void LayerConverters::add(const KerasGraph& g, size_t i) {
         add_activation_layer(l);
         return;
     }
-    fail(l.where, fmt::format("not supported by the importer (supported: {})", supported_classes()));
+    fail_at(l.where, fmt::format("not supported by the importer (supported: {})", supported_classes()));
 }
 
 // A configured type. "auto" stays for result / accum (models/passes/infer_precision.cpp sizes them once the
@@ -184,7 +176,7 @@ int LayerConverters::to_int(const std::string& name, const char* key, const std:
         if (used == v.size()) return i;
     } catch (const std::exception&) {
     }
-    fail(cfg_.path, fmt::format("{} of layer \"{}\": expected an integer, got \"{}\"", key, name, v));
+    fail_at(cfg_.path, fmt::format("{} of layer \"{}\": expected an integer, got \"{}\"", key, name, v));
 }
 
 // An explicit table type (table, exp_table, ...: Precision.<var>, or the <var>_t key), "auto" as the

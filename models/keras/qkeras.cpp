@@ -15,9 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-    throw ModelError(fmt::format("{}: {}", where, what));
-}
 
 std::string trim(const std::string& s) {
     size_t a = 0, b = s.size();
@@ -41,7 +38,7 @@ json literal(const std::string& t, const std::string& where) {
         }
     } catch (const std::exception&) {
     }
-    fail(where, fmt::format("cannot read the quantizer argument \"{}\"", t));
+    fail_at(where, fmt::format("cannot read the quantizer argument \"{}\"", t));
 }
 
 // Positional argument names of the QKeras constructors.
@@ -64,7 +61,7 @@ json parse_string(const std::string& text, const std::string& where) {
     const size_t open = s.find('(');
     json q = {{"class_name", trim(s.substr(0, open))}, {"config", json::object()}};
     if (open == std::string::npos) return q;
-    if (s.back() != ')') fail(where, fmt::format("malformed quantizer \"{}\"", s));
+    if (s.back() != ')') fail_at(where, fmt::format("malformed quantizer \"{}\"", s));
     const std::string cls = q["class_name"];
     const auto names = positional_names(cls);
     std::string inner = s.substr(open + 1, s.size() - open - 2);
@@ -84,7 +81,7 @@ json parse_string(const std::string& text, const std::string& where) {
         if (eq != std::string::npos) {
             q["config"][trim(args[i].substr(0, eq))] = literal(trim(args[i].substr(eq + 1)), where);
         } else {
-            if (i >= names.size()) fail(where, fmt::format("quantizer \"{}\": too many arguments", s));
+            if (i >= names.size()) fail_at(where, fmt::format("quantizer \"{}\": too many arguments", s));
             q["config"][names[i]] = literal(args[i], where);
         }
     }
@@ -100,19 +97,19 @@ bool truthy(const json& v) {
 int get_int(const json& c, const char* key, int def, const std::string& where) {
     if (!c.contains(key) || c[key].is_null()) return def;
     if (!c[key].is_number() || c[key].get<double>() != std::floor(c[key].get<double>()))
-        fail(where, fmt::format("\"{}\" must be an integer", key));
+        fail_at(where, fmt::format("\"{}\" must be an integer", key));
     return static_cast<int>(c[key].get<double>());
 }
 
 void refuse_true(const json& c, const char* key, const std::string& where, const std::string& cls) {
-    if (c.contains(key) && truthy(c[key])) fail(where, fmt::format("{} with {} is not supported", cls, key));
+    if (c.contains(key) && truthy(c[key])) fail_at(where, fmt::format("{} with {} is not supported", cls, key));
 }
 
 // alpha must leave the values alone: None, 1 or 1.0.
 void check_alpha(const json& c, const std::string& where, const std::string& cls) {
     if (!c.contains("alpha") || c["alpha"].is_null()) return;
     if (c["alpha"].is_number() && c["alpha"].get<double>() == 1.0) return;
-    fail(where, fmt::format("{} with alpha={} is not supported (only alpha=1 or None: hls4ml cannot apply other "
+    fail_at(where, fmt::format("{} with alpha={} is not supported (only alpha=1 or None: hls4ml cannot apply other "
                             "scales bit-exactly)",
                             cls, c["alpha"].dump()));
 }
@@ -121,7 +118,7 @@ void check_alpha(const json& c, const std::string& where, const std::string& cls
 json quantizer_object(const json& in, const std::string& where) {
     if (in.is_string()) return parse_string(in.get<std::string>(), where);
     if (in.is_object() && in.contains("class_name") && in["class_name"].is_string()) return in;
-    fail(where, "expected a quantizer (a string or an object with \"class_name\" and \"config\")");
+    fail_at(where, "expected a quantizer (a string or an object with \"class_name\" and \"config\")");
 }
 
 // The po2 settings shared by quantized_po2 and quantized_relu_po2. Quadratic approximation (even exponents)
@@ -130,14 +127,14 @@ void parse_po2(const json& c, const std::string& w, bool allow_quadratic, Quanti
     s.bits = get_int(c, "bits", 8, w);
     if (c.contains("max_value") && !c["max_value"].is_null()) {
         if (!c["max_value"].is_number() || c["max_value"].get<double>() < 0)
-            fail(w, "max_value must be a non-negative number");
+            fail_at(w, "max_value must be a non-negative number");
         s.max_value = c["max_value"].get<double>();
     }
     if (allow_quadratic)
         s.quadratic_approximation = c.contains("quadratic_approximation") && truthy(c["quadratic_approximation"]);
     else
         refuse_true(c, "quadratic_approximation", w, s.cls);
-    if (c.contains("log2_rounding") && c["log2_rounding"] != "rnd") fail(w, "only log2_rounding \"rnd\" is supported");
+    if (c.contains("log2_rounding") && c["log2_rounding"] != "rnd") fail_at(w, "only log2_rounding \"rnd\" is supported");
 }
 
 QuantizerSpec quantizer_spec(const json& q, const std::string& where, bool batchnorm_parameter) {
@@ -149,7 +146,7 @@ QuantizerSpec quantizer_spec(const json& q, const std::string& where, bool batch
     // QKeras mixes (1 - qnoise_factor)·x + qnoise_factor·quantized(x); only 1 (fully quantized) is a fixed type.
     if (c.contains("qnoise_factor") && !c["qnoise_factor"].is_null() &&
         !(c["qnoise_factor"].is_number() && c["qnoise_factor"].get<double>() == 1.0))
-        fail(w, fmt::format("qnoise_factor={} is not supported (only 1)", c["qnoise_factor"].dump()));
+        fail_at(w, fmt::format("qnoise_factor={} is not supported (only 1)", c["qnoise_factor"].dump()));
     if (s.cls == "quantized_bits") {
         s.bits = get_int(c, "bits", 8, w);
         s.integer = get_int(c, "integer", 0, w);
@@ -162,7 +159,7 @@ QuantizerSpec quantizer_spec(const json& q, const std::string& where, bool batch
         refuse_true(c, "use_sigmoid", w, s.cls);
         refuse_true(c, "negative_slope", w, s.cls);
         if (c.contains("relu_upper_bound") && !c["relu_upper_bound"].is_null())
-            fail(w, "relu_upper_bound is not supported");
+            fail_at(w, "relu_upper_bound is not supported");
     } else if (s.cls == "quantized_po2") {
         parse_po2(c, w, batchnorm_parameter, s);
     } else if (s.cls == "quantized_relu_po2" && batchnorm_parameter) {
@@ -171,11 +168,11 @@ QuantizerSpec quantizer_spec(const json& q, const std::string& where, bool batch
             const double ns = c["negative_slope"].is_number() ? c["negative_slope"].get<double>() : -1.0;
             int e = 0;
             if (!(ns == 0 || (ns > 0 && std::frexp(ns, &e) == 0.5)))
-                fail(w, fmt::format("negative_slope={} must be 0 or a power of 2", c["negative_slope"].dump()));
+                fail_at(w, fmt::format("negative_slope={} must be 0 or a power of 2", c["negative_slope"].dump()));
             s.negative_slope = ns;
         }
     } else if (batchnorm_parameter) {
-        fail(where, fmt::format("quantizer {} is not supported on QBatchNormalization parameters (supported: "
+        fail_at(where, fmt::format("quantizer {} is not supported on QBatchNormalization parameters (supported: "
                                 "quantized_bits, quantized_po2, quantized_relu_po2)",
                                 s.cls));
     } else if (s.cls == "binary") {
@@ -184,17 +181,17 @@ QuantizerSpec quantizer_spec(const json& q, const std::string& where, bool batch
     } else if (s.cls == "ternary") {
         check_alpha(c, w, s.cls);
         if (!c.contains("threshold") || !c["threshold"].is_number())
-            fail(w, "ternary without an explicit threshold is not supported (QKeras derives it from the data)");
+            fail_at(w, "ternary without an explicit threshold is not supported (QKeras derives it from the data)");
         s.threshold = c["threshold"].get<double>();
     } else if (s.cls.rfind("quantized_", 0) == 0 || s.cls.rfind("stochastic_", 0) == 0) {
-        fail(where, fmt::format("quantizer {} is not supported (supported: quantized_bits, quantized_po2, "
+        fail_at(where, fmt::format("quantizer {} is not supported (supported: quantized_bits, quantized_po2, "
                                 "quantized_relu, binary, ternary)",
                                 s.cls));
     } else {
         s.plain = true;  // a Keras activation function name
     }
     if (!s.plain && s.cls != "binary" && s.cls != "ternary" && (s.bits < 1 || s.bits > 32))
-        fail(w, fmt::format("bits={} is out of range (1 to 32)", s.bits));
+        fail_at(w, fmt::format("bits={} is out of range (1 to 32)", s.bits));
     return s;
 }
 
@@ -289,9 +286,9 @@ double qkeras_quantize(const QuantizerSpec& q, double x) {
 
 std::string weight_precision(const QuantizerSpec& q, const std::string& where) {
     if (q.cls == "quantized_bits") {
-        if (!q.keep_negative) fail(where, "quantized_bits with keep_negative=False is not supported for weights");
+        if (!q.keep_negative) fail_at(where, "quantized_bits with keep_negative=False is not supported for weights");
         if (q.bits == q.integer) {
-            if (q.bits == 1) fail(where, "quantized_bits(1,1) weights are not supported");
+            if (q.bits == 1) fail_at(where, "quantized_bits(1,1) weights are not supported");
             return fmt::format("ap_int<{}>", q.bits);
         }
         return fmt::format("ap_fixed<{},{}>", q.bits, q.integer + 1);
@@ -299,7 +296,7 @@ std::string weight_precision(const QuantizerSpec& q, const std::string& where) {
     if (q.cls == "quantized_po2") return fmt::format("ap_int<{}>", q.bits);
     if (q.cls == "binary") return "ap_uint<1>";
     if (q.cls == "ternary") return "ap_int<2>";
-    fail(where, fmt::format("{} cannot quantize weights (supported: quantized_bits, quantized_po2, binary, ternary)",
+    fail_at(where, fmt::format("{} cannot quantize weights (supported: quantized_bits, quantized_po2, binary, ternary)",
                             q.cls));
 }
 
@@ -311,7 +308,7 @@ std::string activation_precision(const QuantizerSpec& q, const std::string& wher
         is_signed = false;
         integer -= 1;
     } else if (q.cls != "quantized_bits") {
-        fail(where, fmt::format("{} is not supported as an activation (supported: quantized_relu, quantized_bits, "
+        fail_at(where, fmt::format("{} is not supported as an activation (supported: quantized_relu, quantized_bits, "
                                 "binary, ternary, plain activations)",
                                 q.cls));
     }
