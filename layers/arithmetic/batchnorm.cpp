@@ -1,11 +1,14 @@
 #include "layers/arithmetic/batchnorm.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "rtl_models/quantize.h"
+#include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
 
@@ -27,11 +30,32 @@ BatchNormLayer::BatchNormLayer(std::string name, BatchNormConfig cfg)
             bias_aligned_.push_back(cfg_.bias[k] * (int64_t{1} << bias_shift_));
         }
         to_result_ = Requantizer(sum_frac_, cfg_.result_t);
+        const Precision& d = cfg_.data_t;
+        const int64_t x_max = std::max(-d.min_raw(), d.max_raw());  // data_t.width <= 62 here
+        bool fits32 = d.width <= 32 && to_result_.fits32();
+        for (size_t k = 0; k < cfg_.n_filt && fits32; ++k) {
+            const int64_t s = scale_aligned_[k] < 0 ? -scale_aligned_[k] : scale_aligned_[k];
+            const int64_t b = bias_aligned_[k] < 0 ? -bias_aligned_[k] : bias_aligned_[k];
+            fits32 = s <= INT32_MAX && b <= INT32_MAX && (s == 0 || x_max <= (INT32_MAX - b) / s);
+        }
+        if (fits32) {
+            scale32_.assign(scale_aligned_.begin(), scale_aligned_.end());
+            bias32_.assign(bias_aligned_.begin(), bias_aligned_.end());
+        }
     }
 }
 
 void BatchNormLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t nf = cfg_.n_filt;
+    if (!scale32_.empty()) {
+        // x*scale + bias cannot leave int32 (see the constructor); data_t codes fit int32.
+        ScratchBuffer<int32_t, 1024> sum(cfg_.n_in);
+        for (size_t p = 0; p < cfg_.n_in; p += nf)
+            for (size_t k = 0; k < nf; ++k)
+                sum[p + k] = static_cast<int32_t>(in[p + k]) * scale32_[k] + bias32_[k];
+        to_result_.apply32(sum.data(), out, cfg_.n_in);
+        return;
+    }
     if (narrow_) {
         for (size_t p = 0; p < cfg_.n_in; p += nf)
             for (size_t k = 0; k < nf; ++k) out[p + k] = to_result_(in[p + k] * scale_aligned_[k] + bias_aligned_[k]);

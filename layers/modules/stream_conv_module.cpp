@@ -40,7 +40,11 @@ StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& la
     if (in.width() != n_chan_ || out.width() != n_filt_)
         throw std::invalid_argument(fmt::format("{}: stream words of {} / {} values, expected {} / {}", layer.name(),
                                                 in.width(), out.width(), n_chan_, n_filt_));
-    image_.assign(in_h_ * in_w_ * n_chan_, 0);
+    narrow_ = conv_ ? conv_->reads_int32() : pool_->reads_int32();
+    if (narrow_) lines32_.assign(filt_h_ * in_w_ * n_chan_, 0);
+    else lines64_.assign(filt_h_ * in_w_ * n_chan_, 0);
+    window32_.resize(filt_h_);
+    window64_.resize(filt_h_);
 }
 
 bool StreamConvModule::completes_window(size_t r, size_t c, size_t& oy, size_t& ox) const {
@@ -56,18 +60,38 @@ bool StreamConvModule::completes_window(size_t r, size_t c, size_t& oy, size_t& 
     return oy < out_h_ && ox < out_w_;
 }
 
+template <class T>
+void StreamConvModule::compute_window(const std::vector<T>& lines, std::vector<const T*>& window, size_t ox,
+                                      int64_t* out) const {
+    // The window's rows are the last filt_h_ rows (its bottom row is the current one), oldest first.
+    size_t line = line_ + 1 == filt_h_ ? 0 : line_ + 1;
+    for (size_t fy = 0; fy < filt_h_; ++fy) {
+        window[fy] = lines.data() + (line * in_w_ + ox * stride_w_) * n_chan_;
+        if (++line == filt_h_) line = 0;
+    }
+    if (conv_) conv_->compute_window(window.data(), out);
+    else pool_->compute_window(window.data(), out);
+}
+
 void StreamConvModule::take(const InputWord& in, uint64_t cycle) {
-    std::copy_n(in.data, in.size, image_.begin() + static_cast<std::ptrdiff_t>((row_ * in_w_ + col_) * n_chan_));
+    const size_t at = (line_ * in_w_ + col_) * n_chan_;
+    if (narrow_) {
+        int32_t* dst = lines32_.data() + at;
+        for (size_t k = 0; k < n_chan_; ++k) dst[k] = static_cast<int32_t>(in.data[k]);
+    } else {
+        std::copy_n(in.data, n_chan_, lines64_.data() + at);
+    }
     size_t oy = 0, ox = 0;
     if (completes_window(row_, col_, oy, ox)) {
         int64_t* out = output_slot(in.sample);
-        if (conv_) conv_->compute_pixel(image_.data(), oy, ox, out);
-        else pool_->compute_pixel(image_.data(), oy, ox, out);
+        if (narrow_) compute_window(lines32_, window32_, ox, out);
+        else compute_window(lines64_, window64_, ox, out);
         queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
     }
     if (++col_ == in_w_) {
         col_ = 0;
-        if (++row_ == in_h_) row_ = 0;
+        if (++line_ == filt_h_) line_ = 0;
+        if (++row_ == in_h_) row_ = line_ = 0;
     }
 }
 
