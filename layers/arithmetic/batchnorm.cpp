@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "rtl_models/quantize.h"
-#include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
 
@@ -48,12 +47,28 @@ BatchNormLayer::BatchNormLayer(std::string name, BatchNormConfig cfg)
 void BatchNormLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t nf = cfg_.n_filt;
     if (!scale32_.empty()) {
-        // x*scale + bias cannot leave int32 (see the constructor); data_t codes fit int32.
-        ScratchBuffer<int32_t, 1024> sum(cfg_.n_in);
-        for (size_t p = 0; p < cfg_.n_in; p += nf)
-            for (size_t k = 0; k < nf; ++k)
-                sum[p + k] = static_cast<int32_t>(in[p + k]) * scale32_[k] + bias32_[k];
-        to_result_.apply32(sum.data(), out, cfg_.n_in);
+        // x*scale + bias cannot leave int32 (see the constructor); data_t codes fit int32. The cast is
+        // Requantizer::apply32's, in the same pass.
+        const int right = to_result_.right_shift(), left = to_result_.left_shift();
+        const int keep = 32 - cfg_.result_t.width;
+        const bool is_signed = cfg_.result_t.is_signed;
+        const int32_t* scale = scale32_.data();
+        const int32_t* bias = bias32_.data();
+        for (size_t p = 0; p < cfg_.n_in; p += nf) {
+            const int64_t* x = in + p;
+            int64_t* y = out + p;
+            if (is_signed) {
+                for (size_t k = 0; k < nf; ++k) {
+                    const int32_t sum = static_cast<int32_t>(x[k]) * scale[k] + bias[k];
+                    y[k] = static_cast<int32_t>((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+                }
+            } else {
+                for (size_t k = 0; k < nf; ++k) {
+                    const int32_t sum = static_cast<int32_t>(x[k]) * scale[k] + bias[k];
+                    y[k] = ((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+                }
+            }
+        }
         return;
     }
     if (narrow_) {

@@ -162,7 +162,15 @@ void ConvLayer::compute_window(const int32_t* const* rows, int64_t* out) const {
     const int aw = cfg_.accum_t.width;
     const bool as = cfg_.accum_t.is_signed;
     const Requantizer& to_result = kernel_->result_cast();
-    if (to_result.fits32()) {
+    if (to_result.fits32() && to_result.target().is_signed && as) {
+        // The common case in one pass: Requantizer::apply32 on each wrapped sum.
+        const int wrap = 32 - aw, right = to_result.right_shift(), left = to_result.left_shift();
+        const int keep = 32 - to_result.target().width;
+        for (size_t j = 0; j < nf; ++j) {
+            const int32_t sum = static_cast<int32_t>(acc[j] << wrap) >> wrap;
+            out[j] = static_cast<int32_t>((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+        }
+    } else if (to_result.fits32()) {
         ScratchBuffer<int32_t, 256> wrapped(nf);
         for (size_t j = 0; j < nf; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
         to_result.apply32(wrapped.data(), out, nf);

@@ -47,19 +47,6 @@ StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& la
     window64_.resize(filt_h_);
 }
 
-bool StreamConvModule::completes_window(size_t r, size_t c, size_t& oy, size_t& ox) const {
-    if (r + 1 < filt_h_ || c + 1 < filt_w_) return false;
-    if (stride_h_ == 1 && stride_w_ == 1) {  // no division per pixel in the common case
-        oy = r + 1 - filt_h_;
-        ox = c + 1 - filt_w_;
-    } else {
-        if ((r + 1 - filt_h_) % stride_h_ || (c + 1 - filt_w_) % stride_w_) return false;
-        oy = (r + 1 - filt_h_) / stride_h_;
-        ox = (c + 1 - filt_w_) / stride_w_;
-    }
-    return oy < out_h_ && ox < out_w_;
-}
-
 template <class T>
 void StreamConvModule::compute_window(const std::vector<T>& lines, std::vector<const T*>& window, size_t ox,
                                       int64_t* out) const {

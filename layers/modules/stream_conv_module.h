@@ -43,7 +43,20 @@ private:
     std::vector<const int64_t*> window64_;
     size_t row_ = 0, col_ = 0;  // next input pixel of the image, raster order
     size_t line_ = 0;           // row_ % filt_h_
-    bool completes_window(size_t row, size_t col, size_t& oy, size_t& ox) const;
+    // Whether input pixel (r, c) completes a stride-aligned window, and that window's output pixel (inline:
+    // asked for every input pixel).
+    bool completes_window(size_t r, size_t c, size_t& oy, size_t& ox) const {
+        if (r + 1 < filt_h_ || c + 1 < filt_w_) return false;
+        if (stride_h_ == 1 && stride_w_ == 1) {  // no division per pixel in the common case
+            oy = r + 1 - filt_h_;
+            ox = c + 1 - filt_w_;
+        } else {
+            if ((r + 1 - filt_h_) % stride_h_ || (c + 1 - filt_w_) % stride_w_) return false;
+            oy = (r + 1 - filt_h_) / stride_h_;
+            ox = (c + 1 - filt_w_) / stride_w_;
+        }
+        return oy < out_h_ && ox < out_w_;
+    }
     template <class T>
     void compute_window(const std::vector<T>& lines, std::vector<const T*>& window, size_t ox, int64_t* out) const;
 };
