@@ -2,12 +2,35 @@
 
 #include <stdexcept>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "layers/arithmetic/conv.h"
 #include "layers/arithmetic/pooling.h"
 
 namespace tlm4ml {
+
+namespace {
+// int64 codes that fit int32 to int32: on AVX2 one permute gathers the low halves of four 64-bit lanes (the
+// compiler's own narrowing loop shuffles value by value).
+void narrow_to_int32(const int64_t* in, size_t n, int32_t* out) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (; i + 8 <= n; i += 8) {
+        const __m256i a =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), low_halves);
+        const __m256i b =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i + 4)), low_halves);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permute2x128_si256(a, b, 0x20));
+    }
+#endif
+    for (; i < n; ++i) out[i] = static_cast<int32_t>(in[i]);
+}
+}  // namespace
 
 StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                                    StreamChannel& in, StreamChannel& out)
@@ -63,8 +86,7 @@ void StreamConvModule::compute_window(const std::vector<T>& lines, std::vector<c
 void StreamConvModule::take(const InputWord& in, uint64_t cycle) {
     const size_t at = (line_ * in_w_ + col_) * n_chan_;
     if (narrow_) {
-        int32_t* dst = lines32_.data() + at;
-        for (size_t k = 0; k < n_chan_; ++k) dst[k] = static_cast<int32_t>(in.data[k]);
+        narrow_to_int32(in.data, n_chan_, lines32_.data() + at);
     } else {
         std::copy_n(in.data, n_chan_, lines64_.data() + at);
     }
