@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "layers/arithmetic/pooling.h"
 #include "layers/arithmetic/zero_padding.h"
 #include "tests/support/pooling_oracle.h"
+#include "tests/support/seeded_rng.h"
 #include "tests/support/test_support.h"
 
 using namespace tlm4ml;
@@ -180,6 +182,92 @@ TEST(ConvOracle, ShapesAndParallelizationFactor) {
     EXPECT_EQ(t.multipliers, 9u * 2u * 4u / 2u);
 }
 
+// ---- Windows read in place (the io_stream line buffer's path) -------------------------------------------
+// compute_window() with each window row copied into a vector of its own (a line buffer keeps its rows in a
+// ring, in no particular order), on int64 rows and, where the layer reads int32, on int32 rows, against the
+// oracle; compute() (the int32 kernel over a narrowed copy of the image) too. Unpadded layers only: the line
+// buffer never sees padding (models/passes/conv_same_pad.h makes it an explicit layer).
+
+template <class T>
+std::vector<const T*> window_rows(const std::vector<int64_t>& image, size_t width, size_t n_chan, size_t y0,
+                                  size_t x0, size_t height, size_t cells, std::vector<std::vector<T>>& store) {
+    store.assign(height, {});
+    std::vector<const T*> rows;
+    for (size_t r = 0; r < height; ++r) {
+        const int64_t* src = image.data() + ((y0 + r) * width + x0) * n_chan;
+        store[r].assign(src, src + cells * n_chan);
+        rows.push_back(store[r].data());
+    }
+    return rows;
+}
+
+void check_conv_windows(const ConvConfig& cfg, std::mt19937_64& rng, bool int32_expected) {
+    const ConvLayer layer("conv", cfg);
+    ASSERT_EQ(layer.reads_int32(), int32_expected);
+    const size_t oh = cfg.out_height(), ow = cfg.out_width(), nf = cfg.n_filt;
+    for (int s = 0; s < 4; ++s) {
+        const auto x = random_raw(rng, cfg.data_t, cfg.in_height * cfg.in_width * cfg.n_chan);
+        const std::vector<int64_t> want = conv_oracle(cfg, x);
+        ASSERT_EQ(layer.compute(x), want) << "compute(), sample " << s;
+        for (size_t y = 0; y < oh; ++y)
+            for (size_t px = 0; px < ow; ++px) {
+                SCOPED_TRACE("sample " + std::to_string(s) + " pixel (" + std::to_string(y) + ", " + std::to_string(px) + ")");
+                const std::vector<int64_t> pixel(want.begin() + static_cast<std::ptrdiff_t>((y * ow + px) * nf),
+                                                 want.begin() + static_cast<std::ptrdiff_t>((y * ow + px + 1) * nf));
+                std::vector<std::vector<int64_t>> store64;
+                const auto rows64 = window_rows(x, cfg.in_width, cfg.n_chan, y * cfg.stride_height,
+                                                px * cfg.stride_width, cfg.filt_height, cfg.filt_width, store64);
+                std::vector<int64_t> out(nf);
+                layer.compute_window(rows64.data(), out.data());
+                ASSERT_EQ(out, pixel) << "int64 rows";
+                if (!int32_expected) continue;
+                std::vector<std::vector<int32_t>> store32;
+                const auto rows32 = window_rows(x, cfg.in_width, cfg.n_chan, y * cfg.stride_height,
+                                                px * cfg.stride_width, cfg.filt_height, cfg.filt_width, store32);
+                std::fill(out.begin(), out.end(), -1);
+                layer.compute_window(rows32.data(), out.data());
+                ASSERT_EQ(out, pixel) << "int32 rows";
+            }
+    }
+}
+
+TEST(ConvWindows, Int32KernelOverBlocksOfEightOutputs) {
+    auto rng = seeded_rng(31);
+    // 13 outputs: two blocks, the second partly padding; 16-bit weights (int16 lanes).
+    check_conv_windows(make_conv(rng, false, 5, 6, 3, 3, 3, 13, 1, 1, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
+                                 "ap_fixed<16,6>", "ap_fixed<16,6>"),
+                       rng, true);
+    // 40 outputs (a pass of four blocks, then one), stride 2; accum_t finer than the product (left shift) and a
+    // rounding, saturating result.
+    check_conv_windows(make_conv(rng, false, 6, 7, 2, 2, 2, 40, 2, 2, "valid", "ap_fixed<12,4>", "ap_fixed<8,3>",
+                                 "ap_fixed<32,12>", "ap_fixed<16,6,AP_RND,AP_SAT>"),
+                       rng, true);
+    // 20-bit weights (int32 lanes), 24 outputs (three blocks), an unsigned result.
+    check_conv_windows(make_conv(rng, false, 4, 5, 4, 3, 2, 24, 1, 1, "valid", "ap_fixed<10,2>", "ap_fixed<20,8>",
+                                 "ap_fixed<32,12>", "ap_ufixed<12,4>"),
+                       rng, true);
+    // accum_t wrapping on every product and sum; a Conv1D (one row per window).
+    check_conv_windows(make_conv(rng, false, 4, 4, 3, 3, 3, 8, 1, 1, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
+                                 "ap_fixed<8,3>", "ap_fixed<16,6>"),
+                       rng, true);
+    check_conv_windows(make_conv(rng, true, 1, 9, 5, 1, 3, 9, 1, 2, "valid", "ap_ufixed<8,3>", "ap_fixed<6,1>",
+                                 "ap_fixed<16,6>", "ap_fixed<16,6>"),
+                       rng, true);
+}
+
+TEST(ConvWindows, GeneralKernelOnInt64Rows) {
+    auto rng = seeded_rng(32);
+    // A saturating accumulator is not modular: the general kernel, int64 rows only.
+    const ConvConfig c = make_conv(rng, false, 5, 4, 2, 2, 2, 3, 1, 1, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
+                                   "ap_fixed<10,4,AP_TRN,AP_SAT>", "ap_fixed<16,6>");
+    check_conv_windows(c, rng, false);
+    const ConvLayer layer("conv", c);
+    std::vector<int32_t> row(4, 0);
+    const int32_t* rows[2] = {row.data(), row.data()};
+    std::vector<int64_t> out(3);
+    EXPECT_THROW(layer.compute_window(rows, out.data()), std::logic_error);
+}
+
 // ---- Pooling: hls4ml's nnet_pooling.h loops (tests/support/pooling_oracle.h) ----------------------------
 
 // hls4ml's pooling loops (tests/support/pooling_oracle.h) at the output size hls4ml's config gives; a global
@@ -294,6 +382,60 @@ TEST(PoolingOracle, GlobalMaxAndAverage1DAnd2D) {
             EXPECT_EQ(l.n_out(), 3u);
             check_pool(c, rng, 10);
         }
+}
+
+// compute_window() on rows kept apart, int64 and (data within 32 bits) int32, against the oracle.
+void check_pool_windows(const PoolingConfig& cfg, std::mt19937_64& rng, bool int32_expected) {
+    const PoolingLayer layer("pool", cfg);
+    ASSERT_EQ(layer.reads_int32(), int32_expected);
+    const size_t oh = cfg.out_height(), ow = cfg.out_width(), nf = cfg.n_filt;
+    for (int s = 0; s < 10; ++s) {
+        const auto x = random_raw(rng, cfg.data_t, cfg.in_height * cfg.in_width * nf);
+        const std::vector<int64_t> want = pool_oracle(cfg, x);
+        for (size_t y = 0; y < oh; ++y)
+            for (size_t px = 0; px < ow; ++px) {
+                SCOPED_TRACE("sample " + std::to_string(s) + " pixel (" + std::to_string(y) + ", " + std::to_string(px) + ")");
+                const std::vector<int64_t> pixel(want.begin() + static_cast<std::ptrdiff_t>((y * ow + px) * nf),
+                                                 want.begin() + static_cast<std::ptrdiff_t>((y * ow + px + 1) * nf));
+                std::vector<std::vector<int64_t>> store64;
+                const auto rows64 = window_rows(x, cfg.in_width, nf, y * cfg.stride_height, px * cfg.stride_width,
+                                                cfg.pool_height, cfg.pool_width, store64);
+                std::vector<int64_t> out(nf);
+                layer.compute_window(rows64.data(), out.data());
+                ASSERT_EQ(out, pixel) << "int64 rows";
+                if (!int32_expected) continue;
+                std::vector<std::vector<int32_t>> store32;
+                const auto rows32 = window_rows(x, cfg.in_width, nf, y * cfg.stride_height, px * cfg.stride_width,
+                                                cfg.pool_height, cfg.pool_width, store32);
+                std::fill(out.begin(), out.end(), -1);
+                layer.compute_window(rows32.data(), out.data());
+                ASSERT_EQ(out, pixel) << "int32 rows";
+            }
+    }
+}
+
+TEST(PoolingWindows, MaxAndAverageOnRowsInPlace) {
+    auto rng = seeded_rng(33);
+    check_pool_windows(make_pool(PoolOp::Max, false, 6, 8, 16, 2, 2, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
+                                 "ap_fixed<16,6>"),
+                       rng, true);
+    // The max converted into a narrower accum_t and a rounding, saturating result; 3x2 windows.
+    check_pool_windows(make_pool(PoolOp::Max, false, 6, 6, 3, 3, 2, "valid", "ap_fixed<12,4>", "ap_fixed<8,3>",
+                                 "ap_fixed<6,2,AP_RND,AP_SAT>"),
+                       rng, true);
+    check_pool_windows(make_pool(PoolOp::Max, true, 1, 9, 5, 1, 3, "valid", "ap_ufixed<8,3>", "ap_fixed<16,6>",
+                                 "ap_fixed<16,6>"),
+                       rng, true);
+    check_pool_windows(make_pool(PoolOp::Average, false, 6, 6, 2, 3, 3, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
+                                 "ap_fixed<10,3,AP_RND,AP_SAT>"),
+                       rng, true);
+    check_pool_windows(make_pool(PoolOp::Average, false, 4, 4, 3, 2, 2, "valid", "ap_fixed<16,6>", "ap_fixed<10,3>",
+                                 "ap_fixed<16,6>"),
+                       rng, true);
+    // Data wider than 32 bits: int64 rows only.
+    check_pool_windows(make_pool(PoolOp::Max, false, 4, 4, 2, 2, 2, "valid", "ap_fixed<40,12>", "ap_fixed<40,12>",
+                                 "ap_fixed<16,6>"),
+                       rng, false);
 }
 
 TEST(ZeroPadding, Pads1DAnd2DWithZeros) {

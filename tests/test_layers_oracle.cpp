@@ -767,6 +767,10 @@ TEST(BatchNormOracle, FlatAndChannelsLast) {
         // products wider than 62 bits: the int128 path instead of the aligned int64 one
         {"ap_fixed<40,10>", "ap_fixed<32,4>", "ap_fixed<48,20>", "ap_fixed<24,12,AP_RND,AP_SAT>", 16, 4, -1, -1, -1, true},
         {"ap_fixed<30,10>", "ap_fixed<30,4>", "ap_fixed<60,2>", "ap_fixed<40,20>", 12, 12, -1, -1, -1, false},
+        // x*scale + bias within int32 (the 32-bit lanes) into an unsigned wrapping result; and just too wide
+        // for them (a 20-bit x times a 16-bit scale), the int64 path
+        {"ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_ufixed<12,4>", 32, 16, -1, -1, -1, true},
+        {"ap_fixed<20,8>", "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", 32, 16, -1, -1, -1, true},
     };
     for (const BnCase& k : cases) run_batchnorm(chk, k, rng, 60);
 }

@@ -1,7 +1,8 @@
 // The multiply-accumulate kernels behind Dense's int32 path (rtl_models/mac_kernels.h) with int16 weights
 // against the same kernels with int32 weights and a naive int64 sum, on seeded random codes including the
-// extremes; and DenseLayer::compute() against compute_general() (exact products, every cast through
-// quantize()) for layers whose weights fit int16 (the int16 kernel) and for layers whose weights do not.
+// extremes; the window kernel of convolutions against the naive sum; and DenseLayer::compute() against
+// compute_general() (exact products, every cast through quantize()) for layers whose weights fit int16 (the
+// int16 kernel) and for layers whose weights do not.
 // The seed is printed; TLM4ML_SEED overrides it.
 #include <gtest/gtest.h>
 
@@ -76,6 +77,59 @@ TEST(MacKernels, Int16WeightsMatchInt32WeightsAndNaiveSum) {
                         ASSERT_EQ(dot32, naive[j]) << "mac_dot_mod32<int32_t>, output " << j;
                     }
                 }
+}
+
+// mac_window_mod32 (a convolution window read in place, sums in registers) against the naive sum: every block
+// count, windows of 1..3 rows kept in separate vectors (as in a line buffer), weight rows wider than the
+// blocks read (the stride must be honoured), both weight types; int32 weights that do not fit int16 with
+// data narrow enough that the products fit 32 bits (the int32 path's precondition).
+template <size_t kBlocks, class Weight>
+void check_window_kernel(std::mt19937_64& rng, int weight_bits, int data_bits) {
+    auto code = [&](int bits) {
+        const int64_t lo = -(int64_t{1} << (bits - 1)), hi = (int64_t{1} << (bits - 1)) - 1;
+        const uint64_t r = rng();
+        if (r % 16 == 0) return lo;
+        if (r % 16 == 1) return hi;
+        return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
+    };
+    const size_t lanes = 8 * kBlocks;
+    for (size_t n_rows : {1, 2, 3})
+        for (size_t row_len : {1, 3, 9, 48})
+            for (int right : {0, 1, 10, 15})
+                for (int left : {0, 3}) {
+                    SCOPED_TRACE("blocks " + std::to_string(kBlocks) + " rows " + std::to_string(n_rows) + " row_len " +
+                                 std::to_string(row_len) + " right " + std::to_string(right) + " left " +
+                                 std::to_string(left) + " weight bits " + std::to_string(weight_bits));
+                    const size_t stride = lanes + 8;  // columns past the blocks hold weights the kernel must skip
+                    std::vector<std::vector<int32_t>> row_data(n_rows, std::vector<int32_t>(row_len));
+                    std::vector<const int32_t*> rows(n_rows);
+                    for (size_t r = 0; r < n_rows; ++r) {
+                        for (auto& v : row_data[r]) v = static_cast<int32_t>(code(data_bits));
+                        rows[r] = row_data[r].data();
+                    }
+                    std::vector<Weight> w(n_rows * row_len * stride);
+                    for (auto& v : w) v = static_cast<Weight>(code(weight_bits));
+                    std::vector<uint32_t> acc(lanes), naive(lanes);
+                    for (size_t j = 0; j < lanes; ++j) naive[j] = acc[j] = static_cast<uint32_t>(rng());
+                    for (size_t r = 0; r < n_rows; ++r)
+                        for (size_t k = 0; k < row_len; ++k)
+                            for (size_t j = 0; j < lanes; ++j)
+                                naive[j] += naive_product(row_data[r][k], w[(r * row_len + k) * stride + j], right, left);
+                    mac_window_mod32<kBlocks>(rows.data(), n_rows, row_len, w.data(), stride, right, left, acc.data());
+                    ASSERT_EQ(acc, naive);
+                }
+}
+
+TEST(MacKernels, WindowKernelMatchesNaiveSum) {
+    auto rng = seeded_rng(6);
+    check_window_kernel<1, int16_t>(rng, 16, 16);
+    check_window_kernel<2, int16_t>(rng, 16, 16);
+    check_window_kernel<3, int16_t>(rng, 16, 16);
+    check_window_kernel<4, int16_t>(rng, 16, 16);
+    check_window_kernel<1, int32_t>(rng, 20, 12);
+    check_window_kernel<2, int32_t>(rng, 20, 12);
+    check_window_kernel<3, int32_t>(rng, 24, 8);
+    check_window_kernel<4, int32_t>(rng, 24, 8);
 }
 
 struct DenseCase {

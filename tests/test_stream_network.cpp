@@ -1,10 +1,10 @@
 // io_stream networks (layers/modules/stream_*_module, Network::build_stream): a small conv model
 //   8x8x1 -> ZeroPadding2D(1) -> Conv2D 3x3, 2 filters -> ReLU -> MaxPooling2D 2x2 -> Flatten -> Dense 10 -> Softmax
-// written as a JSON model in both io types. Through the tlm4ml program: io_stream outputs equal the
-// io_parallel ones and `predict`'s, the conv's measured per-pixel II and latency are the cost model's, and
-// every FIFO reports a max occupancy within its depth. By hand (parts ticked without sc_start, so the tests
-// may share a process): a chain of FIFOs cannot deadlock, so the stall case is a forced one -- an output
-// nobody drains -- and the network names the full and empty FIFOs each layer waits on, with the cycle.
+// written as a JSON model in both io types (and with types too wide for the int32 line buffers). Through the tlm4ml
+// program: io_stream outputs equal the io_parallel ones and `predict`'s, the conv's measured per-pixel II and latency
+// are the cost model's, and every FIFO reports a max occupancy within its depth. By hand (parts ticked without
+// sc_start, so the tests may share a process): a chain of FIFOs cannot deadlock, so the stall case is a forced one --
+// an output nobody drains -- and the network names the full and empty FIFOs each layer waits on, with the cycle.
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -28,7 +28,9 @@ using namespace tlm4ml_test;
 // Deterministic weights in [-1, 1).
 double w(size_t i) { return std::fmod(static_cast<double>(i) * 0.618034, 2.0) - 1.0; }
 
-json model_json(const std::string& io_type, int conv_rf, int conv_fifo_depth = 0) {
+// wide: a saturating conv accumulator (not modular: ConvLayer::reads_int32() is false) and a 40-bit ReLU
+// result (the pooling's data does not fit int32), so both line buffers keep int64 rows.
+json model_json(const std::string& io_type, int conv_rf, int conv_fifo_depth = 0, bool wide = false) {
     json k = json::array();
     size_t n = 0;
     for (int a = 0; a < 3; ++a) {
@@ -39,6 +41,11 @@ json model_json(const std::string& io_type, int conv_rf, int conv_fifo_depth = 0
     json conv = {{"name", "conv"}, {"class", "Conv2D"}, {"filters", 2}, {"kernel_size", {3, 3}}, {"kernel", k},
                  {"bias", {0.125, -0.25}}, {"reuse_factor", conv_rf}};
     if (conv_fifo_depth) conv["fifo_depth"] = conv_fifo_depth;
+    json relu = {{"name", "relu"}, {"class", "Activation"}, {"activation", "relu"}};
+    if (wide) {
+        conv["precision"] = {{"accum", "ap_fixed<12,4,AP_TRN,AP_SAT>"}};
+        relu["precision"] = {{"result", "ap_fixed<40,16>"}};
+    }
     json dk = json::array();
     for (size_t i = 0; i < 32; ++i) {
         json row = json::array();
@@ -53,7 +60,7 @@ json model_json(const std::string& io_type, int conv_rf, int conv_fifo_depth = 0
             {"layers",
              {{{"name", "pad"}, {"class", "ZeroPadding2D"}, {"padding", 1}},
               conv,
-              {{"name", "relu"}, {"class", "Activation"}, {"activation", "relu"}},
+              relu,
               {{"name", "pool"}, {"class", "MaxPooling2D"}, {"pool_size", 2}},
               {{"name", "flat"}, {"class", "Flatten"}},
               {{"name", "fc"}, {"class", "Dense"}, {"units", 10}, {"kernel", dk}, {"bias", bias}},
@@ -82,25 +89,26 @@ protected:
 };
 
 TEST_F(StreamNetwork, OutputsEqualIoParallelAndPredict) {
-    for (int rf : {1, 3}) {
-        SCOPED_TRACE("conv reuse_factor " + std::to_string(rf));
-        const fs::path ms = write_model("stream.json", model_json("io_stream", rf));
-        const fs::path mp = write_model("parallel.json", model_json("io_parallel", rf));
-        const std::string in = " --inputs " + shell_quote(inputs_.string());
-        RunResult r = tlm4ml("run " + shell_quote(ms.string()) + in + " --quiet --outputs " +
-                             shell_quote((dir_ / "out_stream.txt").string()));
-        ASSERT_EQ(r.code, 0) << r.out << r.err;
-        r = tlm4ml("run " + shell_quote(mp.string()) + in + " --quiet --outputs " +
-                   shell_quote((dir_ / "out_parallel.txt").string()));
-        ASSERT_EQ(r.code, 0) << r.out << r.err;
-        r = tlm4ml("predict " + shell_quote(ms.string()) + in + " --outputs " +
-                   shell_quote((dir_ / "out_predict.txt").string()));
-        ASSERT_EQ(r.code, 0) << r.out << r.err;
-        const std::string s = read_text(dir_ / "out_stream.txt");
-        EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 12);
-        EXPECT_EQ(s, read_text(dir_ / "out_parallel.txt"));
-        EXPECT_EQ(s, read_text(dir_ / "out_predict.txt"));
-    }
+    for (int rf : {1, 3})
+        for (bool wide : {false, true}) {
+            SCOPED_TRACE("conv reuse_factor " + std::to_string(rf) + (wide ? ", int64 line buffers" : ""));
+            const fs::path ms = write_model("stream.json", model_json("io_stream", rf, 0, wide));
+            const fs::path mp = write_model("parallel.json", model_json("io_parallel", rf, 0, wide));
+            const std::string in = " --inputs " + shell_quote(inputs_.string());
+            RunResult r = tlm4ml("run " + shell_quote(ms.string()) + in + " --quiet --outputs " +
+                                 shell_quote((dir_ / "out_stream.txt").string()));
+            ASSERT_EQ(r.code, 0) << r.out << r.err;
+            r = tlm4ml("run " + shell_quote(mp.string()) + in + " --quiet --outputs " +
+                       shell_quote((dir_ / "out_parallel.txt").string()));
+            ASSERT_EQ(r.code, 0) << r.out << r.err;
+            r = tlm4ml("predict " + shell_quote(ms.string()) + in + " --outputs " +
+                       shell_quote((dir_ / "out_predict.txt").string()));
+            ASSERT_EQ(r.code, 0) << r.out << r.err;
+            const std::string s = read_text(dir_ / "out_stream.txt");
+            EXPECT_EQ(std::count(s.begin(), s.end(), '\n'), 12);
+            EXPECT_EQ(s, read_text(dir_ / "out_parallel.txt"));
+            EXPECT_EQ(s, read_text(dir_ / "out_predict.txt"));
+        }
 }
 
 TEST_F(StreamNetwork, ConvPerPixelTimingAndFifoOccupancy) {

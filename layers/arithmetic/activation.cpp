@@ -150,11 +150,13 @@ int64_t ActivationLayer::activate(int64_t x) const {
 }
 
 void ActivationLayer::compute(const int64_t* in, int64_t* out) const {
+    // n in a local: a store through out (int64_t) may alias the size_t member, which would keep the loop scalar.
+    const size_t n = n_in_;
     if (cfg_.kind == ActivationKind::Relu && out_ == in_) {
-        for (size_t i = 0; i < n_in_; ++i) out[i] = in[i] > 0 ? in[i] : 0;
+        for (size_t i = 0; i < n; ++i) out[i] = in[i] > 0 ? in[i] : 0;
         return;
     }
-    for (size_t i = 0; i < n_in_; ++i) out[i] = activate(in[i]);
+    for (size_t i = 0; i < n; ++i) out[i] = activate(in[i]);
 }
 
 void ActivationLayer::compute_to_packed(const int64_t* in, uint64_t* out) const {

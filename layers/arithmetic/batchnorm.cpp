@@ -1,6 +1,8 @@
 #include "layers/arithmetic/batchnorm.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -27,11 +29,48 @@ BatchNormLayer::BatchNormLayer(std::string name, BatchNormConfig cfg)
             bias_aligned_.push_back(cfg_.bias[k] * (int64_t{1} << bias_shift_));
         }
         to_result_ = Requantizer(sum_frac_, cfg_.result_t);
+        const Precision& d = cfg_.data_t;
+        const int64_t x_max = std::max(-d.min_raw(), d.max_raw());  // data_t.width <= 62 here
+        bool fits32 = d.width <= 32 && to_result_.fits32();
+        for (size_t k = 0; k < cfg_.n_filt && fits32; ++k) {
+            const int64_t s = scale_aligned_[k] < 0 ? -scale_aligned_[k] : scale_aligned_[k];
+            const int64_t b = bias_aligned_[k] < 0 ? -bias_aligned_[k] : bias_aligned_[k];
+            fits32 = s <= INT32_MAX && b <= INT32_MAX && (s == 0 || x_max <= (INT32_MAX - b) / s);
+        }
+        if (fits32) {
+            scale32_.assign(scale_aligned_.begin(), scale_aligned_.end());
+            bias32_.assign(bias_aligned_.begin(), bias_aligned_.end());
+        }
     }
 }
 
 void BatchNormLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t nf = cfg_.n_filt;
+    if (!scale32_.empty()) {
+        // x*scale + bias cannot leave int32 (see the constructor); data_t codes fit int32. The cast is
+        // Requantizer::apply32's, in the same pass.
+        const int right = to_result_.right_shift(), left = to_result_.left_shift();
+        const int keep = 32 - cfg_.result_t.width;
+        const bool is_signed = cfg_.result_t.is_signed;
+        const int32_t* scale = scale32_.data();
+        const int32_t* bias = bias32_.data();
+        for (size_t p = 0; p < cfg_.n_in; p += nf) {
+            const int64_t* x = in + p;
+            int64_t* y = out + p;
+            if (is_signed) {
+                for (size_t k = 0; k < nf; ++k) {
+                    const int32_t sum = static_cast<int32_t>(x[k]) * scale[k] + bias[k];
+                    y[k] = static_cast<int32_t>((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+                }
+            } else {
+                for (size_t k = 0; k < nf; ++k) {
+                    const int32_t sum = static_cast<int32_t>(x[k]) * scale[k] + bias[k];
+                    y[k] = ((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+                }
+            }
+        }
+        return;
+    }
     if (narrow_) {
         for (size_t p = 0; p < cfg_.n_in; p += nf)
             for (size_t k = 0; k < nf; ++k) out[p + k] = to_result_(in[p + k] * scale_aligned_[k] + bias_aligned_[k]);

@@ -40,6 +40,10 @@ private:
     std::vector<int64_t> scale_aligned_;
     std::vector<int64_t> bias_aligned_;
     Requantizer to_result_;
+    // Narrower still: every x*scale + bias (x anywhere in data_t) fits int32 and the cast keeps at most 32
+    // bits: the same sums on 32-bit lanes, which AVX2 multiplies and shifts where it cannot on 64.
+    std::vector<int32_t> scale32_;
+    std::vector<int32_t> bias32_;
 };
 
 }  // namespace tlm4ml

@@ -1,9 +1,11 @@
 #include "layers/arithmetic/conv.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "rtl_models/mac_kernels.h"
 #include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
@@ -60,10 +62,41 @@ ConvLayer::ConvLayer(std::string name, ConvConfig cfg)
     d.weights = cfg_.weights;
     d.biases = cfg_.biases;
     kernel_ = std::make_unique<DenseLayer>(name_ + "_mult", std::move(d));
+    if (kernel_->takes_int32()) {
+        const size_t n_in = cfg_.mult_n_in(), nf = cfg_.n_filt;
+        lanes_ = (nf + 7) / 8 * 8;
+        std::vector<int32_t> w(n_in * lanes_, 0);
+        for (size_t i = 0; i < n_in; ++i)
+            for (size_t j = 0; j < nf; ++j) w[i * lanes_ + j] = kernel_->weight32(i * nf + j);
+        if (kernel_->int16_weights()) lane_weights16_.assign(w.begin(), w.end());
+        else lane_weights32_ = std::move(w);
+        lane_bias_.assign(lanes_, 0);
+        for (size_t j = 0; j < nf; ++j) lane_bias_[j] = static_cast<uint32_t>(kernel_->bias_in_accum(j));
+    }
 }
 
 void ConvLayer::compute(const int64_t* in, int64_t* out) const {
     const size_t oh = cfg_.out_height(), ow = cfg_.out_width();
+    if (reads_int32()) {
+        // The image narrowed once, with its padding as zeros, then every window read in place.
+        const size_t ch = cfg_.n_chan;
+        const size_t pw = cfg_.in_width + cfg_.pad_left + cfg_.pad_right;
+        const size_t ph = cfg_.in_height + cfg_.pad_top + cfg_.pad_bottom;
+        std::vector<int32_t> padded(ph * pw * ch, 0);
+        for (size_t y = 0; y < cfg_.in_height; ++y) {
+            const int64_t* src = in + y * cfg_.in_width * ch;
+            int32_t* dst = padded.data() + ((y + cfg_.pad_top) * pw + cfg_.pad_left) * ch;
+            for (size_t k = 0; k < cfg_.in_width * ch; ++k) dst[k] = static_cast<int32_t>(src[k]);
+        }
+        ScratchBuffer<const int32_t*, 16> rows(cfg_.filt_height);
+        for (size_t y = 0; y < oh; ++y)
+            for (size_t x = 0; x < ow; ++x) {
+                for (size_t fy = 0; fy < cfg_.filt_height; ++fy)
+                    rows[fy] = padded.data() + ((y * cfg_.stride_height + fy) * pw + x * cfg_.stride_width) * ch;
+                compute_window(rows.data(), out + (y * ow + x) * cfg_.n_filt);
+            }
+        return;
+    }
     for (size_t y = 0; y < oh; ++y)
         for (size_t x = 0; x < ow; ++x) compute_pixel(in, y, x, out + (y * ow + x) * cfg_.n_filt);
 }
@@ -101,6 +134,58 @@ void ConvLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* ou
     ScratchBuffer<int64_t, 1024> row(row_n);
     fill_window(cfg_, in, y, x, row.data());
     kernel_->compute(row.data(), out);
+}
+
+template <class Weight>
+void ConvLayer::accumulate_window(const int32_t* const* rows, const Weight* w, uint32_t* acc) const {
+    const size_t fh = cfg_.filt_height, row_len = cfg_.filt_width * cfg_.n_chan;
+    const int right = kernel_->product_right_shift(), left = kernel_->product_left_shift();
+    // Up to four blocks of 8 outputs (four registers of sums) per pass over the window.
+    for (size_t j = 0; j < lanes_; j += 32) {
+        switch (std::min<size_t>(4, (lanes_ - j) / 8)) {
+            case 1: mac_window_mod32<1>(rows, fh, row_len, w + j, lanes_, right, left, acc + j); break;
+            case 2: mac_window_mod32<2>(rows, fh, row_len, w + j, lanes_, right, left, acc + j); break;
+            case 3: mac_window_mod32<3>(rows, fh, row_len, w + j, lanes_, right, left, acc + j); break;
+            default: mac_window_mod32<4>(rows, fh, row_len, w + j, lanes_, right, left, acc + j); break;
+        }
+    }
+}
+
+void ConvLayer::compute_window(const int32_t* const* rows, int64_t* out) const {
+    if (!reads_int32()) throw std::logic_error(name_ + ": compute_window(int32) without the int32 kernel");
+    ScratchBuffer<uint32_t, 256> acc(lanes_);
+    std::copy(lane_bias_.begin(), lane_bias_.end(), acc.data());
+    if (!lane_weights16_.empty()) accumulate_window(rows, lane_weights16_.data(), acc.data());
+    else accumulate_window(rows, lane_weights32_.data(), acc.data());
+    // As DenseLayer::compute_int32: the one wrap into accum_t, then the cast to result_t.
+    const size_t nf = cfg_.n_filt;
+    const int aw = cfg_.accum_t.width;
+    const bool as = cfg_.accum_t.is_signed;
+    const Requantizer& to_result = kernel_->result_cast();
+    if (to_result.fits32() && to_result.target().is_signed && as) {
+        // The common case in one pass: Requantizer::apply32 on each wrapped sum.
+        const int wrap = 32 - aw, right = to_result.right_shift(), left = to_result.left_shift();
+        const int keep = 32 - to_result.target().width;
+        for (size_t j = 0; j < nf; ++j) {
+            const int32_t sum = static_cast<int32_t>(acc[j] << wrap) >> wrap;
+            out[j] = static_cast<int32_t>((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+        }
+    } else if (to_result.fits32()) {
+        ScratchBuffer<int32_t, 256> wrapped(nf);
+        for (size_t j = 0; j < nf; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
+        to_result.apply32(wrapped.data(), out, nf);
+    } else {
+        ScratchBuffer<int64_t, 256> wrapped(nf);
+        for (size_t j = 0; j < nf; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
+        to_result.apply(wrapped.data(), out, nf);
+    }
+}
+
+void ConvLayer::compute_window(const int64_t* const* rows, int64_t* out) const {
+    const size_t row_len = cfg_.filt_width * cfg_.n_chan;
+    ScratchBuffer<int64_t, 1024> window(cfg_.mult_n_in());
+    for (size_t fy = 0; fy < cfg_.filt_height; ++fy) std::copy_n(rows[fy], row_len, window.data() + fy * row_len);
+    kernel_->compute(window.data(), out);
 }
 
 std::string ConvLayer::precision_summary() const { return kernel_->precision_summary(); }

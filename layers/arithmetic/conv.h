@@ -57,6 +57,12 @@ public:
     // One output pixel (y, x): its window of the whole input image `in` through the Dense kernel, n_filt
     // values into out. compute() is this for every pixel; the io_stream line buffer calls it per window.
     void compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const;
+    // One output pixel from its window read in place (no padding): row fy of the window, filt_width pixels of
+    // n_chan values, starts at rows[fy]. The io_stream line buffer calls this per window. The int32 form (raw
+    // codes of data_t) runs when reads_int32(): the Dense kernel's int32 path, its sums in registers.
+    bool reads_int32() const { return lanes_ != 0; }
+    void compute_window(const int32_t* const* rows, int64_t* out) const;
+    void compute_window(const int64_t* const* rows, int64_t* out) const;
     std::string precision_summary() const override;
     LayerCostInputs cost_inputs() const override;
     const ConvConfig& config() const { return cfg_; }
@@ -64,6 +70,15 @@ public:
 private:
     ConvConfig cfg_;
     std::unique_ptr<DenseLayer> kernel_;  // the per-pixel Dense arithmetic
+    // reads_int32(): the kernel's effective weights [mult_n_in][lanes_] with the outputs padded to whole
+    // blocks of 8 lanes (zeros past n_filt), as int16 when they fit (else int32), and the biases in accum_t
+    // modulo 2^32 (zeros past n_filt).
+    size_t lanes_ = 0;
+    std::vector<int16_t> lane_weights16_;
+    std::vector<int32_t> lane_weights32_;
+    std::vector<uint32_t> lane_bias_;
+    template <class Weight>
+    void accumulate_window(const int32_t* const* rows, const Weight* w, uint32_t* acc) const;
 };
 
 }  // namespace tlm4ml

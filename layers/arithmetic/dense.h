@@ -64,6 +64,12 @@ public:
     bool int16_weights() const { return !weights16_.empty(); }
     // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
     void compute_int32(const int32_t* x, int64_t* out) const;
+    // The int32 kernel's operands, for kernels that lay the weights out their own way (a convolution reading
+    // its windows in place); only when takes_int32(). Effective weight k of [n_in][n_out] (binary and ternary
+    // ones as -1 / 0 / +1), and the shifts that floor a product onto accum_t's LSB.
+    int32_t weight32(size_t k) const { return weights16_.empty() ? weights32_[k] : weights16_[k]; }
+    int product_right_shift() const { return product_to_accum_.right_shift(); }
+    int product_left_shift() const { return product_to_accum_.left_shift(); }
 
     // What a fused successor (dense_threshold.h) builds on, compute()'s arithmetic. The cast of n sums in accum_t
     // to result_t (non-XNOR layers); the final casts of all n_out sums (XNOR layers included).

@@ -7,6 +7,7 @@
 
 #include "rtl_models/fixed_math.h"
 #include "rtl_models/quantize.h"
+#include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
 
@@ -90,6 +91,44 @@ void PoolingLayer::compute_pixel(const int64_t* in, size_t y, size_t x, int64_t*
         for (size_t f = 0; f < nf; ++f) out[f] = accum_to_result_(div_trunc(out[f], count == 0 ? 1 : count));
     }
 }
+
+template <class T>
+void PoolingLayer::window_of(const T* const* rows, int64_t* out) const {
+    // compute_pixel() without padding: every cell is real, the first one starts the max / sum.
+    const PoolingConfig& c = cfg_;
+    const size_t nf = c.n_filt;
+    if (c.pool_op == PoolOp::Max) {
+        ScratchBuffer<T, 256> best(nf);
+        std::copy_n(rows[0], nf, best.data());
+        for (size_t py = 0; py < c.pool_height; ++py)
+            for (size_t px = py == 0 ? 1 : 0; px < c.pool_width; ++px) {
+                const T* src = rows[py] + px * nf;
+                for (size_t f = 0; f < nf; ++f) best[f] = std::max(best[f], src[f]);
+            }
+        for (size_t f = 0; f < nf; ++f) out[f] = best[f];
+        data_to_accum_.apply(out, out, nf);
+        accum_to_result_.apply(out, out, nf);
+        return;
+    }
+    const int df = c.data_t.frac(), af = c.accum_t.frac();
+    std::fill(out, out + nf, 0);
+    for (size_t py = 0; py < c.pool_height; ++py)
+        for (size_t px = 0; px < c.pool_width; ++px) {
+            const T* src = rows[py] + px * nf;
+            for (size_t f = 0; f < nf; ++f)
+                out[f] = sum_to_accum_.wide(int128{out[f]} * (int128{1} << (sum_frac_ - af)) +
+                                            int128{src[f]} * (int128{1} << (sum_frac_ - df)));
+        }
+    const uint64_t count = c.pool_height * c.pool_width;  // every cell is real
+    for (size_t f = 0; f < nf; ++f) out[f] = accum_to_result_(div_trunc(out[f], count));
+}
+
+void PoolingLayer::compute_window(const int32_t* const* rows, int64_t* out) const {
+    if (!reads_int32()) throw std::logic_error(name_ + ": compute_window(int32) on data wider than 32 bits");
+    window_of(rows, out);
+}
+
+void PoolingLayer::compute_window(const int64_t* const* rows, int64_t* out) const { window_of(rows, out); }
 
 std::string PoolingLayer::precision_summary() const {
     return fmt::format("accum={} result={}", cfg_.accum_t.str(), cfg_.result_t.str());

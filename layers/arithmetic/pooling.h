@@ -53,11 +53,19 @@ public:
     // One output pixel (y, x) of the whole input image `in`: n_filt values into out. compute() is this for
     // every pixel; the io_stream line buffer calls it per window.
     void compute_pixel(const int64_t* in, size_t y, size_t x, int64_t* out) const;
+    // One output pixel from its window read in place (no padding): row py of the window, pool_width pixels
+    // of n_filt values, starts at rows[py]; the io_stream line buffer calls this per window. The int32 form
+    // (raw codes of data_t narrowed) needs reads_int32(): data_t within 32 bits.
+    bool reads_int32() const { return cfg_.data_t.width <= 32; }
+    void compute_window(const int32_t* const* rows, int64_t* out) const;
+    void compute_window(const int64_t* const* rows, int64_t* out) const;
     std::string precision_summary() const override;
     LayerCostInputs cost_inputs() const override;
     const PoolingConfig& config() const { return cfg_; }
 
 private:
+    template <class T>
+    void window_of(const T* const* rows, int64_t* out) const;
     PoolingConfig cfg_;
     int64_t pad_max_ = 0;  // pad_val<data_T, Max>()
     Requantizer data_to_accum_;    // max: the window's largest value into accum_t

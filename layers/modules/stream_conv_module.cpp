@@ -2,12 +2,35 @@
 
 #include <stdexcept>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "layers/arithmetic/conv.h"
 #include "layers/arithmetic/pooling.h"
 
 namespace tlm4ml {
+
+namespace {
+// int64 codes that fit int32 to int32: on AVX2 one permute gathers the low halves of four 64-bit lanes (the
+// compiler's own narrowing loop shuffles value by value).
+void narrow_to_int32(const int64_t* in, size_t n, int32_t* out) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (; i + 8 <= n; i += 8) {
+        const __m256i a =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), low_halves);
+        const __m256i b =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i + 4)), low_halves);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permute2x128_si256(a, b, 0x20));
+    }
+#endif
+    for (; i < n; ++i) out[i] = static_cast<int32_t>(in[i]);
+}
+}  // namespace
 
 StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                                    StreamChannel& in, StreamChannel& out)
@@ -40,34 +63,44 @@ StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& la
     if (in.width() != n_chan_ || out.width() != n_filt_)
         throw std::invalid_argument(fmt::format("{}: stream words of {} / {} values, expected {} / {}", layer.name(),
                                                 in.width(), out.width(), n_chan_, n_filt_));
-    image_.assign(in_h_ * in_w_ * n_chan_, 0);
+    narrow_ = conv_ ? conv_->reads_int32() : pool_->reads_int32();
+    if (narrow_) lines32_.assign(filt_h_ * in_w_ * n_chan_, 0);
+    else lines64_.assign(filt_h_ * in_w_ * n_chan_, 0);
+    window32_.resize(filt_h_);
+    window64_.resize(filt_h_);
 }
 
-bool StreamConvModule::completes_window(size_t r, size_t c, size_t& oy, size_t& ox) const {
-    if (r + 1 < filt_h_ || c + 1 < filt_w_) return false;
-    if (stride_h_ == 1 && stride_w_ == 1) {  // no division per pixel in the common case
-        oy = r + 1 - filt_h_;
-        ox = c + 1 - filt_w_;
-    } else {
-        if ((r + 1 - filt_h_) % stride_h_ || (c + 1 - filt_w_) % stride_w_) return false;
-        oy = (r + 1 - filt_h_) / stride_h_;
-        ox = (c + 1 - filt_w_) / stride_w_;
+template <class T>
+void StreamConvModule::compute_window(const std::vector<T>& lines, std::vector<const T*>& window, size_t ox,
+                                      int64_t* out) const {
+    // The window's rows are the last filt_h_ rows (its bottom row is the current one), oldest first.
+    size_t line = line_ + 1 == filt_h_ ? 0 : line_ + 1;
+    for (size_t fy = 0; fy < filt_h_; ++fy) {
+        window[fy] = lines.data() + (line * in_w_ + ox * stride_w_) * n_chan_;
+        if (++line == filt_h_) line = 0;
     }
-    return oy < out_h_ && ox < out_w_;
+    if (conv_) conv_->compute_window(window.data(), out);
+    else pool_->compute_window(window.data(), out);
 }
 
 void StreamConvModule::take(const InputWord& in, uint64_t cycle) {
-    std::copy_n(in.data, in.size, image_.begin() + static_cast<std::ptrdiff_t>((row_ * in_w_ + col_) * n_chan_));
+    const size_t at = (line_ * in_w_ + col_) * n_chan_;
+    if (narrow_) {
+        narrow_to_int32(in.data, n_chan_, lines32_.data() + at);
+    } else {
+        std::copy_n(in.data, n_chan_, lines64_.data() + at);
+    }
     size_t oy = 0, ox = 0;
     if (completes_window(row_, col_, oy, ox)) {
         int64_t* out = output_slot(in.sample);
-        if (conv_) conv_->compute_pixel(image_.data(), oy, ox, out);
-        else pool_->compute_pixel(image_.data(), oy, ox, out);
+        if (narrow_) compute_window(lines32_, window32_, ox, out);
+        else compute_window(lines64_, window64_, ox, out);
         queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
     }
     if (++col_ == in_w_) {
         col_ = 0;
-        if (++row_ == in_h_) row_ = 0;
+        if (++line_ == filt_h_) line_ = 0;
+        if (++row_ == in_h_) row_ = line_ = 0;
     }
 }
 
