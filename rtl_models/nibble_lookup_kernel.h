@@ -136,6 +136,7 @@ inline void two_groups(const __m256i* tables, size_t pairs, const NibblePlane& p
     const uint8_t* index = p.index.data() + 32 * h;
     size_t q = 0;
     if (HalvedLow) {
+#pragma GCC unroll 2
         for (; q + 2 <= pairs; q += 2, index += 2 * stride) {
             __m256i lo0 = _mm256_load_si256(tables + 2 * q), hi0 = _mm256_load_si256(tables + 2 * q + 1);
             __m256i lo1 = _mm256_load_si256(tables + 2 * q + 2), hi1 = _mm256_load_si256(tables + 2 * q + 3);
@@ -191,6 +192,7 @@ inline void accumulate(const uint16_t* d, const NibblePlane& p, uint16_t* acc) {
     ScratchBuffer<uint64_t, 1600> storage(8 * pairs + 4);
     __m256i* tables = reinterpret_cast<__m256i*>((reinterpret_cast<uintptr_t>(storage.data()) + 31) & ~uintptr_t{31});
     const __m256i low_byte = _mm256_set1_epi16(HalvedLow ? 0x7F : 0xFF);
+#pragma GCC unroll 2
     for (size_t q = 0; q < pairs; ++q) {
         const __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d + 8 * q)));
         __m256i first, second;

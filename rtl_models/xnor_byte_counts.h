@@ -47,12 +47,13 @@ inline XnorNibbleKeys make_xnor_nibble_keys(const uint64_t* columns, size_t n_in
     k.key.assign(k.pairs * k.groups * 32, 0);
     const size_t words = packed_words(n_in);
     for (size_t j = 0; j < n_out; ++j)
-        for (size_t c = 0; c < 2 * k.pairs && 4 * c < n_in; ++c) {
-            // A nibble never straddles two words; bits past n_in are masked off.
-            const uint64_t bits = columns[j * words + c / 16] >> (4 * (c % 16));
-            const size_t valid = n_in - 4 * c < 4 ? n_in - 4 * c : 4;
-            k.key[((c / 2) * k.groups + j / 16) * 32 + 16 * (c % 2) + j % 16] =
-                static_cast<uint8_t>(bits & ((1u << valid) - 1));
+        for (size_t p = 0; p < k.pairs; ++p) {
+            // Column byte p: its low nibble for chunk 2p, its high one for chunk 2p + 1 (bits past n_in masked).
+            const size_t valid = n_in - 8 * p < 8 ? n_in - 8 * p : 8;
+            const unsigned byte = static_cast<unsigned>(columns[j * words + p / 8] >> (8 * (p % 8))) & ((1u << valid) - 1);
+            uint8_t* key = k.key.data() + (p * k.groups + j / 16) * 32 + j % 16;
+            key[0] = static_cast<uint8_t>(byte & 0x0F);
+            key[16] = static_cast<uint8_t>(byte >> 4);
         }
     return k;
 }
