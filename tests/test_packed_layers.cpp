@@ -7,6 +7,7 @@
 //   64-bit word (1, 63, 64, 65, 4097 inputs), with wrapping, shifting and saturating accumulators;
 // - the thresholds packed straight into words against compute() then pack_codes(), values on both sides of
 //   every threshold and equal to it;
+// - the byte counts of XNOR layers up to 254 inputs (xnor_byte_counts.h) against a bit-by-bit count;
 // - an XNOR layer as tables indexed by its count (XnorLookupLayer), alone and with a BatchNormalization;
 // - a Dense layer fused with the threshold after it (DenseThresholdLayer) against the two layers, with
 //   thresholds at the values the sums take, one LSB either side and past the type's extremes; forward()'s
@@ -39,6 +40,7 @@
 #include "rtl_models/nibble_lookup_kernel.h"
 #include "rtl_models/packed_bits.h"
 #include "rtl_models/quantize.h"
+#include "rtl_models/xnor_byte_counts.h"
 #include "rtl_models/xnor_popcount.h"
 #include "tests/support/seeded_rng.h"
 
@@ -120,6 +122,71 @@ TEST(XnorPopcount, CountsMatchBitByBit) {
                 ASSERT_EQ(differ[j], want) << "words " << words << " n_out " << n_out << " output " << j;
             }
         }
+}
+
+// The byte counts of XNOR layers with at most 254 inputs (xnor_byte_counts.h), AVX2 and portable, against a
+// bit-by-bit count; outputs past n_out (up to the group of 16) count the input's own bits.
+TEST(XnorByteCounts, CountsMatchBitByBit) {
+    auto rng = seeded_rng(36);
+    for (size_t n_in : {size_t{1}, size_t{4}, size_t{7}, size_t{8}, size_t{9}, size_t{63}, size_t{64}, size_t{65},
+                        size_t{128}, size_t{129}, size_t{200}, size_t{254}})
+        for (size_t n_out : {size_t{1}, size_t{10}, size_t{16}, size_t{17}, size_t{100}, size_t{128}, size_t{130},
+                             size_t{200}}) {
+            const size_t words = packed_words(n_in);
+            const uint64_t tail = n_in % 64 ? (uint64_t{1} << (n_in % 64)) - 1 : ~uint64_t{0};
+            std::vector<uint64_t> x(words), columns(words * n_out);
+            for (auto& v : x) v = rng();
+            x.back() &= tail;
+            for (size_t j = 0; j < n_out; ++j)
+                for (size_t k = 0; k < words; ++k) {
+                    // Now and then no differing bit, or all of them.
+                    const uint64_t r = rng() % 8;
+                    columns[j * words + k] = r == 0 ? x[k] : (r == 1 ? ~x[k] : rng());
+                    if (k == words - 1) columns[j * words + k] &= tail;
+                }
+            const XnorNibbleKeys keys = make_xnor_nibble_keys(columns.data(), n_in, n_out);
+            ASSERT_GE(16 * keys.groups, n_out);
+            std::vector<uint8_t> differ(16 * keys.groups), portable(16 * keys.groups);
+            count_differing_bytes(x.data(), keys, differ.data());
+            count_differing_bytes_portable(x.data(), keys, portable.data());
+            for (size_t j = 0; j < differ.size(); ++j) {
+                unsigned want = 0;
+                for (size_t k = 0; k < words; ++k)
+                    for (unsigned b = 0; b < 64; ++b)
+                        want += ((x[k] ^ (j < n_out ? columns[j * words + k] : 0)) >> b) & 1;
+                ASSERT_EQ(differ[j], want) << "n_in " << n_in << " n_out " << n_out << " output " << j;
+                ASSERT_EQ(portable[j], want) << "portable, n_in " << n_in << " n_out " << n_out << " output " << j;
+            }
+        }
+}
+
+TEST(XnorByteCounts, BitsWhereTheCountIsWithinItsInterval) {
+    auto rng = seeded_rng(37);
+    for (size_t words : {size_t{1}, size_t{2}, size_t{3}}) {
+        std::vector<uint8_t> differ(64 * words), first(64 * words), span(64 * words);
+        for (int round = 0; round < 50; ++round) {
+            for (size_t j = 0; j < differ.size(); ++j) {
+                differ[j] = static_cast<uint8_t>(rng() % 256);
+                // Counts at both ends of their interval and one past, empty intervals (first 255, span 0).
+                switch (rng() % 5) {
+                    case 0: first[j] = differ[j]; span[j] = static_cast<uint8_t>(rng() % 4); break;
+                    case 1: first[j] = static_cast<uint8_t>(differ[j] - rng() % 4); span[j] = static_cast<uint8_t>(differ[j] - first[j]); break;
+                    case 2: first[j] = static_cast<uint8_t>(differ[j] + 1); span[j] = static_cast<uint8_t>(rng() % 256); break;
+                    case 3: first[j] = 255; span[j] = 0; break;
+                    default: first[j] = static_cast<uint8_t>(rng() % 256); span[j] = static_cast<uint8_t>(rng() % 256); break;
+                }
+            }
+            std::vector<uint64_t> bits(words);
+            bytes_within(differ.data(), first.data(), span.data(), words, bits.data());
+            for (size_t j = 0; j < differ.size(); ++j) {
+                // Modulo 256, as documented (the fused steps' intervals never wrap: first + span <= 255).
+                const bool want = static_cast<uint8_t>(differ[j] - first[j]) <= span[j];
+                ASSERT_EQ((bits[j / 64] >> (j % 64)) & 1, want ? 1u : 0u)
+                    << "lane " << j << " count " << int{differ[j]} << " first " << int{first[j]} << " span "
+                    << int{span[j]};
+            }
+        }
+    }
 }
 
 TEST(LaneCompare, BitsWhereTheWrappedLaneIsAboveItsBound) {
@@ -579,6 +646,38 @@ TEST(FusedDenseThreshold, XnorCountsAgainstBinaryAndTernaryThresholds) {
                 }
             }
     std::cout << "[ fused    ] " << fused << " of " << cases << " XNOR pairs" << std::endl;
+}
+
+// XNOR layers on both sides of the byte counts' limits (xnor_byte_counts_pay(): at most 254 inputs, at least 64
+// outputs) and on the 32-bit counts past them: the fused threshold and the lookup table against the layers.
+TEST(FusedDenseThreshold, XnorCountsOnBothSidesOfTheByteCountLimits) {
+    auto rng = seeded_rng(38);
+    for (size_t n_in : {size_t{65}, size_t{128}, size_t{253}, size_t{254}, size_t{255}, size_t{300}})
+        for (size_t n_out : {size_t{10}, size_t{63}, size_t{64}, size_t{128}})
+            for (bool ternary : {false, true}) {
+                SCOPED_TRACE("n_in " + std::to_string(n_in) + " n_out " + std::to_string(n_out) +
+                             (ternary ? " ternary" : " binary"));
+                const Precision k = xnor_result_precision(n_in);
+                DenseConfig cfg = random_dense({"xnor", P("ap_uint<1>"), P("ap_uint<1>"), k, k, P("ap_uint<1>")},
+                                               n_in, n_out, rng);
+                cfg.biases.assign(n_out, 0);
+                const DenseLayer dense("x", cfg);
+                const QuantizedTanhLayer threshold("t", random_thresholds(dense, ternary, rng() & 1, rng));
+                EXPECT_TRUE(check_fused(dense, threshold, rng, 8));
+                ASSERT_FALSE(HasFailure());
+                const auto lookup = XnorLookupLayer::fuse(dense, nullptr);
+                if (!lookup) {
+                    ASSERT_GT((n_in + 1) * n_out, size_t{1} << 14);  // a table too large to pay off
+                    continue;
+                }
+                for (int sample = 0; sample < 8; ++sample) {
+                    std::vector<int64_t> x(n_in), want(n_out), got(n_out);
+                    for (auto& v : x) v = static_cast<int64_t>(rng() & 1);
+                    dense.compute_general(x.data(), want.data());
+                    lookup->compute(x.data(), got.data());
+                    ASSERT_EQ(got, want) << "lookup, sample " << sample;
+                }
+            }
 }
 
 TEST(FusedDenseThreshold, FixedDataSumsAgainstBinaryAndTernaryThresholds) {

@@ -88,6 +88,22 @@ bool DenseThresholdLayer::build_match_intervals(const QuantizedTanhLayer& thresh
     };
     store(plus, plus_first_, plus_span_);
     if (ternary_) store(minus, minus_first_, minus_span_);
+    if (xnor_byte_counts_pay(n, n_out)) {
+        byte_counts_ = true;
+        xnor_keys_ = make_xnor_nibble_keys(dense_.xnor_column(0), n, n_out);
+        const size_t lanes = 64 * packed_words(n_out);
+        auto bytes = [&](const std::vector<uint32_t>& first, const std::vector<uint32_t>& span,
+                         std::vector<uint8_t>& first8, std::vector<uint8_t>& span8) {
+            first8.assign(lanes, 255);  // no count reaches 255 (n <= 254)
+            span8.assign(lanes, 0);
+            for (size_t j = 0; j < n_out; ++j) {
+                first8[j] = static_cast<uint8_t>(first[j]);  // at most n + 1
+                span8[j] = static_cast<uint8_t>(span[j]);
+            }
+        };
+        bytes(plus_first_, plus_span_, plus_first8_, plus_span8_);
+        if (ternary_) bytes(minus_first_, minus_span_, minus_first8_, minus_span8_);
+    }
     return true;
 }
 
@@ -156,6 +172,15 @@ void DenseThresholdLayer::bits_from_matches(const uint64_t* in, uint64_t* plus, 
     ScratchBuffer<uint64_t, 64> x(words);
     for (size_t k = 0; k < words; ++k) x[k] = in[k];
     x[words - 1] &= low_bits(n - 64 * (words - 1));
+    if (byte_counts_) {
+        const size_t out_words = packed_words(n_out_), lanes = 64 * out_words;
+        ScratchBuffer<uint8_t, 512> differ(lanes);
+        count_differing_bytes(x.data(), xnor_keys_, differ.data());
+        for (size_t j = 16 * xnor_keys_.groups; j < lanes; ++j) differ[j] = 0;
+        bytes_within(differ.data(), plus_first8_.data(), plus_span8_.data(), out_words, plus);
+        if (ternary_) bytes_within(differ.data(), minus_first8_.data(), minus_span8_.data(), out_words, minus);
+        return;
+    }
     ScratchBuffer<uint32_t, 512> differ(n_out_);
     count_differing_bits(x.data(), words, dense_.xnor_column(0), n_out_, differ.data());
     within(differ.data(), plus_first_.data(), plus_span_.data(), plus);

@@ -19,6 +19,7 @@
 
 #include "layers/arithmetic/dense.h"
 #include "layers/arithmetic/quantized_tanh.h"
+#include "rtl_models/xnor_byte_counts.h"
 
 namespace tlm4ml {
 
@@ -52,6 +53,11 @@ private:
     bool from_ternary_ = false;  // ternary data: the sums from the planes' counts, compared with the lane bounds
     // XNOR: output j is +1 where d - plus_first_[j] <= plus_span_[j] (unsigned), likewise -1.
     std::vector<uint32_t> plus_first_, plus_span_, minus_first_, minus_span_;
+    // The same intervals on bytes where the counts are taken on bytes (xnor_byte_counts_pay(), xnor_byte_counts.h):
+    // 64 per output word, lanes past n_out never inside (first 255, span 0).
+    bool byte_counts_ = false;
+    XnorNibbleKeys xnor_keys_;
+    std::vector<uint8_t> plus_first8_, plus_span8_, minus_first8_, minus_span8_;
     // Lanes: +1 where code > plus_above_[j] or plus_always_ has bit j; -1 where neither code > minus_above_[j]
     // nor minus_always_ (and not +1). Lanes past n_out never set a bit.
     std::vector<int16_t> plus_above_, minus_above_;

@@ -87,6 +87,8 @@ SoftmaxLayer::SoftmaxLayer(std::string name, SoftmaxConfig cfg)
             const float e = cfg_.implementation == SoftmaxImpl::Stable ? std::exp(-v) : std::exp(v);
             exp_table_[i] = quantize_double(e, cfg_.exp_table_t);
         }
+        exp_acc_table_.resize(exp_table_.size());
+        for (size_t i = 0; i < exp_table_.size(); ++i) exp_acc_table_[i] = exp_to_acc_(exp_table_[i]);
         inv_table_.resize(cfg_.inv_table_size);
         for (int i = 0; i < cfg_.inv_table_size; ++i) {
             const float v = value_from_index(i, inv_bits_, cfg_.inv_inp_t);
@@ -146,22 +148,37 @@ void SoftmaxLayer::compute_lookup(const int64_t* in, int64_t* out) const {
     int64_t x_max = in[0];
     for (size_t i = 1; i < n; ++i) x_max = in[i] > x_max ? in[i] : x_max;
     const bool stable = cfg_.implementation == SoftmaxImpl::Stable;
-    for (size_t i = 0; i < n; ++i) {
-        unsigned idx;
-        if (!stable)
-            idx = index_from_raw(in[i], exp_bits_, exp_index_t_);
-        else if (narrow_)
-            idx = index_from_raw(to_norm_(x_max - in[i]), exp_bits_, inp_norm_t_);
-        else
-            idx = index_from_raw(to_norm_.wide(int128{x_max} - in[i]), exp_bits_, inp_norm_t_);
-        e[i] = exp_to_acc_(exp_table_[idx]);
+    const int64_t* exp_acc = exp_acc_table_.data();
+    if (stable && narrow_ && to_norm_.fast() && inp_norm_t_.width < 64) {
+        // to_norm_ then index_from_raw with the shifts and mask in registers: the low W bits of the shifted
+        // difference (inp_norm_t is unsigned), their top exp_bits_ bits.
+        const int r = to_norm_.right_shift(), l = to_norm_.left_shift(), down = inp_norm_t_.width - exp_bits_;
+        const uint64_t mask = (uint64_t{1} << inp_norm_t_.width) - 1;
+        for (size_t i = 0; i < n; ++i)
+            e[i] = exp_acc[((static_cast<uint64_t>((x_max - in[i]) >> r) << l) & mask) >> down];
+    } else {
+        for (size_t i = 0; i < n; ++i) {
+            unsigned idx;
+            if (!stable)
+                idx = index_from_raw(in[i], exp_bits_, exp_index_t_);
+            else if (narrow_)
+                idx = index_from_raw(to_norm_(x_max - in[i]), exp_bits_, inp_norm_t_);
+            else
+                idx = index_from_raw(to_norm_.wide(int128{x_max} - in[i]), exp_bits_, inp_norm_t_);
+            e[i] = exp_acc[idx];
+        }
     }
     const int64_t sum = tree_sum(e, n);
     const int64_t inv = inv_table_[index_from_raw(to_inv_in_(sum), inv_bits_, cfg_.inv_inp_t)];
-    if (narrow_)
+    if (narrow_ && to_result_.fast()) {
+        const int r = to_result_.right_shift(), l = to_result_.left_shift(), w = to_result_.target().width;
+        const bool is_signed = to_result_.target().is_signed;
+        for (size_t i = 0; i < n; ++i) out[i] = wrap_to_width(static_cast<uint64_t>((e[i] * inv) >> r) << l, w, is_signed);
+    } else if (narrow_) {
         for (size_t i = 0; i < n; ++i) out[i] = to_result_(e[i] * inv);
-    else
+    } else {
         for (size_t i = 0; i < n; ++i) out[i] = to_result_.wide(int128{e[i]} * inv);
+    }
 }
 
 void SoftmaxLayer::compute_legacy(const int64_t* in, int64_t* out) const {

@@ -59,6 +59,7 @@ private:
     // Every difference, pairwise sum and product of the lookup variants fits in 64 bits: no 128-bit arithmetic.
     bool narrow_ = false;
     std::vector<int64_t> exp_table_;
+    std::vector<int64_t> exp_acc_table_;  // exp_to_acc_ of each entry: the per-element cast done once
     std::vector<int64_t> inv_table_;
     // The casts of the stable / latency variants, built once.
     Requantizer to_norm_;     // x_max - x_i -> inp_norm_t

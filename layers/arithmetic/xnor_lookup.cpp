@@ -34,6 +34,10 @@ std::unique_ptr<XnorLookupLayer> XnorLookupLayer::fuse(const DenseLayer& dense, 
         const std::vector<int64_t>& out = batchnorm ? normalized : values;
         for (size_t j = 0; j < n_out; ++j) fused->table_[j * (n + 1) + d] = out[j];
     }
+    if (xnor_byte_counts_pay(n, n_out)) {
+        fused->byte_counts_ = true;
+        fused->xnor_keys_ = make_xnor_nibble_keys(dense.xnor_column(0), n, n_out);
+    }
     return fused;
 }
 
@@ -42,6 +46,12 @@ void XnorLookupLayer::compute_from_packed(const uint64_t* in, int64_t* out) cons
     ScratchBuffer<uint64_t, 64> x(words);
     for (size_t k = 0; k < words; ++k) x[k] = in[k];
     if (n % 64) x[words - 1] &= (uint64_t{1} << (n % 64)) - 1;
+    if (byte_counts_) {
+        ScratchBuffer<uint8_t, 512> differ(16 * xnor_keys_.groups);
+        count_differing_bytes(x.data(), xnor_keys_, differ.data());
+        for (size_t j = 0; j < n_out_; ++j) out[j] = table_[j * (n + 1) + differ[j]];
+        return;
+    }
     ScratchBuffer<uint32_t, 512> differ(n_out_);
     count_differing_bits(x.data(), words, dense_.xnor_column(0), n_out_, differ.data());
     for (size_t j = 0; j < n_out_; ++j) out[j] = table_[j * (n + 1) + differ[j]];

@@ -10,6 +10,7 @@
 
 #include "layers/arithmetic/batchnorm.h"
 #include "layers/arithmetic/dense.h"
+#include "rtl_models/xnor_byte_counts.h"
 
 namespace tlm4ml {
 
@@ -27,6 +28,9 @@ private:
 
     const DenseLayer& dense_;
     std::vector<int64_t> table_;  // [n_out][n_in + 1]: output j for d differing bits
+    // Counts on bytes where they pay (xnor_byte_counts_pay(), xnor_byte_counts.h).
+    bool byte_counts_ = false;
+    XnorNibbleKeys xnor_keys_;
 };
 
 }  // namespace tlm4ml
