@@ -22,9 +22,14 @@ public:
     void tick(uint64_t cycle) override {
         for (LayerModule* m : modules_) m->tick(cycle);
     }
+    // The earliest wake; no module wakes sooner than the next cycle, so the search ends at the first that
+    // wakes then (in a busy pipeline, the first module).
     uint64_t next_wake(uint64_t cycle) const override {
         uint64_t wake = kNever;
-        for (const LayerModule* m : modules_) wake = std::min(wake, m->next_wake(cycle));
+        for (const LayerModule* m : modules_) {
+            wake = std::min(wake, m->next_wake(cycle));
+            if (wake <= cycle + 1) break;
+        }
         return wake;
     }
     bool ports(std::vector<StreamChannel*>& inputs, std::vector<StreamChannel*>& outputs) const override {
