@@ -32,7 +32,7 @@ struct ChannelStats {
 class StreamChannel {
 public:
     StreamChannel(std::string name, size_t depth, int latency, size_t width);
-    // The ring is addressed through pointers into its storage: no copies (a move keeps the storage).
+    // The ring is addressed through pointers into its own storage: neither copied nor moved.
     StreamChannel(const StreamChannel&) = delete;
     StreamChannel& operator=(const StreamChannel&) = delete;
 
