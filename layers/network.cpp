@@ -225,6 +225,15 @@ std::vector<Clocked*> Network::parts() const {
 }
 
 void Network::attach(ClockDomain& domain) {
+    if (!streaming() && clones_.empty() && !modules_.empty()) {
+        if (!pipeline_) {
+            std::vector<LayerModule*> chain;
+            for (const auto& m : modules_) chain.push_back(m.get());
+            pipeline_ = std::make_unique<ParallelPipeline>(std::move(chain));
+        }
+        domain.add(*pipeline_);
+        return;
+    }
     for (Clocked* p : parts()) domain.add(*p);
 }
 

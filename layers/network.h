@@ -28,6 +28,7 @@
 #include <systemc>
 
 #include "layers/modules/layer_module.h"
+#include "layers/modules/parallel_pipeline.h"
 #include "layers/modules/stream_adapter_module.h"
 #include "layers/modules/stream_clone_module.h"
 #include "layers/modules/stream_module.h"
@@ -44,7 +45,8 @@ public:
 
     const Model& model() const { return model_; }
     const sc_core::sc_time& period() const { return period_; }
-    // Adds the layer modules to a clock domain, in network order (after the source, before the sink).
+    // Adds the layer modules to a clock domain, in network order (after the source, before the sink); an
+    // io_parallel network without fan-out as one ParallelPipeline part.
     void attach(ClockDomain& domain);
 
     // io_stream: whether a channel is a sized FIFO, and the name its depth is set by (the layer feeding it,
@@ -91,6 +93,7 @@ private:
     std::unique_ptr<StreamSplitter> splitter_;
     std::unique_ptr<StreamCollector> collector_;
     std::vector<Clocked*> order_;  // every part but the splitter and collector, in evaluation order
+    std::unique_ptr<ParallelPipeline> pipeline_;  // io_parallel without clones: the modules as one part
     int expected_latency_ = 0;
     void build_parallel(const DeviceProfile& profile);
     void build_stream(const DeviceProfile& profile);

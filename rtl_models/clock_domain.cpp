@@ -22,7 +22,7 @@ uint64_t last_representable_cycle(const sc_core::sc_time& period) {
 }
 
 ClockDomain::ClockDomain(sc_core::sc_module_name name, const sc_core::sc_time& period)
-    : sc_core::sc_module(name), period_(period) {
+    : sc_core::sc_module(name), period_(period), last_cycle_limit_(last_representable_cycle(period)) {
     if (period.value() == 0)
         throw std::invalid_argument(fmt::format("clock {}: the period {} is below SystemC's time resolution",
                                                 basename(), period.to_string()));
@@ -137,7 +137,7 @@ void ClockDomain::step() {
         return;
     }
     next = std::max(next, c + 1);
-    if (next > last_representable_cycle(period_)) {
+    if (next > last_cycle_limit_) {
         // Stop here rather than let the time wrap around.
         out_of_time_ = fmt::format("simulated time beyond SystemC's 64-bit limit: the next event falls at cycle {} of "
                                    "the {} clock, past cycle {} (2^64 ps); shorten the input gaps (--rate, --poisson) "

@@ -96,6 +96,7 @@ private:
     void wire();  // watches the channels of the parts that name them
 
     sc_core::sc_time period_;
+    uint64_t last_cycle_limit_;  // last_representable_cycle(period_), not divided out in every cycle
     std::vector<Clocked*> parts_;
     sc_core::sc_event wake_event_;
     bool wired_ = false;

@@ -8,19 +8,24 @@
 namespace tlm4ml {
 
 StreamChannel::StreamChannel(std::string name, size_t depth, int latency, size_t width)
-    : depth_(depth), latency_(latency), width_(width), name_(std::move(name)) {}
+    : depth_(depth), latency_(latency), width_(width), stride_(kHeader + width), name_(std::move(name)) {}
 
 void StreamChannel::grow() {
     // One slot more while the ring is small (a hand-off with no latency needs one slot, a pipeline of L
     // cycles L + 1), half as many again beyond; the items and the reserved slots keep their order, from 0.
     const size_t cap = capacity_ < 8 ? capacity_ + 1 : capacity_ + capacity_ / 2;
-    const size_t stride = kHeader + width_;
-    std::vector<int64_t> store(cap * stride);
-    for (size_t i = 0; i < size_ + reserved_; ++i)
-        std::copy_n(slot_data(slot_at(i)), stride, store.begin() + static_cast<std::ptrdiff_t>(i * stride));
+    const size_t used = size_ + reserved_;
+    std::vector<int64_t> store(cap * stride_);
+    int64_t* from = head_;
+    for (size_t i = 0; i < used; ++i, from = after(from))
+        std::copy_n(from, stride_, store.begin() + static_cast<std::ptrdiff_t>(i * stride_));
     store_ = std::move(store);
     capacity_ = cap;
-    head_ = 0;
+    store_begin_ = store_.data();
+    end_ = store_begin_ + cap * stride_;
+    head_ = store_begin_;
+    commit_at_ = store_begin_ + size_ * stride_;
+    reserve_at_ = store_begin_ + used * stride_;  // used < cap: no wrap
 }
 
 void StreamChannel::push(uint64_t sample, const int64_t* values, uint64_t cycle) {

@@ -32,6 +32,9 @@ struct ChannelStats {
 class StreamChannel {
 public:
     StreamChannel(std::string name, size_t depth, int latency, size_t width);
+    // The ring is addressed through pointers into its own storage: neither copied nor moved.
+    StreamChannel(const StreamChannel&) = delete;
+    StreamChannel& operator=(const StreamChannel&) = delete;
 
     const std::string& name() const { return name_; }
     size_t depth() const { return depth_; }
@@ -58,7 +61,8 @@ public:
     // next reserve() on this channel.
     int64_t* reserve(uint64_t sample) {
         if (size_ + reserved_ == capacity_) grow();
-        int64_t* slot = slot_data(slot_at(size_ + reserved_));
+        int64_t* slot = reserve_at_;
+        reserve_at_ = after(slot);
         slot[kSample] = static_cast<int64_t>(sample);
         ++reserved_;
         return slot + kHeader;
@@ -67,7 +71,8 @@ public:
     // Pushes the oldest reserved slot.
     void commit(uint64_t cycle) {
         account(cycle);
-        slot_data(slot_at(size_))[kVisible] = static_cast<int64_t>(cycle + static_cast<uint64_t>(latency_));
+        commit_at_[kVisible] = static_cast<int64_t>(cycle + static_cast<uint64_t>(latency_));
+        commit_at_ = after(commit_at_);
         ++size_;
         --reserved_;
         if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
@@ -86,15 +91,15 @@ public:
         return pop_cycle_ != cycle && size_ != 0 && front_visible() <= cycle;
     }
     // The front item, read in place (meaningful while size() > 0).
-    uint64_t front_sample() const { return static_cast<uint64_t>(slot_data(head_)[kSample]); }
-    const int64_t* front_data() const { return slot_data(head_) + kHeader; }
+    uint64_t front_sample() const { return static_cast<uint64_t>(head_[kSample]); }
+    const int64_t* front_data() const { return head_ + kHeader; }
     // When the front item becomes (or became) visible; kNever-like UINT64_MAX when empty.
     uint64_t front_visible_cycle() const { return size_ != 0 ? front_visible() : UINT64_MAX; }
     // Pops the front item, which the consumer has read in place.
     void drop(uint64_t cycle) {
         account(cycle);
         if (keep_last_) last_popped_.assign(front_data(), front_data() + width_);
-        head_ = slot_at(1);
+        head_ = after(head_);
         --size_;
         pop_cycle_ = cycle;
         if (on_pop_) *on_pop_ |= pop_bit_;
@@ -136,9 +141,7 @@ private:
     // A slot: its sample, the cycle its item becomes visible, then width_ values, so that the consumer's
     // checks and reads touch one stretch of memory.
     static constexpr size_t kSample = 0, kVisible = 1, kHeader = 2;
-    int64_t* slot_data(size_t slot) { return store_.data() + slot * (kHeader + width_); }
-    const int64_t* slot_data(size_t slot) const { return store_.data() + slot * (kHeader + width_); }
-    uint64_t front_visible() const { return static_cast<uint64_t>(slot_data(head_)[kVisible]); }
+    uint64_t front_visible() const { return static_cast<uint64_t>(head_[kVisible]); }
     // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles since
     // the last change (inline: in a busy network every channel moves in every cycle).
     void account(uint64_t cycle) {
@@ -149,10 +152,10 @@ private:
         if (held == 0) stats_.cycles_empty += cycle - last_cycle_;
         last_cycle_ = cycle;
     }
-    // The slot k places after the head (k <= capacity_).
-    size_t slot_at(size_t k) const {
-        const size_t s = head_ + k;
-        return s >= capacity_ ? s - capacity_ : s;
+    // The slot after `slot` in the ring.
+    int64_t* after(int64_t* slot) const {
+        int64_t* next = slot + stride_;
+        return next == end_ ? store_begin_ : next;
     }
     void grow();
 
@@ -164,9 +167,16 @@ private:
     // large as the channel's largest fill so far (plus a half when it is large), not rounded up: a busy
     // network writes and reads every slot of every ring in turn, and spare slots would only push the
     // layers' weights out of the cache.
+    // The front item, the next slot to commit (behind the items) and the next slot to reserve (behind the
+    // reserved ones) are kept as pointers, so that a hand-off neither multiplies nor wraps an index.
     std::vector<int64_t> store_;
+    size_t stride_;  // kHeader + width_
     size_t capacity_ = 0;
-    size_t head_ = 0;
+    int64_t* store_begin_ = nullptr;
+    int64_t* end_ = nullptr;
+    int64_t* head_ = nullptr;
+    int64_t* commit_at_ = nullptr;
+    int64_t* reserve_at_ = nullptr;
     size_t size_ = 0;
     size_t reserved_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;

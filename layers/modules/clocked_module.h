@@ -85,6 +85,18 @@ protected:
     // The result just computed into output_slot(), started by the input accepted in `start_cycle`, pushed no
     // sooner than `due_cycle`.
     void queue_output(uint64_t start_cycle, uint64_t due_cycle) { pending_.push_back({start_cycle, due_cycle}); }
+    // queue_output() then emit(), for a result due in this very cycle: pushed at once when no older result
+    // waits and the output has room, queued otherwise (true if pushed). Reading the queue's front right after
+    // writing it costs a store-forwarding stall; behind an older result the emit() could not push anyway
+    // (that result either left in this cycle, taking the output's one push, or is blocked or not due).
+    bool queue_or_emit(uint64_t start_cycle, uint64_t due_cycle, uint64_t cycle) {
+        if (due_cycle <= cycle && pending_.empty() && out_.can_push(cycle)) {
+            push_result(start_cycle, due_cycle, cycle);
+            return true;
+        }
+        pending_.push_back({start_cycle, due_cycle});
+        return false;
+    }
     bool queue_full() const { return pending_.size() >= capacity_; }
     // Pushes the oldest result if it is due and the output has room; true if it did.
     bool emit(uint64_t cycle) {
@@ -127,14 +139,18 @@ private:
         uint64_t due_cycle;
     };
     void push_front(uint64_t cycle) {
-        const Pending& p = pending_.front();
-        if (measure_output_ii_ && stats_.emitted > 0 && p.due_cycle <= last_emit_ + 1) {
+        const Pending p = pending_.front();
+        pending_.pop_front();
+        push_result(p.start_cycle, p.due_cycle, cycle);
+    }
+    // Pushes the oldest result reserved in out_: started in `start_cycle`, due in `due_cycle`.
+    void push_result(uint64_t start_cycle, uint64_t due_cycle, uint64_t cycle) {
+        if (measure_output_ii_ && stats_.emitted > 0 && due_cycle <= last_emit_ + 1) {
             const int gap = static_cast<int>(cycle - last_emit_);
             stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
         }
         last_emit_ = cycle;
-        stats_.record_emit(p.start_cycle, cycle);
-        pending_.pop_front();
+        stats_.record_emit(start_cycle, cycle);
         out_.commit(cycle);
     }
 

@@ -52,8 +52,13 @@ void LayerModule::tick(uint64_t cycle) {
     }
     accepted(cycle, visible);
     if (events_.size() < event_log_limit_) events_.push_back({sample, visible, cycle, kNever});
-    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
-    emit_logged(cycle);  // a zero-latency layer passes the result on in the same cycle
+    if (timing_.latency == 0) {
+        // A zero-latency layer passes the result on in the same cycle.
+        const uint64_t k = stats().emitted;
+        if (queue_or_emit(cycle, cycle, cycle) && k < events_.size()) events_[k].emit_cycle = cycle;
+    } else {
+        queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));  // not due before next cycle
+    }
 }
 
 }  // namespace tlm4ml

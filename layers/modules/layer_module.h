@@ -21,7 +21,7 @@ struct LayerEvent {
     uint64_t emit_cycle;       // result pushed into the output channel (kNever while in flight)
 };
 
-class LayerModule : public ClockedModule {
+class LayerModule final : public ClockedModule {
 public:
     LayerModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                 StreamChannel& out);
