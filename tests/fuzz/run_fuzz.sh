@@ -13,8 +13,12 @@ targets=(fuzz_model_file fuzz_yaml_config fuzz_sample_file fuzz_npy)
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DTLM4ML_FUZZ=ON \
-  -DTLM4ML_BUILD_TESTS=OFF -DTLM4ML_BUILD_BENCH=OFF -DTLM4ML_NATIVE=OFF "${launcher[@]}" >/dev/null
+# A folder already configured with TLM4ML_FUZZ (.ci/run's sanitizer build, which also holds the tests) is
+# used as it is; otherwise it is configured for the fuzz targets alone.
+if ! grep -qs '^TLM4ML_FUZZ:BOOL=ON$' "$build/CMakeCache.txt"; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    -DTLM4ML_FUZZ=ON -DTLM4ML_BUILD_TESTS=OFF -DTLM4ML_BUILD_BENCH=OFF -DTLM4ML_NATIVE=OFF "${launcher[@]}" >/dev/null
+fi
 cmake --build "$build" -j2 --target "${targets[@]}" >/dev/null
 
 status=0
