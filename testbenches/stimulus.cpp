@@ -99,13 +99,17 @@ Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, dou
       expected_(expected),
       backpressure_(backpressure),
       rng_(seed ^ 0x5eedULL),
-      on_output_(std::move(on_output)) {
-    if (!on_output_) {
-        samples_.reserve(expected);
-        visible_.reserve(expected);
-        values_.reserve(expected * in.width());
-        popped_.reserve(expected);
-    }
+      on_output_(std::move(on_output)),
+      stride_(kValues + in.width()) {
+    if (!on_output_) grow(expected);
+}
+
+void Sink::grow(size_t records) {
+    // Value-initialized: every page is touched here rather than faulted in during the run.
+    std::unique_ptr<int64_t[]> bigger(new int64_t[std::max<size_t>(records, 1) * stride_]());
+    if (received_ != 0) std::copy_n(records_.get(), received_ * stride_, bigger.get());
+    records_ = std::move(bigger);
+    capacity_ = std::max<size_t>(records, 1);
 }
 
 void Sink::tick(uint64_t cycle) {
@@ -125,10 +129,12 @@ void Sink::tick(uint64_t cycle) {
         on_output_(handed_, cycle);
         return;
     }
-    samples_.push_back(in_.front_sample());
-    visible_.push_back(in_.front_visible_cycle());
-    values_.insert(values_.end(), in_.front_data(), in_.front_data() + in_.width());
-    popped_.push_back(cycle);
+    if (received_ > capacity_) grow(2 * capacity_);
+    int64_t* r = records_.get() + (received_ - 1) * stride_;
+    r[kSample] = static_cast<int64_t>(in_.front_sample());
+    r[kVisible] = static_cast<int64_t>(in_.front_visible_cycle());
+    r[kPopped] = static_cast<int64_t>(cycle);
+    std::copy_n(in_.front_data(), in_.width(), r + kValues);
     in_.drop(cycle);
 }
 
