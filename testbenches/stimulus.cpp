@@ -25,11 +25,10 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vect
                const SourceSchedule& s)
     : sc_core::sc_module(name),
       out_(out),
-      owned_(std::make_unique<VectorSamples>(samples)),
-      samples_(*owned_),
       count_(samples.size()),
       history_(true),
-      offers_(s) {
+      offers_(s),
+      memory_(&samples) {
     OfferTimes all(s);
     for (size_t k = 0; k < count_; ++k) offer_.push_back(all.next());
     if (!offer_.empty()) last_offer_ = offer_.back();
@@ -38,7 +37,7 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vect
 }
 
 Source::Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& samples, const SourceSchedule& s)
-    : sc_core::sc_module(name), out_(out), samples_(samples), count_(samples.size()), history_(false), offers_(s) {
+    : sc_core::sc_module(name), out_(out), stream_(&samples), count_(samples.size()), history_(false), offers_(s) {
     OfferTimes all(s);
     for (size_t k = 0; k < count_; ++k) last_offer_ = all.next();
     next_offer_ = offers_.next();
@@ -47,8 +46,7 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& s
 void Source::tick(uint64_t cycle) {
     if (next_ < count_ && next_offer_ <= cycle && out_.can_push(cycle)) {
         if (history_) {
-            samples_.read(staging_);
-            push_sample(staging_, cycle);
+            push_sample((*memory_)[next_], cycle);
             pushed_[next_] = cycle;
         } else {
             InFlightSample f;
@@ -59,7 +57,7 @@ void Source::tick(uint64_t cycle) {
                 f.input = std::move(spare_.back());
                 spare_.pop_back();
             }
-            samples_.read(f.input);
+            stream_->read(f.input);
             push_sample(f.input, cycle);
             in_flight_.push_back(std::move(f));
         }

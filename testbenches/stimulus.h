@@ -75,8 +75,7 @@ public:
 
 private:
     StreamChannel& out_;
-    std::unique_ptr<SampleStream> owned_;  // the in-memory samples' stream
-    SampleStream& samples_;
+    SampleStream* stream_ = nullptr;  // streaming: where the samples come from
     size_t count_;
     bool history_;                         // keep every offer and push cycle
     OfferTimes offers_;
@@ -86,7 +85,9 @@ private:
     std::vector<uint64_t> pushed_;
     std::deque<InFlightSample> in_flight_;
     std::vector<std::vector<int64_t>> spare_;
-    std::vector<int64_t> staging_;  // the in-memory sample being pushed
+    // The in-memory samples, pushed from where they are (a copy through a staging buffer first was one more
+    // pass over each sample and two more lines in a working set just above the L1 data cache).
+    const std::vector<std::vector<int64_t>>* memory_ = nullptr;
     size_t next_ = 0;
     void push_sample(const std::vector<int64_t>& values, uint64_t cycle);
 };
