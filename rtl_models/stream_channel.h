@@ -29,7 +29,7 @@ struct ChannelStats {
     size_t peak_occupancy = 0;   // right after a push (the producer acts first): the depth the FIFO needs
 };
 
-class StreamChannel {
+class alignas(64) StreamChannel {
 public:
     StreamChannel(std::string name, size_t depth, int latency, size_t width);
     // The ring is addressed through pointers into its own storage: neither copied nor moved.
@@ -50,7 +50,7 @@ public:
     // A consumer that takes an item every `cycles` cycles and holds none in between: an io_parallel network
     // pipelined at II > 1 reads its input when it starts an inference, every II cycles (the top function's
     // ap_ready), so a push waits for that cycle instead of waiting in the channel. 1: no such limit.
-    void set_push_interval(uint64_t cycles) { push_interval_ = cycles; }
+    void set_push_interval(uint64_t cycles);
     // The first cycle the interval allows the next push in (0 before the first push).
     uint64_t next_push_cycle() const { return next_push_; }
     // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
@@ -159,38 +159,41 @@ private:
     }
     void grow();
 
-    // What a busy cycle touches first, the name and the waveform copy last.
-    size_t depth_;
+    // What a busy cycle touches, in the object's first three cache lines (the class is aligned to a line);
+    // the ring's owner, the name and the waveform copy after them. A busy io_parallel network moves every
+    // channel in every cycle, and its working set is just above the L1 data cache (bench/README.md,
+    // run_perf_bench), so the ring's counts are 32-bit and the fields are ordered by use.
+    size_t depth_;  // "unbounded" while FIFO depths are being sized: 2^40
+    uint32_t width_;
+    uint32_t stride_;  // kHeader + width_
+    uint32_t capacity_ = 0;
+    uint32_t size_ = 0;
+    uint32_t reserved_ = 0;
     int latency_;
-    size_t width_;
     // A ring of capacity_ slots: the items in the channel from head_, then the reserved ones. The ring is as
     // large as the channel's largest fill so far (plus a half when it is large), not rounded up: a busy
     // network writes and reads every slot of every ring in turn, and spare slots would only push the
     // layers' weights out of the cache.
     // The front item, the next slot to commit (behind the items) and the next slot to reserve (behind the
     // reserved ones) are kept as pointers, so that a hand-off neither multiplies nor wraps an index.
-    std::vector<int64_t> store_;
-    size_t stride_;  // kHeader + width_
-    size_t capacity_ = 0;
     int64_t* store_begin_ = nullptr;
     int64_t* end_ = nullptr;
     int64_t* head_ = nullptr;
     int64_t* commit_at_ = nullptr;
     int64_t* reserve_at_ = nullptr;
-    size_t size_ = 0;
-    size_t reserved_ = 0;
     uint64_t push_cycle_ = UINT64_MAX;
     uint64_t pop_cycle_ = UINT64_MAX;
     uint64_t last_cycle_ = 0;
     uint64_t next_push_ = 0;
-    uint64_t push_interval_ = 1;
+    uint32_t push_interval_ = 1;  // an II (an int)
+    bool keep_last_ = false;
     ChannelStats stats_;
     uint64_t* on_push_ = nullptr;
     uint64_t* on_pop_ = nullptr;
     uint64_t push_bit_ = 0;
     uint64_t pop_bit_ = 0;
     uint64_t* total_transfers_ = nullptr;
-    bool keep_last_ = false;
+    std::vector<int64_t> store_;  // the ring's memory
     std::string name_;
     std::vector<int64_t> last_popped_;
 };

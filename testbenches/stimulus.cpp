@@ -25,11 +25,10 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vect
                const SourceSchedule& s)
     : sc_core::sc_module(name),
       out_(out),
-      owned_(std::make_unique<VectorSamples>(samples)),
-      samples_(*owned_),
       count_(samples.size()),
       history_(true),
-      offers_(s) {
+      offers_(s),
+      memory_(&samples) {
     OfferTimes all(s);
     for (size_t k = 0; k < count_; ++k) offer_.push_back(all.next());
     if (!offer_.empty()) last_offer_ = offer_.back();
@@ -38,7 +37,7 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, const std::vect
 }
 
 Source::Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& samples, const SourceSchedule& s)
-    : sc_core::sc_module(name), out_(out), samples_(samples), count_(samples.size()), history_(false), offers_(s) {
+    : sc_core::sc_module(name), out_(out), stream_(&samples), count_(samples.size()), history_(false), offers_(s) {
     OfferTimes all(s);
     for (size_t k = 0; k < count_; ++k) last_offer_ = all.next();
     next_offer_ = offers_.next();
@@ -47,8 +46,7 @@ Source::Source(sc_core::sc_module_name name, StreamChannel& out, SampleStream& s
 void Source::tick(uint64_t cycle) {
     if (next_ < count_ && next_offer_ <= cycle && out_.can_push(cycle)) {
         if (history_) {
-            samples_.read(staging_);
-            push_sample(staging_, cycle);
+            push_sample((*memory_)[next_], cycle);
             pushed_[next_] = cycle;
         } else {
             InFlightSample f;
@@ -59,7 +57,7 @@ void Source::tick(uint64_t cycle) {
                 f.input = std::move(spare_.back());
                 spare_.pop_back();
             }
-            samples_.read(f.input);
+            stream_->read(f.input);
             push_sample(f.input, cycle);
             in_flight_.push_back(std::move(f));
         }
@@ -99,13 +97,17 @@ Sink::Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, dou
       expected_(expected),
       backpressure_(backpressure),
       rng_(seed ^ 0x5eedULL),
-      on_output_(std::move(on_output)) {
-    if (!on_output_) {
-        samples_.reserve(expected);
-        visible_.reserve(expected);
-        values_.reserve(expected * in.width());
-        popped_.reserve(expected);
-    }
+      on_output_(std::move(on_output)),
+      stride_(kValues + in.width()) {
+    if (!on_output_) grow(expected);
+}
+
+void Sink::grow(size_t records) {
+    // Value-initialized: every page is touched here rather than faulted in during the run.
+    std::unique_ptr<int64_t[]> bigger(new int64_t[std::max<size_t>(records, 1) * stride_]());
+    if (received_ != 0) std::copy_n(records_.get(), received_ * stride_, bigger.get());
+    records_ = std::move(bigger);
+    capacity_ = std::max<size_t>(records, 1);
 }
 
 void Sink::tick(uint64_t cycle) {
@@ -125,10 +127,12 @@ void Sink::tick(uint64_t cycle) {
         on_output_(handed_, cycle);
         return;
     }
-    samples_.push_back(in_.front_sample());
-    visible_.push_back(in_.front_visible_cycle());
-    values_.insert(values_.end(), in_.front_data(), in_.front_data() + in_.width());
-    popped_.push_back(cycle);
+    if (received_ > capacity_) grow(2 * capacity_);
+    int64_t* r = records_.get() + (received_ - 1) * stride_;
+    r[kSample] = static_cast<int64_t>(in_.front_sample());
+    r[kVisible] = static_cast<int64_t>(in_.front_visible_cycle());
+    r[kPopped] = static_cast<int64_t>(cycle);
+    std::copy_n(in_.front_data(), in_.width(), r + kValues);
     in_.drop(cycle);
 }
 

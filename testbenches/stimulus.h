@@ -75,8 +75,7 @@ public:
 
 private:
     StreamChannel& out_;
-    std::unique_ptr<SampleStream> owned_;  // the in-memory samples' stream
-    SampleStream& samples_;
+    SampleStream* stream_ = nullptr;  // streaming: where the samples come from
     size_t count_;
     bool history_;                         // keep every offer and push cycle
     OfferTimes offers_;
@@ -86,7 +85,9 @@ private:
     std::vector<uint64_t> pushed_;
     std::deque<InFlightSample> in_flight_;
     std::vector<std::vector<int64_t>> spare_;
-    std::vector<int64_t> staging_;  // the in-memory sample being pushed
+    // The in-memory samples, pushed from where they are (a copy through a staging buffer first was one more
+    // pass over each sample and two more lines in a working set just above the L1 data cache).
+    const std::vector<std::vector<int64_t>>* memory_ = nullptr;
     size_t next_ = 0;
     void push_sample(const std::vector<int64_t>& values, uint64_t cycle);
 };
@@ -97,7 +98,7 @@ public:
     using OutputHandler = std::function<void(const Token&, uint64_t cycle)>;
 
     // backpressure: probability that the sink is not ready in a given cycle. Without a handler every output
-    // and its cycle are kept (values_of(), pop_cycles()).
+    // and its cycle are kept (values_of(), pop_cycles()), room for `expected` made up front.
     Sink(sc_core::sc_module_name name, StreamChannel& in, size_t expected, double backpressure, unsigned seed,
          OutputHandler on_output = nullptr);
 
@@ -111,14 +112,29 @@ public:
     size_t received() const { return received_; }
     bool done() const { return received_ >= expected_; }
     // Without a handler, the k-th result received (k < received()): its sample, the cycle it became visible to
-    // the sink, its `width()` raw values. Kept one after the other in one array, so that a long run allocates
-    // nothing per result.
+    // the sink, its `width()` raw values. Kept one record after the other in one array (see Record).
     size_t width() const { return in_.width(); }
-    uint64_t sample_of(size_t k) const { return samples_[k]; }
-    uint64_t visible_cycle_of(size_t k) const { return visible_[k]; }
-    const int64_t* values_of(size_t k) const { return values_.data() + k * in_.width(); }
+    uint64_t sample_of(size_t k) const { return static_cast<uint64_t>(record(k)[kSample]); }
+    uint64_t visible_cycle_of(size_t k) const { return static_cast<uint64_t>(record(k)[kVisible]); }
+    const int64_t* values_of(size_t k) const { return record(k) + kValues; }
     std::vector<int64_t> result(size_t k) const { return {values_of(k), values_of(k) + in_.width()}; }
-    const std::vector<uint64_t>& pop_cycles() const { return popped_; }
+    // The cycle each result left (pop_cycles()[k]), read in place from the records.
+    class PopCycles {
+    public:
+        PopCycles(const int64_t* first, size_t stride, size_t count) : first_(first), stride_(stride), count_(count) {}
+        uint64_t operator[](size_t k) const { return static_cast<uint64_t>(first_[k * stride_]); }
+        size_t size() const { return count_; }
+        bool empty() const { return count_ == 0; }
+        uint64_t back() const { return (*this)[count_ - 1]; }
+
+    private:
+        const int64_t* first_;
+        size_t stride_;
+        size_t count_;
+    };
+    PopCycles pop_cycles() const {
+        return records_ ? PopCycles(records_.get() + kPopped, stride_, received_) : PopCycles(nullptr, stride_, 0);
+    }
     uint64_t refused_cycles() const { return refused_; }
 
 private:
@@ -130,11 +146,17 @@ private:
     OutputHandler on_output_;
     Token handed_;  // the output being handed to on_output_
     size_t received_ = 0;
-    std::vector<uint64_t> samples_;
-    std::vector<uint64_t> visible_;
-    std::vector<int64_t> values_;
-    std::vector<uint64_t> popped_;
     uint64_t refused_ = 0;
+    // A record: the sample, the cycle it became visible, the cycle it left, then width() values, in one array
+    // touched once up front. Four growing vectors were four partly written lines in the cache in every cycle
+    // besides the fresh ones, and page faults and copies during the run, in a clocked run whose working set
+    // is just above the L1 data cache (bench/README.md, run_perf_bench). (Non-temporal stores were no faster.)
+    static constexpr size_t kSample = 0, kVisible = 1, kPopped = 2, kValues = 3;
+    size_t stride_;
+    size_t capacity_ = 0;  // records
+    std::unique_ptr<int64_t[]> records_;
+    const int64_t* record(size_t k) const { return records_.get() + k * stride_; }
+    void grow(size_t records);
 };
 
 }  // namespace tlm4ml
