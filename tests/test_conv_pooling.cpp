@@ -415,27 +415,27 @@ void check_pool_windows(const PoolingConfig& cfg, std::mt19937_64& rng, bool int
 }
 
 TEST(PoolingWindows, MaxAndAverageOnRowsInPlace) {
+    struct Case {
+        PoolOp op;
+        bool one_d;
+        size_t h, w, nf, ph, pw;
+        const char *data, *accum, *result;
+        bool int32_rows;  // data that fits 32 bits is also read from int32 rows
+    };
+    const Case cases[] = {
+        {PoolOp::Max, false, 6, 8, 16, 2, 2, "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", true},
+        // The max converted into a narrower accum_t and a rounding, saturating result; 3x2 windows.
+        {PoolOp::Max, false, 6, 6, 3, 3, 2, "ap_fixed<12,4>", "ap_fixed<8,3>", "ap_fixed<6,2,AP_RND,AP_SAT>", true},
+        {PoolOp::Max, true, 1, 9, 5, 1, 3, "ap_ufixed<8,3>", "ap_fixed<16,6>", "ap_fixed<16,6>", true},
+        {PoolOp::Average, false, 6, 6, 2, 3, 3, "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<10,3,AP_RND,AP_SAT>", true},
+        {PoolOp::Average, false, 4, 4, 3, 2, 2, "ap_fixed<16,6>", "ap_fixed<10,3>", "ap_fixed<16,6>", true},
+        // Data wider than 32 bits: int64 rows only.
+        {PoolOp::Max, false, 4, 4, 2, 2, 2, "ap_fixed<40,12>", "ap_fixed<40,12>", "ap_fixed<16,6>", false},
+    };
     auto rng = seeded_rng(33);
-    check_pool_windows(make_pool(PoolOp::Max, false, 6, 8, 16, 2, 2, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
-                                 "ap_fixed<16,6>"),
-                       rng, true);
-    // The max converted into a narrower accum_t and a rounding, saturating result; 3x2 windows.
-    check_pool_windows(make_pool(PoolOp::Max, false, 6, 6, 3, 3, 2, "valid", "ap_fixed<12,4>", "ap_fixed<8,3>",
-                                 "ap_fixed<6,2,AP_RND,AP_SAT>"),
-                       rng, true);
-    check_pool_windows(make_pool(PoolOp::Max, true, 1, 9, 5, 1, 3, "valid", "ap_ufixed<8,3>", "ap_fixed<16,6>",
-                                 "ap_fixed<16,6>"),
-                       rng, true);
-    check_pool_windows(make_pool(PoolOp::Average, false, 6, 6, 2, 3, 3, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
-                                 "ap_fixed<10,3,AP_RND,AP_SAT>"),
-                       rng, true);
-    check_pool_windows(make_pool(PoolOp::Average, false, 4, 4, 3, 2, 2, "valid", "ap_fixed<16,6>", "ap_fixed<10,3>",
-                                 "ap_fixed<16,6>"),
-                       rng, true);
-    // Data wider than 32 bits: int64 rows only.
-    check_pool_windows(make_pool(PoolOp::Max, false, 4, 4, 2, 2, 2, "valid", "ap_fixed<40,12>", "ap_fixed<40,12>",
-                                 "ap_fixed<16,6>"),
-                       rng, false);
+    for (const Case& c : cases)
+        check_pool_windows(make_pool(c.op, c.one_d, c.h, c.w, c.nf, c.ph, c.pw, "valid", c.data, c.accum, c.result),
+                           rng, c.int32_rows);
 }
 
 TEST(ZeroPadding, Pads1DAnd2DWithZeros) {
