@@ -201,6 +201,39 @@ std::vector<const T*> window_rows(const std::vector<int64_t>& image, size_t widt
     return rows;
 }
 
+// Where a layer's windows lie in its input image and output.
+struct WindowGeometry {
+    size_t in_width, n_chan, n_out, out_height, out_width, stride_height, stride_width, height, width;
+};
+
+// Every output pixel of `want` equals the layer's compute_window on that window read in place: from int64 rows
+// and, when int32_rows, from int32 rows.
+template <class Layer>
+void check_each_window(const Layer& layer, const std::vector<int64_t>& x, const std::vector<int64_t>& want,
+                       const WindowGeometry& g, bool int32_rows, int sample) {
+    for (size_t y = 0; y < g.out_height; ++y)
+        for (size_t px = 0; px < g.out_width; ++px) {
+            SCOPED_TRACE("sample " + std::to_string(sample) + " pixel (" + std::to_string(y) + ", " +
+                         std::to_string(px) + ")");
+            const size_t at = (y * g.out_width + px) * g.n_out;
+            const std::vector<int64_t> pixel(want.begin() + static_cast<std::ptrdiff_t>(at),
+                                             want.begin() + static_cast<std::ptrdiff_t>(at + g.n_out));
+            std::vector<std::vector<int64_t>> store64;
+            const auto rows64 = window_rows(x, g.in_width, g.n_chan, y * g.stride_height, px * g.stride_width,
+                                            g.height, g.width, store64);
+            std::vector<int64_t> out(g.n_out);
+            layer.compute_window(rows64.data(), out.data());
+            ASSERT_EQ(out, pixel) << "int64 rows";
+            if (!int32_rows) continue;
+            std::vector<std::vector<int32_t>> store32;
+            const auto rows32 = window_rows(x, g.in_width, g.n_chan, y * g.stride_height, px * g.stride_width,
+                                            g.height, g.width, store32);
+            std::fill(out.begin(), out.end(), -1);
+            layer.compute_window(rows32.data(), out.data());
+            ASSERT_EQ(out, pixel) << "int32 rows";
+        }
+}
+
 void check_conv_windows(const ConvConfig& cfg, std::mt19937_64& rng, bool int32_expected) {
     const ConvLayer layer("conv", cfg);
     ASSERT_EQ(layer.reads_int32(), int32_expected);
@@ -209,50 +242,35 @@ void check_conv_windows(const ConvConfig& cfg, std::mt19937_64& rng, bool int32_
         const auto x = random_raw(rng, cfg.data_t, cfg.in_height * cfg.in_width * cfg.n_chan);
         const std::vector<int64_t> want = conv_oracle(cfg, x);
         ASSERT_EQ(layer.compute(x), want) << "compute(), sample " << s;
-        for (size_t y = 0; y < oh; ++y)
-            for (size_t px = 0; px < ow; ++px) {
-                SCOPED_TRACE("sample " + std::to_string(s) + " pixel (" + std::to_string(y) + ", " + std::to_string(px) + ")");
-                const std::vector<int64_t> pixel(want.begin() + static_cast<std::ptrdiff_t>((y * ow + px) * nf),
-                                                 want.begin() + static_cast<std::ptrdiff_t>((y * ow + px + 1) * nf));
-                std::vector<std::vector<int64_t>> store64;
-                const auto rows64 = window_rows(x, cfg.in_width, cfg.n_chan, y * cfg.stride_height,
-                                                px * cfg.stride_width, cfg.filt_height, cfg.filt_width, store64);
-                std::vector<int64_t> out(nf);
-                layer.compute_window(rows64.data(), out.data());
-                ASSERT_EQ(out, pixel) << "int64 rows";
-                if (!int32_expected) continue;
-                std::vector<std::vector<int32_t>> store32;
-                const auto rows32 = window_rows(x, cfg.in_width, cfg.n_chan, y * cfg.stride_height,
-                                                px * cfg.stride_width, cfg.filt_height, cfg.filt_width, store32);
-                std::fill(out.begin(), out.end(), -1);
-                layer.compute_window(rows32.data(), out.data());
-                ASSERT_EQ(out, pixel) << "int32 rows";
-            }
+        check_each_window(layer, x, want, {cfg.in_width, cfg.n_chan, nf, oh, ow, cfg.stride_height,
+                                           cfg.stride_width, cfg.filt_height, cfg.filt_width}, int32_expected, s);
     }
 }
 
 TEST(ConvWindows, Int32KernelOverBlocksOfEightOutputs) {
+    struct Case {
+        bool one_d;
+        size_t h, w, ch, kh, kw, nf, sh, sw;
+        const char *data, *weight, *accum, *result;
+    };
+    const Case cases[] = {
+        // 13 outputs: two blocks, the second partly padding; 16-bit weights (int16 lanes).
+        {false, 5, 6, 3, 3, 3, 13, 1, 1, "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>"},
+        // 40 outputs (a pass of four blocks, then one), stride 2; accum_t finer than the product (left shift) and
+        // a rounding, saturating result.
+        {false, 6, 7, 2, 2, 2, 40, 2, 2, "ap_fixed<12,4>", "ap_fixed<8,3>", "ap_fixed<32,12>",
+         "ap_fixed<16,6,AP_RND,AP_SAT>"},
+        // 20-bit weights (int32 lanes), 24 outputs (three blocks), an unsigned result.
+        {false, 4, 5, 4, 3, 2, 24, 1, 1, "ap_fixed<10,2>", "ap_fixed<20,8>", "ap_fixed<32,12>", "ap_ufixed<12,4>"},
+        // accum_t wrapping on every product and sum; a Conv1D (one row per window).
+        {false, 4, 4, 3, 3, 3, 8, 1, 1, "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<8,3>", "ap_fixed<16,6>"},
+        {true, 1, 9, 5, 1, 3, 9, 1, 2, "ap_ufixed<8,3>", "ap_fixed<6,1>", "ap_fixed<16,6>", "ap_fixed<16,6>"},
+    };
     auto rng = seeded_rng(31);
-    // 13 outputs: two blocks, the second partly padding; 16-bit weights (int16 lanes).
-    check_conv_windows(make_conv(rng, false, 5, 6, 3, 3, 3, 13, 1, 1, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
-                                 "ap_fixed<16,6>", "ap_fixed<16,6>"),
-                       rng, true);
-    // 40 outputs (a pass of four blocks, then one), stride 2; accum_t finer than the product (left shift) and a
-    // rounding, saturating result.
-    check_conv_windows(make_conv(rng, false, 6, 7, 2, 2, 2, 40, 2, 2, "valid", "ap_fixed<12,4>", "ap_fixed<8,3>",
-                                 "ap_fixed<32,12>", "ap_fixed<16,6,AP_RND,AP_SAT>"),
-                       rng, true);
-    // 20-bit weights (int32 lanes), 24 outputs (three blocks), an unsigned result.
-    check_conv_windows(make_conv(rng, false, 4, 5, 4, 3, 2, 24, 1, 1, "valid", "ap_fixed<10,2>", "ap_fixed<20,8>",
-                                 "ap_fixed<32,12>", "ap_ufixed<12,4>"),
-                       rng, true);
-    // accum_t wrapping on every product and sum; a Conv1D (one row per window).
-    check_conv_windows(make_conv(rng, false, 4, 4, 3, 3, 3, 8, 1, 1, "valid", "ap_fixed<16,6>", "ap_fixed<16,6>",
-                                 "ap_fixed<8,3>", "ap_fixed<16,6>"),
-                       rng, true);
-    check_conv_windows(make_conv(rng, true, 1, 9, 5, 1, 3, 9, 1, 2, "valid", "ap_ufixed<8,3>", "ap_fixed<6,1>",
-                                 "ap_fixed<16,6>", "ap_fixed<16,6>"),
-                       rng, true);
+    for (const Case& c : cases)
+        check_conv_windows(make_conv(rng, c.one_d, c.h, c.w, c.ch, c.kh, c.kw, c.nf, c.sh, c.sw, "valid", c.data,
+                                     c.weight, c.accum, c.result),
+                           rng, true);
 }
 
 TEST(ConvWindows, GeneralKernelOnInt64Rows) {
@@ -392,25 +410,8 @@ void check_pool_windows(const PoolingConfig& cfg, std::mt19937_64& rng, bool int
     for (int s = 0; s < 10; ++s) {
         const auto x = random_raw(rng, cfg.data_t, cfg.in_height * cfg.in_width * nf);
         const std::vector<int64_t> want = pool_oracle(cfg, x);
-        for (size_t y = 0; y < oh; ++y)
-            for (size_t px = 0; px < ow; ++px) {
-                SCOPED_TRACE("sample " + std::to_string(s) + " pixel (" + std::to_string(y) + ", " + std::to_string(px) + ")");
-                const std::vector<int64_t> pixel(want.begin() + static_cast<std::ptrdiff_t>((y * ow + px) * nf),
-                                                 want.begin() + static_cast<std::ptrdiff_t>((y * ow + px + 1) * nf));
-                std::vector<std::vector<int64_t>> store64;
-                const auto rows64 = window_rows(x, cfg.in_width, nf, y * cfg.stride_height, px * cfg.stride_width,
-                                                cfg.pool_height, cfg.pool_width, store64);
-                std::vector<int64_t> out(nf);
-                layer.compute_window(rows64.data(), out.data());
-                ASSERT_EQ(out, pixel) << "int64 rows";
-                if (!int32_expected) continue;
-                std::vector<std::vector<int32_t>> store32;
-                const auto rows32 = window_rows(x, cfg.in_width, nf, y * cfg.stride_height, px * cfg.stride_width,
-                                                cfg.pool_height, cfg.pool_width, store32);
-                std::fill(out.begin(), out.end(), -1);
-                layer.compute_window(rows32.data(), out.data());
-                ASSERT_EQ(out, pixel) << "int32 rows";
-            }
+        check_each_window(layer, x, want, {cfg.in_width, nf, nf, oh, ow, cfg.stride_height, cfg.stride_width,
+                                           cfg.pool_height, cfg.pool_width}, int32_expected, s);
     }
 }
 
