@@ -102,9 +102,6 @@ void Network::build_parallel(const DeviceProfile& profile) {
         StreamChannel& out = output_channel(i, l.name() + "_out", i + 1 == n ? profile.output_register_cycles : 0,
                                             l.n_out());
         modules_.push_back(std::make_unique<LayerModule>(l.name().c_str(), l, timings_[i], in_channels[i], out));
-        // Nothing reads a network module's event log, and writing it was a stream of fresh memory in every
-        // cycle of a run's first 10000 inferences that pushed the weights out of the L1 cache.
-        modules_.back()->set_event_log_limit(0);
         order_.push_back(modules_.back().get());
         connect(i, out);
     }

@@ -74,6 +74,9 @@ json stats_json(const StreamChannel& ch) {
             {"cycles_empty", s.cycles_empty}};
 }
 
+// A module's event log is opt-in (LayerModule::set_event_log_limit); these tests read it.
+constexpr size_t kLoggedEvents = 10000;
+
 json events_json(const LayerModule& m) {
     json ev = json::array();
     for (const auto& e : m.events())
@@ -332,6 +335,7 @@ LayerBenchResult run_layer_bench(const LayerBenchOptions& o) {
     const ActivationLayer relu = make_relu();
     StreamChannel in("in", 2, 0, 2), out("out", 2, 0, 2);
     LayerModule mod("bench_layer", relu, o.timing, in, out);
+    mod.set_event_log_limit(kLoggedEvents);
     LayerBenchResult r;
     for (uint64_t c = 0; c < o.cycles; ++c) {
         if (r.pushes.size() < o.samples && in.can_push(c)) {
@@ -532,6 +536,7 @@ TEST(LayerModule, NextWakeIsTheDueCycleTheVisibleCycleOrNever) {
     timing.ii = 3;
     timing.latency = 5;
     LayerModule mod("wake_layer", relu, timing, in, out);
+    mod.set_event_log_limit(kLoggedEvents);
     auto push = [&](uint64_t sample, uint64_t c) {
         Token t;
         t.sample = sample;
@@ -598,6 +603,7 @@ TEST(LayerModule, AFullPipelineWaitsOnlyForItsEmission) {
     timing.ii = 1;
     timing.latency = 1;
     LayerModule mod("full_layer", relu, timing, in, out);
+    mod.set_event_log_limit(kLoggedEvents);
     for (uint64_t c = 0; c < 4; ++c) {
         Token t;
         t.sample = c;
@@ -786,6 +792,7 @@ TEST(ClockDomain, RunsAChainToCompletionWithTheLayerTiming) {
         ClockDomain clock("clock", kPeriod);
         Source source("source", in, samples, SourceSchedule{});
         LayerModule layer("relu", relu, timing, in, out);
+        layer.set_event_log_limit(kLoggedEvents);
         Sink sink("sink", out, samples.size(), 0.0, 1);
         clock.add(source);
         clock.add(layer);
@@ -851,6 +858,8 @@ TEST(ClockDomain, ZeroLatencyHandOffsFollowTheOrderOfAdd) {
         ClockDomain forward("forward", kPeriod), backward("backward", kPeriod);
         Source fs("fwd_source", fwd.c0, samples, SourceSchedule{});
         LayerModule fl1("fwd_l1", relu, timing, fwd.c0, fwd.c1), fl2("fwd_l2", relu, timing, fwd.c1, fwd.c2);
+        fl1.set_event_log_limit(kLoggedEvents);
+        fl2.set_event_log_limit(kLoggedEvents);
         Sink fk("fwd_sink", fwd.c2, samples.size(), 0.0, 1);
         forward.add(fs);
         forward.add(fl1);
@@ -858,6 +867,8 @@ TEST(ClockDomain, ZeroLatencyHandOffsFollowTheOrderOfAdd) {
         forward.add(fk);
         Source bs("bwd_source", bwd.c0, samples, SourceSchedule{});
         LayerModule bl1("bwd_l1", relu, timing, bwd.c0, bwd.c1), bl2("bwd_l2", relu, timing, bwd.c1, bwd.c2);
+        bl1.set_event_log_limit(kLoggedEvents);
+        bl2.set_event_log_limit(kLoggedEvents);
         Sink bk("bwd_sink", bwd.c2, samples.size(), 0.0, 1);
         backward.add(bk);
         backward.add(bl2);
@@ -900,6 +911,7 @@ TEST(ClockDomain, SkipsIdleCycles) {
         ClockDomain clock("clock", kPeriod);
         Source source("source", in, samples, sched);
         LayerModule layer("relu", relu, timing, in, out);
+        layer.set_event_log_limit(kLoggedEvents);
         Sink sink("sink", out, samples.size(), 0.0, 1);
         clock.add(source);
         clock.add(layer);
@@ -953,6 +965,7 @@ TEST(ClockDomain, AStuckChainEndsByItself) {
         ClockDomain clock("clock", kPeriod);
         Source source("source", in, samples, SourceSchedule{});
         LayerModule layer("relu", relu, timing, in, out);
+        layer.set_event_log_limit(kLoggedEvents);
         clock.add(source);
         clock.add(layer);
         clock.set_stall_limit(50, [&] { return in.stats().transfers + out.stats().transfers; });
@@ -1019,6 +1032,7 @@ TEST(ClockDomain, RandomBackPressureLosesNothing) {
         ClockDomain clock("clock", kPeriod);
         Source source("source", in, samples, SourceSchedule{});
         LayerModule layer("relu", relu, timing, in, out);
+        layer.set_event_log_limit(kLoggedEvents);
         Sink sink("sink", out, samples.size(), 0.7, 7);
         clock.add(source);
         clock.add(layer);

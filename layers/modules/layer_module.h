@@ -38,7 +38,8 @@ public:
         return true;
     }
 
-    // The first `event_log_limit()` inferences, one record each (for tests and diagnostics).
+    // The first `event_log_limit()` inferences, one record each (for tests and diagnostics). Opt-in (0 by
+    // default): the log is fresh memory written in every cycle, which pushed a busy network's weights out of L1.
     const std::vector<LayerEvent>& events() const { return events_; }
     void set_event_log_limit(size_t n) { event_log_limit_ = n; }
     size_t event_log_limit() const { return event_log_limit_; }
@@ -61,7 +62,7 @@ private:
     std::vector<StreamChannel*> ins_;
     std::vector<int64_t> gathered_;  // several inputs, one after the other
     std::vector<LayerEvent> events_;
-    size_t event_log_limit_ = 10000;
+    size_t event_log_limit_ = 0;
 };
 
 }  // namespace tlm4ml
