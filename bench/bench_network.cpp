@@ -160,6 +160,7 @@ int sc_main(int argc, char* argv[]) {
     }
     Network net("tlm4ml", model, DeviceProfile::vitis_default());
     ClockDomain domain("clock", net.period());
+    domain.set_run_ahead(kStandaloneRunAhead);  // as `tlm4ml run` does
     Source source("source", net.input(), samples, SourceSchedule{});
     Sink sink("sink", net.output(), n, 0.0, 1);
     domain.add(source);

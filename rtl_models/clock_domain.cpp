@@ -75,11 +75,52 @@ void ClockDomain::wake(const sc_core::sc_time& delay) {
 
 void ClockDomain::step() {
     if (!wired_) wire();
-    const uint64_t c = cycle();
+    uint64_t c = cycle();
     if (evaluated_ > 0 && c <= last_cycle_) {  // woken within a cycle already evaluated: wait for the next edge
         next_trigger(cycles_of(last_cycle_ + 1, period_) - sc_core::sc_time_stamp(), wake_event_);
         return;
     }
+    ++activations_;
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const uint64_t now_cycle = c;
+    uint64_t next = evaluate(c);
+    if (next == c + 1 && run_ahead_ > 1) {
+        // The parts notify no events (set_run_ahead), so what else is scheduled stays where it was.
+        const uint64_t alone_until = first_cycle_not_alone(now);
+        for (uint64_t batch = 1; next == c + 1 && next < alone_until && batch < run_ahead_; ++batch) {
+            c = next;
+            next = evaluate(c);
+        }
+    }
+    // Finished, stalled, or every part waits on another: only a wake() restarts the clock, so sc_start returns.
+    if (next == kNever) {
+        next_trigger(wake_event_);
+        return;
+    }
+    if (next > last_cycle_limit_) {
+        // Stop here rather than let the time wrap around.
+        out_of_time_ = fmt::format("simulated time beyond SystemC's 64-bit limit: the next event falls at cycle {} of "
+                                   "the {} clock, past cycle {} (2^64 ps); shorten the input gaps (--rate, --poisson) "
+                                   "or the clock period",
+                                   next, period_.to_string(), last_representable_cycle(period_));
+        throw SimulationTimeError(out_of_time_);
+    }
+    // The very next edge needs no wake event: wake() asks for an edge after the last evaluated one, and
+    // that edge is evaluated anyway (and a timed wake-up falling later stays pending on the event).
+    if (next == now_cycle + 1) next_trigger(period_);
+    else if (next == c + 1) next_trigger(cycles_of(next - now_cycle, period_));
+    else next_trigger(cycles_of(next - now_cycle, period_), wake_event_);
+}
+
+uint64_t ClockDomain::first_cycle_not_alone(const sc_core::sc_time& now) const {
+    const sc_core::sc_time gap = sc_core::sc_time_to_pending_activity();
+    if (gap == sc_core::SC_ZERO_TIME) return 0;
+    // The first edge at or after the next activity (sc_max_time() - now when nothing is scheduled).
+    const uint64_t at = static_cast<uint64_t>(now.value() + gap.value());
+    return std::min<uint64_t>(at / period_.value() + (at % period_.value() != 0), last_cycle_limit_ + 1);
+}
+
+uint64_t ClockDomain::evaluate(uint64_t c) {
     const size_t words = due_.size();
     // Due by their own schedule (a result falling due, a retry; only parts with a wake cycle can be) ...
     for (size_t w = 0; w < words; ++w) {
@@ -112,8 +153,7 @@ void ClockDomain::step() {
         last_progress_ = progress;
         if (idle_cycles_ >= stall_limit_) {
             stalled_ = true;
-            next_trigger(wake_event_);  // nothing else: the simulation runs out of events
-            return;
+            return kNever;
         }
     }
     for (size_t w = 0; w < words; ++w) {
@@ -131,24 +171,7 @@ void ClockDomain::step() {
     uint64_t next = kNever;
     for (size_t w = 0; w < words; ++w)
         for (uint64_t t = timed_[w]; t; t &= t - 1) next = std::min(next, wake_[w * 64 + static_cast<size_t>(__builtin_ctzll(t))]);
-    // Finished, or every part waits on another: only a wake() restarts the clock, so sc_start returns.
-    if (next == kNever) {
-        next_trigger(wake_event_);
-        return;
-    }
-    next = std::max(next, c + 1);
-    if (next > last_cycle_limit_) {
-        // Stop here rather than let the time wrap around.
-        out_of_time_ = fmt::format("simulated time beyond SystemC's 64-bit limit: the next event falls at cycle {} of "
-                                   "the {} clock, past cycle {} (2^64 ps); shorten the input gaps (--rate, --poisson) "
-                                   "or the clock period",
-                                   next, period_.to_string(), last_representable_cycle(period_));
-        throw SimulationTimeError(out_of_time_);
-    }
-    // The very next edge needs no wake event: wake() asks for an edge after the last evaluated one, and
-    // that edge is evaluated anyway (and a timed wake-up falling later stays pending on the event).
-    if (next == c + 1) next_trigger(period_);
-    else next_trigger(cycles_of(next - c, period_), wake_event_);
+    return next == kNever ? kNever : std::max(next, c + 1);
 }
 
 }  // namespace tlm4ml

@@ -334,6 +334,7 @@ int run_command(const RunOptions& o) {
     // Elaboration: one clock domain evaluates the source, the layers in network order and the sink.
     Network net("tlm4ml", model, profile);
     ClockDomain clock("clock", net.period());
+    clock.set_run_ahead(kStandaloneRunAhead);  // nothing but this network runs in the simulation
     SourceSchedule sched;
     sched.every_n_cycles = o.rate;
     sched.poisson_mean = o.poisson_mean;

@@ -103,6 +103,7 @@ void simulate_point(Network& net, const std::vector<float>& inputs, size_t width
         samples.push_back(std::move(x));
     }
     ClockDomain clock("sweep_clock", net.period());
+    clock.set_run_ahead(kStandaloneRunAhead);
     Source source("sweep_source", net.input(), samples, SourceSchedule{});
     Sink sink("sweep_sink", net.output(), samples.size(), 0.0, 1);
     clock.add(source);
