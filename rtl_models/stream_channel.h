@@ -59,15 +59,23 @@ public:
     // slots reserved before it, where the consumer will read it, so that a hand-off moves no values.
     // Reserved slots are pushed in the order they were reserved (commit). The pointer is valid until the
     // next reserve() on this channel.
-    int64_t* reserve(uint64_t sample) {
+    int64_t* reserve(uint64_t sample) { return reserve(sample, 0, 0); }
+    // The same, for a producer that keeps its pipeline in the reserved slots: the result was started in
+    // `start_cycle` and may be pushed from `due_cycle` on (read back through oldest_reserved_*).
+    int64_t* reserve(uint64_t sample, uint64_t start_cycle, uint64_t due_cycle) {
         if (size_ + reserved_ == capacity_) grow();
         int64_t* slot = reserve_at_;
         reserve_at_ = after(slot);
         slot[kSample] = static_cast<int64_t>(sample);
+        slot[kVisible] = static_cast<int64_t>(due_cycle);  // until commit() sets the visible cycle
+        slot[kStart] = static_cast<int64_t>(start_cycle);
         ++reserved_;
         return slot + kHeader;
     }
     size_t reserved() const { return reserved_; }
+    // The oldest reserved slot's cycles (meaningful while reserved() > 0).
+    uint64_t oldest_reserved_due() const { return static_cast<uint64_t>(commit_at_[kVisible]); }
+    uint64_t oldest_reserved_start() const { return static_cast<uint64_t>(commit_at_[kStart]); }
     // Pushes the oldest reserved slot.
     void commit(uint64_t cycle) {
         account(cycle);
@@ -138,9 +146,10 @@ public:
     const ChannelStats& stats() const { return stats_; }
 
 private:
-    // A slot: its sample, the cycle its item becomes visible, then width_ values, so that the consumer's
-    // checks and reads touch one stretch of memory.
-    static constexpr size_t kSample = 0, kVisible = 1, kHeader = 2;
+    // A slot: its sample, the cycle its item becomes visible (while reserved: when it is due), the cycle its
+    // producer started it, then width_ values, so that the consumer's checks and reads and the producer's
+    // pipeline touch one stretch of memory.
+    static constexpr size_t kSample = 0, kVisible = 1, kStart = 2, kHeader = 3;
     uint64_t front_visible() const { return static_cast<uint64_t>(head_[kVisible]); }
     // Entering a new cycle: the occupancy now is what the channel held across the edges of the cycles since
     // the last change (inline: in a busy network every channel moves in every cycle).

@@ -1,11 +1,13 @@
 // What every clocked layer module shares, io_parallel (LayerModule) and io_stream (StreamModule and its
-// kinds): the layer and its timing, the input it reads first and the output it writes, a queue of computed
-// results each due a number of cycles after the input that completed it, the emit step (at most one result
+// kinds): the layer and its timing, the input it reads first and the output it writes, the computed results
+// in flight (each due a number of cycles after the input that completed it, waiting in the slot it holds in
+// the output channel), the emit step (at most one result
 // per cycle into the output, waiting while the output is full), the accept bookkeeping (no input sooner than
 // II cycles after the previous one, none while the queue is full), the statistics measured at the module's
 // boundaries, and the two states waveforms show (busy, stalled). A module kind adds how it reads its inputs
-// and what it computes: its tick() is emit(), then, when may_accept(), take the input, accepted(),
-// queue_output() and emit() again; its next_wake() is wake_after() with when its next input is visible.
+// and what it computes: its tick() is emit(), then, when may_accept(), take the input, compute into
+// output_slot(), accepted(), and emit() again when the result is due at once; its next_wake() is wake_after()
+// with when its next input is visible.
 #pragma once
 
 #include <algorithm>
@@ -17,7 +19,6 @@
 #include "layers/arithmetic/layer.h"
 #include "rtl_models/clock_domain.h"
 #include "rtl_models/cost_model.h"
-#include "rtl_models/ring_queue.h"
 #include "rtl_models/stream_channel.h"
 
 namespace tlm4ml {
@@ -59,49 +60,38 @@ public:
     const LayerStats& stats() const { return stats_; }
     const StreamChannel& input() const { return in_; }  // the first input
     const StreamChannel& output() const { return out_; }
-    size_t in_flight() const { return pending_.size(); }
+    size_t in_flight() const { return out_.reserved(); }
 
     // For waveforms, sampled after the cycle's tick: results in the pipeline / a finished result waits for
     // a full output.
-    bool busy() const { return !pending_.empty(); }
-    bool stalled(uint64_t cycle) const { return !pending_.empty() && pending_.front().due_cycle <= cycle; }
+    bool busy() const { return out_.reserved() != 0; }
+    bool stalled(uint64_t cycle) const { return out_.reserved() != 0 && out_.oldest_reserved_due() <= cycle; }
 
 protected:
-    // The queue holds a pipeline of `latency` cycles at one input per II, plus the result waiting in the
-    // output register when the next layer is not ready.
+    // In flight: a pipeline of `latency` cycles at one input per II, plus the result waiting in the output
+    // register when the next layer is not ready.
     ClockedModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing, StreamChannel& in,
                   StreamChannel& out);
 
-    // The II has passed since the last accept and the queue has room.
-    bool may_accept(uint64_t cycle) const { return cycle >= next_accept_ && pending_.size() < capacity_; }
+    // The II has passed since the last accept and fewer than capacity_ results are in flight.
+    bool may_accept(uint64_t cycle) const { return cycle >= next_accept_ && out_.reserved() < capacity_; }
     // An input visible since `visible` was taken in `cycle`: statistics, and the next accept II cycles later.
     void accepted(uint64_t cycle, uint64_t visible) {
         stats_.record_accept(cycle, visible, measure_accept_ii_ && !measure_output_ii_);
         next_accept_ = cycle + static_cast<uint64_t>(std::max(1, timing_.ii));
     }
-    // Where a result for the output is computed: the output channel's next reserved slot (the consumer reads
-    // it there). queue_output() follows in the same tick.
-    int64_t* output_slot(uint64_t sample) { return out_.reserve(sample); }
-    // The result just computed into output_slot(), started by the input accepted in `start_cycle`, pushed no
-    // sooner than `due_cycle`.
-    void queue_output(uint64_t start_cycle, uint64_t due_cycle) { pending_.push_back({start_cycle, due_cycle}); }
-    // queue_output() then emit(), for a result due in this very cycle: pushed at once when no older result
-    // waits and the output has room, queued otherwise (true if pushed). Reading the queue's front right after
-    // writing it costs a store-forwarding stall; behind an older result the emit() could not push anyway
-    // (that result either left in this cycle, taking the output's one push, or is blocked or not due).
-    bool queue_or_emit(uint64_t start_cycle, uint64_t due_cycle, uint64_t cycle) {
-        if (due_cycle <= cycle && pending_.empty() && out_.can_push(cycle)) {
-            push_result(start_cycle, due_cycle, cycle);
-            return true;
-        }
-        pending_.push_back({start_cycle, due_cycle});
-        return false;
+    // Where a result for the output is computed, started by the input accepted in `start_cycle` and pushed
+    // no sooner than `due_cycle`: the output channel's next reserved slot (the consumer reads it there).
+    // The results in flight are the channel's reserved slots, oldest first, each holding its two cycles: the
+    // module keeps no queue of its own.
+    int64_t* output_slot(uint64_t sample, uint64_t start_cycle, uint64_t due_cycle) {
+        return out_.reserve(sample, start_cycle, due_cycle);
     }
-    bool queue_full() const { return pending_.size() >= capacity_; }
+    bool queue_full() const { return out_.reserved() >= capacity_; }
     // Pushes the oldest result if it is due and the output has room; true if it did.
     bool emit(uint64_t cycle) {
-        if (pending_.empty() || pending_.front().due_cycle > cycle || !out_.can_push(cycle)) return false;
-        push_front(cycle);
+        if (out_.reserved() == 0 || out_.oldest_reserved_due() > cycle || !out_.can_push(cycle)) return false;
+        push_oldest(cycle);
         return true;
     }
     // Clocked::next_wake given when the next input (with all it needs) is visible, UINT64_MAX if none, and
@@ -110,10 +100,10 @@ protected:
         uint64_t wake = own;
         // A result falls due. Blocked by a full output it waits for the consumer: a pop in this cycle
         // (asked after every part ticked) shows as room now, and then it retries next cycle.
-        if (!pending_.empty() && !(pending_.front().due_cycle <= cycle && out_.full()))
-            wake = std::min(wake, std::max(pending_.front().due_cycle, cycle + 1));
-        // A waiting input can be taken once it is visible, the II has passed and the queue has room; a full
-        // queue frees up only through an emission, which the line above already schedules.
+        if (out_.reserved() != 0 && !(out_.oldest_reserved_due() <= cycle && out_.full()))
+            wake = std::min(wake, std::max(out_.oldest_reserved_due(), cycle + 1));
+        // A waiting input can be taken once it is visible, the II has passed and a result slot is free; a full
+        // pipeline frees up only through an emission, which the line above already schedules.
         if (input_visible != UINT64_MAX && !queue_full())
             wake = std::min(wake, std::max({input_visible, next_accept_, cycle + 1}));
         return wake;
@@ -133,18 +123,9 @@ protected:
     uint64_t last_emit_ = 0;
 
 private:
-    // A result in the pipeline (its values wait in a slot reserved in out_).
-    struct Pending {
-        uint64_t start_cycle;
-        uint64_t due_cycle;
-    };
-    void push_front(uint64_t cycle) {
-        const Pending p = pending_.front();
-        pending_.pop_front();
-        push_result(p.start_cycle, p.due_cycle, cycle);
-    }
-    // Pushes the oldest result reserved in out_: started in `start_cycle`, due in `due_cycle`.
-    void push_result(uint64_t start_cycle, uint64_t due_cycle, uint64_t cycle) {
+    // Pushes the oldest result reserved in out_ (due, and the output has room).
+    void push_oldest(uint64_t cycle) {
+        const uint64_t start_cycle = out_.oldest_reserved_start(), due_cycle = out_.oldest_reserved_due();
         if (measure_output_ii_ && stats_.emitted > 0 && due_cycle <= last_emit_ + 1) {
             const int gap = static_cast<int>(cycle - last_emit_);
             stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
@@ -154,7 +135,6 @@ private:
         out_.commit(cycle);
     }
 
-    RingQueue<Pending> pending_;
     LayerStats stats_;
 };
 

@@ -36,7 +36,8 @@ void LayerModule::tick(uint64_t cycle) {
     }
     const uint64_t visible = inputs_visible();
     const uint64_t sample = in_.front_sample();
-    int64_t* out = output_slot(sample);
+    const uint64_t due = cycle + static_cast<uint64_t>(timing_.latency);
+    int64_t* out = output_slot(sample, cycle, due);
     if (ins_.size() == 1) {
         layer_.compute(in_.front_data(), out);
         in_.drop(cycle);
@@ -52,13 +53,8 @@ void LayerModule::tick(uint64_t cycle) {
     }
     accepted(cycle, visible);
     if (events_.size() < event_log_limit_) events_.push_back({sample, visible, cycle, kNever});
-    if (timing_.latency == 0) {
-        // A zero-latency layer passes the result on in the same cycle.
-        const uint64_t k = stats().emitted;
-        if (queue_or_emit(cycle, cycle, cycle) && k < events_.size()) events_[k].emit_cycle = cycle;
-    } else {
-        queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));  // not due before next cycle
-    }
+    // A zero-latency layer passes the result on in the same cycle (when no older result waits for a full output).
+    if (due == cycle) emit_logged(cycle);
 }
 
 }  // namespace tlm4ml

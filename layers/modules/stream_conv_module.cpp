@@ -92,10 +92,9 @@ void StreamConvModule::take(const InputWord& in, uint64_t cycle) {
     }
     size_t oy = 0, ox = 0;
     if (completes_window(row_, col_, oy, ox)) {
-        int64_t* out = output_slot(in.sample);
+        int64_t* out = output_slot(in.sample, cycle, cycle + static_cast<uint64_t>(timing_.latency));
         if (narrow_) compute_window(lines32_, window32_, ox, out);
         else compute_window(lines64_, window64_, ox, out);
-        queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
     }
     if (++col_ == in_w_) {
         col_ = 0;

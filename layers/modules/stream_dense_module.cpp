@@ -41,8 +41,7 @@ void StreamDenseModule::take(const InputWord& in, uint64_t cycle) {
     next_accept_ = cycle + 1;
     if (filled_ < buffer_.size()) return;
     filled_ = 0;
-    layer_.compute(buffer_.data(), output_slot(in.sample));
-    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
+    layer_.compute(buffer_.data(), output_slot(in.sample, cycle, cycle + static_cast<uint64_t>(timing_.latency)));
     next_vector_ = cycle + static_cast<uint64_t>(kernel_ii_);
     emitted_any_ = true;  // last_emit_ is set by the write before the next tensor is read
 }

@@ -73,7 +73,7 @@ std::vector<const StreamChannel*> StreamMergeModule::waiting_on() const {
 }
 
 void StreamMergeModule::take(const InputWord& in, uint64_t cycle) {
-    int64_t* out = output_slot(in.sample);
+    int64_t* out = output_slot(in.sample, cycle, cycle + static_cast<uint64_t>(timing_.latency));
     if (paired_) {
         const int64_t* b = in2_.front_data();
         if (merge_.elementwise()) merge_.compute_elements(in.data, b, out, in.size);
@@ -85,7 +85,6 @@ void StreamMergeModule::take(const InputWord& in, uint64_t cycle) {
         else merge_.concat_values(nullptr, 0, in.data, in.size, out);
         pos_ = (pos_ + 1) % (run1_ + run2_);
     }
-    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
 }
 
 template class StreamModuleOf<StreamMergeModule>;

@@ -31,7 +31,7 @@ protected:
 
     // The hooks (not virtual: StreamModuleOf calls the kind's own, so a word costs no virtual call):
     //   void take(const InputWord& in, uint64_t cycle): the input word being taken (cycle = accept cycle; it is
-    //     popped afterwards): computes the words it completes into output_slot() and queue_output()s them.
+    //     popped afterwards): computes the words it completes into output_slot(), which puts them in flight.
     // Whether the next input word may be taken in this cycle besides the ii (default: always).
     bool may_take(uint64_t /*cycle*/) const { return true; }
     // Multiple-input modules (merges): the FIFO the next input word is popped from (default: the one input),

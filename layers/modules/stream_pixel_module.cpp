@@ -74,8 +74,7 @@ void StreamPixelModule::produce_pad(uint64_t cycle) {
         sample_ = in_.front_sample();
         started_ = true;
     }
-    std::fill_n(output_slot(sample_), out_.width(), 0);
-    queue_output(cycle, cycle);
+    std::fill_n(output_slot(sample_, cycle, cycle), out_.width(), 0);
     produced_cycle_ = cycle;
     if (++out_pixel_ == pad_mask_.size()) {
         out_pixel_ = 0;
@@ -98,7 +97,7 @@ bool StreamPixelModule::may_take(uint64_t cycle) const {
 }
 
 void StreamPixelModule::take(const InputWord& in, uint64_t cycle) {
-    int64_t* out = output_slot(in.sample);
+    int64_t* out = output_slot(in.sample, cycle, cycle + static_cast<uint64_t>(timing_.latency));
     if (pad_) {
         std::copy_n(in.data, in.size, out);
         started_ = true;
@@ -110,7 +109,6 @@ void StreamPixelModule::take(const InputWord& in, uint64_t cycle) {
     } else {
         word_layer_->compute(in.data, out);
     }
-    queue_output(cycle, cycle + static_cast<uint64_t>(timing_.latency));
 }
 
 template class StreamModuleOf<StreamPixelModule>;
