@@ -157,28 +157,7 @@ void ConvLayer::compute_window(const int32_t* const* rows, int64_t* out) const {
     std::copy(lane_bias_.begin(), lane_bias_.end(), acc.data());
     if (!lane_weights16_.empty()) accumulate_window(rows, lane_weights16_.data(), acc.data());
     else accumulate_window(rows, lane_weights32_.data(), acc.data());
-    // As DenseLayer::compute_int32: the one wrap into accum_t, then the cast to result_t.
-    const size_t nf = cfg_.n_filt;
-    const int aw = cfg_.accum_t.width;
-    const bool as = cfg_.accum_t.is_signed;
-    const Requantizer& to_result = kernel_->result_cast();
-    if (to_result.fits32() && to_result.target().is_signed && as) {
-        // The common case in one pass: Requantizer::apply32 on each wrapped sum.
-        const int wrap = 32 - aw, right = to_result.right_shift(), left = to_result.left_shift();
-        const int keep = 32 - to_result.target().width;
-        for (size_t j = 0; j < nf; ++j) {
-            const int32_t sum = static_cast<int32_t>(acc[j] << wrap) >> wrap;
-            out[j] = static_cast<int32_t>((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
-        }
-    } else if (to_result.fits32()) {
-        ScratchBuffer<int32_t, 256> wrapped(nf);
-        for (size_t j = 0; j < nf; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
-        to_result.apply32(wrapped.data(), out, nf);
-    } else {
-        ScratchBuffer<int64_t, 256> wrapped(nf);
-        for (size_t j = 0; j < nf; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
-        to_result.apply(wrapped.data(), out, nf);
-    }
+    kernel_->finish_mod32(acc.data(), out);
 }
 
 void ConvLayer::compute_window(const int64_t* const* rows, int64_t* out) const {

@@ -149,6 +149,7 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
     bias_in_accum_.resize(cfg_.n_out);
     for (size_t j = 0; j < cfg_.n_out; ++j)
         bias_in_accum_[j] = quantize(cfg_.biases[j], cfg_.bias_t.frac(), cfg_.accum_t);
+    if (int32_path_) bias32_.assign(bias_in_accum_.begin(), bias_in_accum_.end());  // modulo 2^32
     // Zero weights need no multiplier (hls4ml subtracts them from the multiplier limit).
     if (kind_ == ProductKind::Mult || kind_ == ProductKind::WeightTernary)
         for (int64_t w : cfg_.weights) n_zeros_ += w == 0 ? 1 : 0;
@@ -256,28 +257,36 @@ void DenseLayer::mult32_accumulate(const int32_t* x, uint32_t* acc) const {
     }
 }
 
-void DenseLayer::compute_mult32(const int64_t* in, int64_t* acc64) const {
-    const size_t n_in = cfg_.n_in, n_out = cfg_.n_out;
-    ScratchBuffer<int32_t, 1024> x(n_in);
-    ScratchBuffer<uint32_t, 256> acc(n_out);
-    for (size_t i = 0; i < n_in; ++i) x[i] = data_xnor_ ? (in[i] ? 1 : -1) : static_cast<int32_t>(in[i]);
-    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(acc64[j]);
-    mult32_accumulate(x.data(), acc.data());
-    for (size_t j = 0; j < n_out; ++j) acc64[j] = wrap_mod32(acc[j], cfg_.accum_t.width, cfg_.accum_t.is_signed);
+void DenseLayer::compute_int32(const int32_t* x, int64_t* out) const {
+    ScratchBuffer<uint32_t, 256> acc(cfg_.n_out);
+    std::copy(bias32_.begin(), bias32_.end(), acc.data());
+    mult32_accumulate(x, acc.data());
+    finish_mod32(acc.data(), out);
 }
 
-void DenseLayer::compute_int32(const int32_t* x, int64_t* out) const {
+void DenseLayer::finish_mod32(const uint32_t* acc, int64_t* out) const {
+    // The one wrap into accum_t, then the cast to result_t, from 32-bit sums straight into the output:
+    // no int64 copy of the accumulators (in a clocked network every layer runs in every cycle and those
+    // copies crowded the weights out of the L1 cache).
     const size_t n_out = cfg_.n_out;
-    ScratchBuffer<uint32_t, 256> acc(n_out);
-    for (size_t j = 0; j < n_out; ++j) acc[j] = static_cast<uint32_t>(bias_in_accum_[j]);
-    mult32_accumulate(x, acc.data());
     const int aw = cfg_.accum_t.width;
     const bool as = cfg_.accum_t.is_signed;
-    int64_t wrapped[256];
-    for (size_t j0 = 0; j0 < n_out; j0 += 256) {
-        const size_t m = std::min<size_t>(256, n_out - j0);
-        for (size_t j = 0; j < m; ++j) wrapped[j] = wrap_mod32(acc[j0 + j], aw, as);
-        result_cast_.apply(wrapped, out + j0, m);
+    if (result_cast_.fits32() && result_cast_.target().is_signed && as) {
+        // The common case in one pass: Requantizer::apply32 on each wrapped sum.
+        const int wrap = 32 - aw, right = result_cast_.right_shift(), left = result_cast_.left_shift();
+        const int keep = 32 - result_cast_.target().width;
+        for (size_t j = 0; j < n_out; ++j) {
+            const int32_t sum = static_cast<int32_t>(acc[j] << wrap) >> wrap;
+            out[j] = static_cast<int32_t>((static_cast<uint32_t>(sum >> right) << left) << keep) >> keep;
+        }
+    } else if (result_cast_.fits32()) {
+        ScratchBuffer<int32_t, 256> wrapped(n_out);
+        for (size_t j = 0; j < n_out; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
+        result_cast_.apply32(wrapped.data(), out, n_out);
+    } else {
+        ScratchBuffer<int64_t, 256> wrapped(n_out);
+        for (size_t j = 0; j < n_out; ++j) wrapped[j] = wrap_mod32(acc[j], aw, as);
+        result_cast_.apply(wrapped.data(), out, n_out);
     }
 }
 
@@ -434,12 +443,19 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
         finish32(acc32.data(), out);
         return;
     }
+    if (int32_path_) {
+        ScratchBuffer<int32_t, 1024> x(cfg_.n_in);
+        if (data_xnor_)
+            for (size_t i = 0; i < cfg_.n_in; ++i) x[i] = in[i] ? 1 : -1;
+        else
+            for (size_t i = 0; i < cfg_.n_in; ++i) x[i] = static_cast<int32_t>(in[i]);
+        compute_int32(x.data(), out);
+        return;
+    }
     ScratchBuffer<int64_t, 256> acc_buffer(n_out);
     int64_t* acc = acc_buffer.data();
     for (size_t j = 0; j < n_out; ++j) acc[j] = bias_in_accum_[j];
-    if (int32_path_) {
-        compute_mult32(in, acc);
-    } else if ((kind_ == ProductKind::Mult || kind_ == ProductKind::WeightExponential) && narrow_mult_ &&
+    if ((kind_ == ProductKind::Mult || kind_ == ProductKind::WeightExponential) && narrow_mult_ &&
                product_to_accum_.fast() && accumulate_.fast()) {
         compute_mult(in, acc);
     } else {

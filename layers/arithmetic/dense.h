@@ -62,8 +62,12 @@ public:
     bool takes_int32() const { return int32_path_ && !data_xnor_; }
     // Whether the int32 kernel reads its weights as int16 (every effective weight fits).
     bool int16_weights() const { return !weights16_.empty(); }
-    // compute() for inputs already narrowed to int32 (raw codes of data_t); only when takes_int32().
+    // compute() for inputs already narrowed to int32 (raw codes of data_t; binary data as +-1); only when
+    // takes_int32() (or the int32 kernel with binary data).
     void compute_int32(const int32_t* x, int64_t* out) const;
+    // The int32 kernel's sums modulo 2^32 (the bias included) to the layer's outputs: the wrap into accum_t,
+    // then the cast to result_t.
+    void finish_mod32(const uint32_t* acc, int64_t* out) const;
     // The int32 kernel's operands, for kernels that lay the weights out their own way (a convolution reading
     // its windows in place); only when takes_int32(). Effective weight k of [n_in][n_out] (binary and ternary
     // ones as -1 / 0 / +1), and the shifts that floor a product onto accum_t's LSB.
@@ -103,6 +107,7 @@ private:
     Requantizer accumulate_;  // accum_t + accum_t re-stored in accum_t
     Requantizer result_cast_; // accum_t -> result_t
     std::vector<int64_t> bias_in_accum_;
+    std::vector<uint32_t> bias32_;  // the same modulo 2^32, for the int32 kernel
     // Order in which hls4ml adds the inputs into each accumulator: ascending for Latency (and Resource
     // with RF == 1, RF >= n_in); dense_resource_rf_leq_nin with 1 < RF < n_in adds i = ir + m*RF, ir outer.
     std::vector<size_t> input_order_;
@@ -115,7 +120,6 @@ private:
     std::vector<int32_t> columns32_;  // the same, [n_out][n_in], for layers with few outputs
     // The same two when every weight fits int16 (then the int32 copies are empty).
     std::vector<int16_t> weights16_, columns16_;
-    void compute_mult32(const int64_t* in, int64_t* acc) const;
     void mult32_accumulate(const int32_t* x, uint32_t* acc) const;
     // Packed XNOR weights, [n_out][packed_words(n_in)] (output j's column; bits past n_in zero).
     std::vector<uint64_t> xnor_columns_;
