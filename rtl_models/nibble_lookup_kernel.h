@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "rtl_models/aligned_vector.h"
 #include "rtl_models/scratch_buffer.h"
 
 #if defined(__AVX2__) && defined(__GNUC__)
@@ -31,7 +32,7 @@ namespace tlm4ml {
 struct NibblePlane {
     size_t n_in = 0;
     size_t groups = 0;           // of 32 outputs: the accumulator has 32 * groups lanes
-    std::vector<uint8_t> index;  // [nibble_chunks(n_in) / 2][2 * groups][32]
+    AlignedVector<uint8_t> index;  // [nibble_chunks(n_in) / 2][2 * groups][32], rows on 32-byte boundaries
 };
 
 // Chunks of four inputs, a whole number of pairs.
