@@ -45,13 +45,15 @@ public:
     // Producer side.
     bool can_push(uint64_t cycle) const {
         // The occupancy at the edge counts an item popped earlier in this same cycle.
-        return push_cycle_ != cycle && cycle >= next_push_ && size_ + (pop_cycle_ == cycle ? 1 : 0) < depth_;
+        // next_push_ is at least one past the last push: one push per cycle is part of it.
+        return cycle >= next_push_ && size_ + (pop_cycle_ == cycle ? 1 : 0) < depth_;
     }
     // A consumer that takes an item every `cycles` cycles and holds none in between: an io_parallel network
     // pipelined at II > 1 reads its input when it starts an inference, every II cycles (the top function's
     // ap_ready), so a push waits for that cycle instead of waiting in the channel. 1: no such limit.
     void set_push_interval(uint64_t cycles);
-    // The first cycle the interval allows the next push in (0 before the first push).
+    // The first cycle the interval allows the next push in: the last push's + the interval (0 before the first
+    // push).
     uint64_t next_push_cycle() const { return next_push_; }
     // Full as of the end of this cycle: a producer blocked now can go on only after a pop.
     bool full() const { return size_ >= depth_; }
@@ -85,10 +87,10 @@ public:
         --reserved_;
         if (size_ > stats_.peak_occupancy) stats_.peak_occupancy = size_;
         push_cycle_ = cycle;
-        if (push_interval_ > 1) next_push_ = cycle + push_interval_;
+        next_push_ = cycle + push_interval_;
         ++stats_.transfers;
-        if (on_push_) *on_push_ |= push_bit_;
-        if (total_transfers_) ++*total_transfers_;
+        *on_push_ |= push_bit_;
+        ++*total_transfers_;
     }
     // Pushes a copy of `width()` values (for producers that keep no slots reserved).
     void push(uint64_t sample, const int64_t* values, uint64_t cycle);
@@ -110,7 +112,7 @@ public:
         head_ = after(head_);
         --size_;
         pop_cycle_ = cycle;
-        if (on_pop_) *on_pop_ |= pop_bit_;
+        *on_pop_ |= pop_bit_;
     }
     // Pops the front item as a copy.
     Token pop(uint64_t cycle);
@@ -130,16 +132,16 @@ public:
     // Flags a clock domain raises when the channel moves: the consumer's bit on a push, the producer's on a
     // pop (nullptr: nobody to tell). See ClockDomain.
     void watch_push(uint64_t* word, uint64_t bit) {
-        on_push_ = word;
+        on_push_ = word ? word : &unwatched_;
         push_bit_ = bit;
     }
     void watch_pop(uint64_t* word, uint64_t bit) {
-        on_pop_ = word;
+        on_pop_ = word ? word : &unwatched_;
         pop_bit_ = bit;
     }
     // Also counts every push into *total (shared by all channels of a network: one number that moves
     // whenever anything in it moved, for deadlock detection without summing every channel each cycle).
-    void count_transfers_into(uint64_t* total) { total_transfers_ = total; }
+    void count_transfers_into(uint64_t* total) { total_transfers_ = total ? total : &uncounted_; }
 
     // Closes the statistics at the end of the run.
     void finish(uint64_t end_cycle);
@@ -197,11 +199,15 @@ private:
     uint32_t push_interval_ = 1;  // an II (an int)
     bool keep_last_ = false;
     ChannelStats stats_;
-    uint64_t* on_push_ = nullptr;
-    uint64_t* on_pop_ = nullptr;
+    // Never null (a hand-off writes through them without a test): nobody watching or counting points them at
+    // the channel's own scratch words.
+    uint64_t* on_push_ = &unwatched_;
+    uint64_t* on_pop_ = &unwatched_;
     uint64_t push_bit_ = 0;
     uint64_t pop_bit_ = 0;
-    uint64_t* total_transfers_ = nullptr;
+    uint64_t* total_transfers_ = &uncounted_;
+    uint64_t unwatched_ = 0;
+    uint64_t uncounted_ = 0;
     std::vector<int64_t> store_;  // the ring's memory
     std::string name_;
     std::vector<int64_t> last_popped_;

@@ -286,7 +286,7 @@ std::vector<IsolatedIi> IsolatedIiHarness::results() const {
         }
         const Sink& got = *b->sinks.front();
         if (r.note.empty() && b->measure == Measure::ModuleStats) {
-            r.ii = b->stats->measured_ii;
+            r.ii = b->stats->measured_ii();
         } else if (r.note.empty()) {
             for (size_t j = 1; j < got.received(); ++j) {
                 const int gap = static_cast<int>(got.visible_cycle_of(j) - got.visible_cycle_of(j - 1));

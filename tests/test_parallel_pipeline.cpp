@@ -89,8 +89,8 @@ json run(const std::string& model_file, const Stimulus& st, bool as_pipeline) {
     json modules = json::object();
     for (const auto& m : net.modules()) {
         const LayerStats& s = m->stats();
-        modules[m->layer().name()] = {s.inferences, s.emitted,      opt(s.measured_ii), opt(s.latency_min),
-                                      opt(s.latency_max), s.last_accept, m->in_flight()};
+        modules[m->layer().name()] = {s.inferences, s.emitted,      opt(s.measured_ii()), opt(s.latency_min()),
+                                      opt(s.latency_max()), s.last_accept, m->in_flight()};
     }
     r["modules"] = modules;
     json channels = json::object();

@@ -399,9 +399,9 @@ TEST(LayerModule, IiOneLatencyThreeIsFullyPipelined) {
     }
     EXPECT_EQ(r.max_in_flight, 3u);  // accepted in c-2, c-1 and c while c-3's result leaves
     EXPECT_TRUE(r.stalled_cycles.empty());
-    EXPECT_EQ(r.stats.measured_ii, 1);
-    EXPECT_EQ(r.stats.latency_min, 3);
-    EXPECT_EQ(r.stats.latency_max, 3);
+    EXPECT_EQ(r.stats.measured_ii(), 1);
+    EXPECT_EQ(r.stats.latency_min(), 3);
+    EXPECT_EQ(r.stats.latency_max(), 3);
 }
 
 TEST(LayerModule, IiThreeAcceptsAtMostOneInputPerThreeCycles) {
@@ -421,9 +421,9 @@ TEST(LayerModule, IiThreeAcceptsAtMostOneInputPerThreeCycles) {
     EXPECT_EQ(std::vector<uint64_t>(r.pushes.begin(), r.pushes.begin() + 5), (std::vector<uint64_t>{0, 1, 2, 4, 7}));
     for (size_t k = 3; k < o.samples; ++k) EXPECT_EQ(r.pushes[k], 3 * k - 5);
     EXPECT_EQ(r.max_in_flight, 3u);  // ceil(7 / 3) in the pipeline
-    EXPECT_EQ(r.stats.measured_ii, 3);
-    EXPECT_EQ(r.stats.latency_min, 7);
-    EXPECT_EQ(r.stats.latency_max, 7);
+    EXPECT_EQ(r.stats.measured_ii(), 3);
+    EXPECT_EQ(r.stats.latency_min(), 7);
+    EXPECT_EQ(r.stats.latency_max(), 7);
 }
 
 TEST(LayerModule, ZeroLatencyPassesResultsOnInTheSameCycle) {
@@ -439,7 +439,7 @@ TEST(LayerModule, ZeroLatencyPassesResultsOnInTheSameCycle) {
     }
     EXPECT_EQ(r.max_in_flight, 0u);  // nothing stays in the pipeline across an edge
     EXPECT_EQ(r.out_stats.max_occupancy, 0u);
-    EXPECT_EQ(r.stats.latency_max, 0);
+    EXPECT_EQ(r.stats.latency_max(), 0);
 }
 
 TEST(LayerModule, StallsWhileTheOutputIsFullWithoutLosingOrReordering) {
@@ -482,8 +482,8 @@ TEST(LayerModule, StallsWhileTheOutputIsFullWithoutLosingOrReordering) {
     EXPECT_EQ(r.out_stats.cycles_full, 27u);
     EXPECT_EQ(r.out_stats.cycles_empty, 17u);
     EXPECT_EQ(r.out_stats.transfers, 16u);
-    EXPECT_EQ(r.stats.latency_min, 2);
-    EXPECT_EQ(r.stats.latency_max, 31 - 2);  // sample 2: accepted at 2, emitted at 31
+    EXPECT_EQ(r.stats.latency_min(), 2);
+    EXPECT_EQ(r.stats.latency_max(), 31 - 2);  // sample 2: accepted at 2, emitted at 31
 }
 
 TEST(LayerModule, LateSinkThrottlesButNothingIsLost) {
@@ -525,7 +525,7 @@ TEST(LayerModule, SlowSinkThrottlesTheLayerToItsRate) {
     for (size_t k = 8; k < o.samples; ++k)
         EXPECT_EQ(r.events[k].accept_cycle, r.events[k - 1].accept_cycle + 4) << "sample " << k;
     EXPECT_EQ(r.max_in_flight, 4u);  // ceil(3 / 1) + 1
-    EXPECT_EQ(r.stats.measured_ii, 1);
+    EXPECT_EQ(r.stats.measured_ii(), 1);
 }
 
 TEST(LayerModule, NextWakeIsTheDueCycleTheVisibleCycleOrNever) {
@@ -650,7 +650,7 @@ TEST(LayerModule, EventLogIsLimitedButStatisticsCountEverything) {
     EXPECT_EQ(mod.events().size(), 3u);
     EXPECT_EQ(mod.stats().inferences, 10u);
     EXPECT_EQ(mod.stats().emitted, 10u);
-    EXPECT_EQ(mod.stats().latency_max, 2);
+    EXPECT_EQ(mod.stats().latency_max(), 2);
 }
 
 TEST(Stimulus, SourceAndSinkWakeOnTheirScheduleAndTheChannel) {
@@ -726,9 +726,9 @@ json layer_stats_json(const LayerStats& s) {
     auto opt = [](const std::optional<int>& v) { return v ? json(*v) : json(nullptr); };
     return {{"inferences", s.inferences},
             {"emitted", s.emitted},
-            {"measured_ii", opt(s.measured_ii)},
-            {"latency_min", opt(s.latency_min)},
-            {"latency_max", opt(s.latency_max)}};
+            {"measured_ii", opt(s.measured_ii())},
+            {"latency_min", opt(s.latency_min())},
+            {"latency_max", opt(s.latency_max())}};
 }
 
 json sink_json(const Sink& sink) {

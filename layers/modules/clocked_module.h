@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <optional>
 
@@ -28,28 +29,37 @@ namespace tlm4ml {
 struct LayerStats {
     uint64_t inferences = 0;           // accepted
     uint64_t emitted = 0;
-    std::optional<int> measured_ii;    // smallest accept gap over back-to-back inputs (the next input was
-                                       // waiting one cycle after the previous accept); empty if never seen
-    std::optional<int> latency_min;    // emit - accept
-    std::optional<int> latency_max;
     uint64_t last_accept = 0;
+
+    // Smallest accept gap over back-to-back inputs (the next input was waiting one cycle after the previous
+    // accept); empty if never seen.
+    std::optional<int> measured_ii() const { return ii_ == kNone ? std::nullopt : std::optional<int>(ii_); }
+    // emit - accept over the results emitted (empty before the first).
+    std::optional<int> latency_min() const { return emitted ? std::optional<int>(latency_min_) : std::nullopt; }
+    std::optional<int> latency_max() const { return emitted ? std::optional<int>(latency_max_) : std::nullopt; }
 
     // An input visible since `visible` accepted in `cycle`. Back-to-back (the input was waiting no later
     // than one cycle after the previous accept) the gap is the layer's own doing and counts for the II.
     void record_accept(uint64_t cycle, uint64_t visible, bool measure_ii = true) {
-        if (measure_ii && inferences > 0 && visible <= last_accept + 1) {
-            const int gap = static_cast<int>(cycle - last_accept);
-            measured_ii = measured_ii ? std::min(*measured_ii, gap) : gap;
-        }
+        if (measure_ii && inferences > 0 && visible <= last_accept + 1) record_ii(static_cast<int>(cycle - last_accept));
         ++inferences;
         last_accept = cycle;
     }
     void record_emit(uint64_t accept_cycle, uint64_t cycle) {
         const int latency = static_cast<int>(cycle - accept_cycle);
-        latency_min = latency_min ? std::min(*latency_min, latency) : latency;
-        latency_max = latency_max ? std::max(*latency_max, latency) : latency;
+        latency_min_ = std::min(latency_min_, latency);
+        latency_max_ = std::max(latency_max_, latency);
         ++emitted;
     }
+    void record_ii(int gap) { ii_ = std::min(ii_, gap); }
+
+private:
+    // Plain ints with "nothing yet" values rather than optionals: every busy module updates them in every
+    // cycle, and min / max on them need no test.
+    static constexpr int kNone = INT_MAX;
+    int ii_ = kNone;
+    int latency_min_ = INT_MAX;
+    int latency_max_ = INT_MIN;
 };
 
 // Clocked first: the clock domain calls tick() through Clocked* without adjusting the pointer.
@@ -127,8 +137,7 @@ private:
     void push_oldest(uint64_t cycle) {
         const uint64_t start_cycle = out_.oldest_reserved_start(), due_cycle = out_.oldest_reserved_due();
         if (measure_output_ii_ && stats_.emitted > 0 && due_cycle <= last_emit_ + 1) {
-            const int gap = static_cast<int>(cycle - last_emit_);
-            stats_.measured_ii = stats_.measured_ii ? std::min(*stats_.measured_ii, gap) : gap;
+            stats_.record_ii(static_cast<int>(cycle - last_emit_));
         }
         last_emit_ = cycle;
         stats_.record_emit(start_cycle, cycle);

@@ -59,9 +59,9 @@ RunReport make_report(const Network& net, const SampleTiming& timing, bool back_
         lr.expected_ii = timing.ii;
         lr.expected_latency = timing.latency;
         lr.inferences = st.inferences;
-        lr.measured_ii = st.measured_ii;
-        lr.latency_min = st.latency_min;
-        lr.latency_max = st.latency_max;
+        lr.measured_ii = st.measured_ii();
+        lr.latency_min = st.latency_min();
+        lr.latency_max = st.latency_max();
         lr.outputs.push_back(fifo(out));
         r.dsp += lr.cost.dsp;
         r.lut += lr.cost.lut;
@@ -86,9 +86,9 @@ RunReport make_report(const Network& net, const SampleTiming& timing, bool back_
         lr.cost.ii = StreamClone::kIi;
         lr.cost.latency = StreamClone::kLatency;
         lr.inferences = c.stats().inferences;
-        lr.measured_ii = c.stats().measured_ii;
-        lr.latency_min = c.stats().latency_min;
-        lr.latency_max = c.stats().latency_max;
+        lr.measured_ii = c.stats().measured_ii();
+        lr.latency_min = c.stats().latency_min();
+        lr.latency_max = c.stats().latency_max();
         for (const StreamChannel* o : c.outputs()) lr.outputs.push_back(fifo(*o));
         r.layers.push_back(std::move(lr));
     };
