@@ -6,13 +6,13 @@
 // Vivado 2019.2 10 (input and output registers only). With 60% uncertainty the usable 2 ns no longer hold a
 // product and a 5-to-7-level adder tree (1 + 0.35 * levels ns > 2 ns): every Dense takes 2 cycles and the
 // softmax's 1/x product stage 2, so Vitis gives 1 + 4 * 3 + (2 + 1 + 2 + 1) = 19 and Vivado 1 + 4 * 2 + 5 + 1 = 15.
-#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "models/hls4ml/backend_profile.h"
+#include "tests/support/numbers_in_text.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -128,9 +128,8 @@ protected:
         return r.out;
     }
     static int first_latency(const std::string& out) {
-        std::smatch m;
-        if (!std::regex_search(out, m, std::regex("input accepted -> output: first ([0-9]+) cycles"))) return -1;
-        return std::stoi(m[1]);
+        const std::string cycles = digits_between(out, "input accepted -> output: first ", " cycles");
+        return cycles.empty() ? -1 : std::stoi(cycles);
     }
     // The summary's profile line, its continuation lines (indented under it) joined by spaces.
     static std::string profile_line(const std::string& out) {

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <regex>
 #include <string>
 
 #include "models/model.h"
 #include "models/keras/keras_importer.h"
+#include "tests/support/numbers_in_text.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;
@@ -126,9 +126,9 @@ TEST_F(ImporterConv, QKerasMnistCnnAccuracy) {
                                     tmp_);
     ASSERT_EQ(r.code, 0) << r.err << r.out;
     EXPECT_NE(r.out.find("0 of 500 outputs differ from the untimed reference"), std::string::npos) << r.out;
-    std::smatch mm;
-    ASSERT_TRUE(std::regex_search(r.out, mm, std::regex("accuracy +([0-9.]+) over 500 "))) << r.out;
-    const double acc = std::stod(mm[1]);
+    const std::string accuracy = accuracy_over(r.out, 500);
+    ASSERT_FALSE(accuracy.empty()) << r.out;
+    const double acc = std::stod(accuracy);
     std::cout << "qkeras_mnist_cnn accuracy over the first 500 test images: " << acc << "\n";
     EXPECT_GT(acc, 0.90);  // chance is 0.10
 

@@ -10,13 +10,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "layers/arithmetic/dense.h"
 #include "models/model.h"
 #include "testbenches/data/mnist_idx.h"
 #include "models/keras/qkeras.h"
+#include "tests/support/numbers_in_text.h"
 
 namespace fs = std::filesystem;
 using namespace tlm4ml;
@@ -180,13 +180,12 @@ double mnist_accuracy(const fs::path& config, const std::string& needle_in_stder
     if (!needle_in_stderr.empty()) {
         EXPECT_NE(r.err.find(needle_in_stderr), std::string::npos) << r.err;
     }
-    std::smatch m;
-    const std::regex pattern("accuracy +([0-9.]+) over 1000 ");
-    if (!std::regex_search(r.out, m, pattern)) {
+    const std::string accuracy = tlm4ml_test::accuracy_over(r.out, 1000);
+    if (accuracy.empty()) {
         ADD_FAILURE() << r.out;
         return -1;
     }
-    return std::stod(m[1]);
+    return std::stod(accuracy);
 }
 
 TEST(QKerasImport, MnistDenseAccuracy) {
