@@ -17,11 +17,11 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-#include "layers/arithmetic/reference.h"
 #include "layers/network.h"
 #include "models/model.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
+#include "tests/support/network_observations.h"
 #include "tests/support/sc_child.h"
 
 using namespace tlm4ml;
@@ -59,8 +59,6 @@ struct Watcher : sc_core::sc_module {
     sc_core::sc_time period_;
 };
 
-json opt(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
-
 json run(const std::string& model_file, const Stimulus& st, uint64_t run_ahead) {
     constexpr unsigned kSeed = 4242;
     std::printf("seed %u, %zu samples, poisson mean %g, back-pressure %g, watcher every %g ns, run-ahead %llu\n",
@@ -91,35 +89,9 @@ json run(const std::string& model_file, const Stimulus& st, uint64_t run_ahead) 
     if (st.watch_ns > 0) watcher.emplace("watcher", sink, clock, sc_core::sc_time(st.watch_ns, sc_core::SC_NS));
     sc_core::sc_start();
 
-    json r;
-    r["done"] = sink.done();
-    r["evaluated"] = clock.evaluated_cycles();
+    json r = tlm4ml_test::network_observations(model, inputs, net, clock, sink);
     r["activations"] = clock.activations();
-    r["last_cycle"] = clock.last_cycle();
-    r["refused"] = sink.refused_cycles();
-    json pops = json::array();
-    bool right = true;
-    for (size_t k = 0; k < sink.received(); ++k) {
-        pops.push_back({sink.sample_of(k), sink.pop_cycles()[k], sink.visible_cycle_of(k)});
-        right = right && sink.result(k) == forward(model, inputs[sink.sample_of(k)]);
-    }
-    r["pops"] = pops;
-    r["results_match_forward"] = right;
     r["observed"] = observed;
-    json modules = json::object();
-    for (const auto& m : net.modules()) {
-        const LayerStats& s = m->stats();
-        modules[m->layer().name()] = {s.inferences,  s.emitted,    opt(s.measured_ii()), opt(s.latency_min()),
-                                      opt(s.latency_max()), s.last_accept, m->in_flight()};
-    }
-    r["modules"] = modules;
-    json channels = json::object();
-    for (const auto& c : net.channels()) {
-        c->finish(clock.last_cycle() + 1);
-        const ChannelStats& s = c->stats();
-        channels[c->name()] = {s.transfers, s.cycles_full, s.cycles_empty, s.max_occupancy, s.peak_occupancy};
-    }
-    r["channels"] = channels;
     r["watched"] = watcher ? watcher->seen : json::array();
     return r;
 }

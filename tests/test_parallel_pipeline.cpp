@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,11 +16,11 @@
 #include <nlohmann/json.hpp>
 #include <systemc>
 
-#include "layers/arithmetic/reference.h"
 #include "layers/network.h"
 #include "models/model.h"
 #include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
+#include "tests/support/network_observations.h"
 #include "tests/support/sc_child.h"
 
 using namespace tlm4ml;
@@ -45,8 +44,6 @@ std::vector<std::vector<int64_t>> random_inputs(const Model& m, size_t n, unsign
         for (auto& x : v) x = quantize_double(u(rng), m.input_precision);
     return s;
 }
-
-json opt(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
 
 // One run of `model_file`; as_pipeline: Network::attach, else every part added on its own.
 json run(const std::string& model_file, const Stimulus& st, bool as_pipeline) {
@@ -72,35 +69,7 @@ json run(const std::string& model_file, const Stimulus& st, bool as_pipeline) {
     clock.set_stall_limit(1000, [&] { return net.transfers(); });
     sc_core::sc_start();
 
-    json r;
-    r["done"] = sink.done();
-    r["stalled"] = clock.stalled();
-    r["evaluated"] = clock.evaluated_cycles();
-    r["last_cycle"] = clock.last_cycle();
-    r["refused"] = sink.refused_cycles();
-    json pops = json::array();
-    bool right = true;
-    for (size_t k = 0; k < sink.received(); ++k) {
-        pops.push_back({sink.sample_of(k), sink.pop_cycles()[k], sink.visible_cycle_of(k)});
-        right = right && sink.result(k) == forward(model, inputs[sink.sample_of(k)]);
-    }
-    r["pops"] = pops;
-    r["results_match_forward"] = right;
-    json modules = json::object();
-    for (const auto& m : net.modules()) {
-        const LayerStats& s = m->stats();
-        modules[m->layer().name()] = {s.inferences, s.emitted,      opt(s.measured_ii()), opt(s.latency_min()),
-                                      opt(s.latency_max()), s.last_accept, m->in_flight()};
-    }
-    r["modules"] = modules;
-    json channels = json::object();
-    for (const auto& c : net.channels()) {
-        c->finish(clock.last_cycle() + 1);
-        const ChannelStats& s = c->stats();
-        channels[c->name()] = {s.transfers, s.cycles_full, s.cycles_empty, s.max_occupancy, s.peak_occupancy};
-    }
-    r["channels"] = channels;
-    r["transfers"] = net.transfers();
+    json r = tlm4ml_test::network_observations(model, inputs, net, clock, sink);
     r["ii"] = net.expected_ii();
     return r;
 }
