@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,6 @@
 
 #include "layers/network.h"
 #include "models/model.h"
-#include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
 #include "tests/support/network_observations.h"
 #include "tests/support/sc_child.h"
@@ -65,11 +63,7 @@ json run(const std::string& model_file, const Stimulus& st, uint64_t run_ahead) 
                 kSeed, st.samples, st.poisson_mean, st.backpressure, st.watch_ns,
                 static_cast<unsigned long long>(run_ahead));
     const Model model = load_model_file(model_file);
-    std::mt19937_64 rng(kSeed);
-    std::uniform_real_distribution<double> u(-4.0, 4.0);
-    std::vector<std::vector<int64_t>> inputs(st.samples, std::vector<int64_t>(model.input_size()));
-    for (auto& v : inputs)
-        for (auto& x : v) x = quantize_double(u(rng), model.input_precision);
+    const auto inputs = tlm4ml_test::random_samples(model, st.samples, kSeed);
 
     Network net("net", model, DeviceProfile::vitis_default());
     ClockDomain clock("clock", net.period());

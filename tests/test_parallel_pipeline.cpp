@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -18,7 +17,6 @@
 
 #include "layers/network.h"
 #include "models/model.h"
-#include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
 #include "tests/support/network_observations.h"
 #include "tests/support/sc_child.h"
@@ -36,22 +34,13 @@ struct Stimulus {
     double backpressure;  // probability that the sink refuses a cycle
 };
 
-std::vector<std::vector<int64_t>> random_inputs(const Model& m, size_t n, unsigned seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-4.0, 4.0);
-    std::vector<std::vector<int64_t>> s(n, std::vector<int64_t>(m.input_size()));
-    for (auto& v : s)
-        for (auto& x : v) x = quantize_double(u(rng), m.input_precision);
-    return s;
-}
-
 // One run of `model_file`; as_pipeline: Network::attach, else every part added on its own.
 json run(const std::string& model_file, const Stimulus& st, bool as_pipeline) {
     constexpr unsigned kSeed = 2026;
     std::printf("seed %u, %zu samples, poisson mean %g, back-pressure %g\n", kSeed, st.samples, st.poisson_mean,
                 st.backpressure);
     const Model model = load_model_file(model_file);
-    const auto inputs = random_inputs(model, st.samples, kSeed);
+    const auto inputs = tlm4ml_test::random_samples(model, st.samples, kSeed);
     Network net("net", model, DeviceProfile::vitis_default());
     ClockDomain clock("clock", net.period());
     SourceSchedule schedule;

@@ -1,4 +1,4 @@
-// What a clocked network run showed, as JSON, for tests that run the same network two ways and compare
+// Seeded random inputs, and what a clocked network run showed, as JSON, for tests that run the same network two ways and compare
 // everything the engine reports: the sink's results (sample, pop cycle, visible cycle) and whether each equals
 // the untimed forward pass, the clock's evaluated and last cycles, every module's statistics and every
 // channel's statistics (closed at the end of the run).
@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,9 +15,20 @@
 #include "layers/network.h"
 #include "models/model.h"
 #include "rtl_models/clock_domain.h"
+#include "rtl_models/quantize.h"
 #include "testbenches/stimulus.h"
 
 namespace tlm4ml_test {
+
+// `n` seeded random samples in [-4, 4), quantized to the model's input type.
+inline std::vector<std::vector<int64_t>> random_samples(const tlm4ml::Model& m, size_t n, unsigned seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-4.0, 4.0);
+    std::vector<std::vector<int64_t>> s(n, std::vector<int64_t>(m.input_size()));
+    for (auto& v : s)
+        for (auto& x : v) x = tlm4ml::quantize_double(u(rng), m.input_precision);
+    return s;
+}
 
 inline nlohmann::json json_of(const std::optional<int>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
