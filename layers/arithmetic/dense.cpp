@@ -134,8 +134,9 @@ DenseLayer::DenseLayer(std::string name, DenseConfig cfg)
         if (fits16) {
             weights16_.assign(weights32_.begin(), weights32_.end());
             columns16_.assign(columns32_.begin(), columns32_.end());
-            weights32_ = {};
-            columns32_ = {};
+            // Assigning {} would keep the int32 copies' memory (twice the int16 ones): release it.
+            std::vector<int32_t>().swap(weights32_);
+            std::vector<int32_t>().swap(columns32_);
         }
     }
     input_order_.clear();
