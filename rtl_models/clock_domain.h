@@ -78,7 +78,8 @@ public:
     void set_observer(std::function<void(uint64_t)> f) { observer_ = std::move(f); }
     // Lets one activation of the domain's process evaluate up to `cycles` consecutive cycles when every part
     // wants the very next edge and nothing else in the simulation is scheduled before that edge (SystemC's
-    // own per-cycle cost, the process's wake-up, was a sixth of a busy io_parallel network's time). Nothing
+    // own per-cycle cost, the process's wake-up, was a sixth of the engine's work beside the layers'
+    // arithmetic in a busy io_parallel network). Nothing
     // inside the simulation can tell: no other process runs in between, and the parts see the cycle number
     // they would have seen. What differs is SystemC's time while the parts tick (still the first cycle of
     // the run) and the state when an sc_start(duration) returns (up to `cycles` - 1 cycles ahead of
