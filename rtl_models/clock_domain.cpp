@@ -107,8 +107,7 @@ void ClockDomain::step() {
     }
     // The very next edge needs no wake event: wake() asks for an edge after the last evaluated one, and
     // that edge is evaluated anyway (and a timed wake-up falling later stays pending on the event).
-    if (next == now_cycle + 1) next_trigger(period_);
-    else if (next == c + 1) next_trigger(cycles_of(next - now_cycle, period_));
+    if (next == c + 1) next_trigger(cycles_of(next - now_cycle, period_));
     else next_trigger(cycles_of(next - now_cycle, period_), wake_event_);
 }
 

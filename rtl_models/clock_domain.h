@@ -79,9 +79,8 @@ public:
     // Lets one activation of the domain's process evaluate up to `cycles` consecutive cycles when every part
     // wants the very next edge and nothing else in the simulation is scheduled before that edge (SystemC's
     // own per-cycle cost, the process's wake-up, was a sixth of the engine's work beside the layers'
-    // arithmetic in a busy io_parallel network). Nothing
-    // inside the simulation can tell: no other process runs in between, and the parts see the cycle number
-    // they would have seen. What differs is SystemC's time while the parts tick (still the first cycle of
+    // arithmetic in a busy io_parallel network). Nothing inside the simulation can tell: no other process
+    // runs in between, and the parts see the cycle number they would have seen. What differs is SystemC's time while the parts tick (still the first cycle of
     // the run) and the state when an sc_start(duration) returns (up to `cycles` - 1 cycles ahead of
     // sc_time_stamp()): so only for domains whose parts do not read SystemC's time or notify events, driven
     // to the end or in slices that only report progress (the CLI's run, sweeps). 1 (the default): one cycle
@@ -103,7 +102,8 @@ public:
     uint64_t cycle() const;
     uint64_t last_cycle() const { return last_cycle_; }
     uint64_t evaluated_cycles() const { return evaluated_; }
-    // How often SystemC ran the domain's process (each evaluates one cycle, or several with set_run_ahead).
+    // How often the domain's process evaluated cycles (one each, or several with set_run_ahead); a wake-up
+    // within a cycle already evaluated does not count.
     uint64_t activations() const { return activations_; }
     bool stalled() const { return stalled_; }  // stopped by the stall limit
     // A part wanted a cycle beyond SystemC's time limit: step() threw SimulationTimeError with this reason

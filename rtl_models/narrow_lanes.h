@@ -1,6 +1,5 @@
-// int64 codes to 16-bit lanes (their low 16 bits, i.e. modulo 2^16), shifted left, and the sum of the unshifted
-// codes modulo 2^16, in one pass: the first layer's input on its way into the nibble kernel. The compiler's own
-// vectorization of that loop spends most of its instructions on lane shuffles.
+// int64 codes into narrower lanes on their way into the int32 / 16-bit kernels. The compiler's own
+// vectorization of these narrowing loops spends most of its instructions on lane shuffles.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +11,24 @@
 
 namespace tlm4ml {
 
+// int64 codes that fit int32 to int32: on AVX2 one permute gathers the low halves of four 64-bit lanes.
+inline void narrow_to_int32(const int64_t* in, size_t n, int32_t* out) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (; i + 8 <= n; i += 8) {
+        const __m256i a =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), low_halves);
+        const __m256i b =
+            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i + 4)), low_halves);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permute2x128_si256(a, b, 0x20));
+    }
+#endif
+    for (; i < n; ++i) out[i] = static_cast<int32_t>(in[i]);
+}
+
+// Their low 16 bits (i.e. modulo 2^16), shifted left, and the sum of the unshifted codes modulo 2^16, in one
+// pass: the first layer's input on its way into the nibble kernel.
 inline uint16_t narrow_to_u16(const int64_t* in, size_t n, int shift, uint16_t* out) {
     uint16_t sum = 0;
     size_t i = 0;

@@ -132,12 +132,12 @@ public:
     // Flags a clock domain raises when the channel moves: the consumer's bit on a push, the producer's on a
     // pop (nullptr: nobody to tell). See ClockDomain.
     void watch_push(uint64_t* word, uint64_t bit) {
-        on_push_ = word ? word : &unwatched_;
-        push_bit_ = bit;
+        push_bit_ = word ? bit : 0;
+        on_push_ = word ? word : &push_bit_;
     }
     void watch_pop(uint64_t* word, uint64_t bit) {
-        on_pop_ = word ? word : &unwatched_;
-        pop_bit_ = bit;
+        pop_bit_ = word ? bit : 0;
+        on_pop_ = word ? word : &pop_bit_;
     }
     // Also counts every push into *total (shared by all channels of a network: one number that moves
     // whenever anything in it moved, for deadlock detection without summing every channel each cycle).
@@ -199,16 +199,17 @@ private:
     uint32_t push_interval_ = 1;  // an II (an int)
     bool keep_last_ = false;
     ChannelStats stats_;
-    // Never null (a hand-off writes through them without a test): nobody watching or counting points them at
-    // the channel's own scratch words.
-    uint64_t* on_push_ = &unwatched_;
-    uint64_t* on_pop_ = &unwatched_;
+    // Never null (a hand-off writes through them without a test). Nobody watching: the flag word is the bit
+    // itself, zero, so the hand-off ORs zero into a word on a line it touches anyway (a scratch word of its
+    // own had put a fourth line of every inner channel into each cycle).
+    uint64_t* on_push_ = &push_bit_;
+    uint64_t* on_pop_ = &pop_bit_;
     uint64_t push_bit_ = 0;
     uint64_t pop_bit_ = 0;
+    // Channels outside a network count into a word of their own (a network always gives its shared total).
     uint64_t* total_transfers_ = &uncounted_;
-    uint64_t unwatched_ = 0;
-    uint64_t uncounted_ = 0;
     std::vector<int64_t> store_;  // the ring's memory
+    uint64_t uncounted_ = 0;
     std::string name_;
     std::vector<int64_t> last_popped_;
 };

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "rtl_models/mac_kernels.h"
+#include "rtl_models/narrow_lanes.h"
 #include "rtl_models/scratch_buffer.h"
 
 namespace tlm4ml {
@@ -86,7 +87,7 @@ void ConvLayer::compute(const int64_t* in, int64_t* out) const {
         for (size_t y = 0; y < cfg_.in_height; ++y) {
             const int64_t* src = in + y * cfg_.in_width * ch;
             int32_t* dst = padded.data() + ((y + cfg_.pad_top) * pw + cfg_.pad_left) * ch;
-            for (size_t k = 0; k < cfg_.in_width * ch; ++k) dst[k] = static_cast<int32_t>(src[k]);
+            narrow_to_int32(src, cfg_.in_width * ch, dst);
         }
         ScratchBuffer<const int32_t*, 16> rows(cfg_.filt_height);
         for (size_t y = 0; y < oh; ++y)

@@ -449,7 +449,7 @@ void DenseLayer::compute(const int64_t* in, int64_t* out) const {
         if (data_xnor_)
             for (size_t i = 0; i < cfg_.n_in; ++i) x[i] = in[i] ? 1 : -1;
         else
-            for (size_t i = 0; i < cfg_.n_in; ++i) x[i] = static_cast<int32_t>(in[i]);
+            narrow_to_int32(in, cfg_.n_in, x.data());
         compute_int32(x.data(), out);
         return;
     }

@@ -2,35 +2,13 @@
 
 #include <stdexcept>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
-
 #include <fmt/format.h>
 
 #include "layers/arithmetic/conv.h"
 #include "layers/arithmetic/pooling.h"
+#include "rtl_models/narrow_lanes.h"
 
 namespace tlm4ml {
-
-namespace {
-// int64 codes that fit int32 to int32: on AVX2 one permute gathers the low halves of four 64-bit lanes (the
-// compiler's own narrowing loop shuffles value by value).
-void narrow_to_int32(const int64_t* in, size_t n, int32_t* out) {
-    size_t i = 0;
-#if defined(__AVX2__)
-    const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-    for (; i + 8 <= n; i += 8) {
-        const __m256i a =
-            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), low_halves);
-        const __m256i b =
-            _mm256_permutevar8x32_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i + 4)), low_halves);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_permute2x128_si256(a, b, 0x20));
-    }
-#endif
-    for (; i < n; ++i) out[i] = static_cast<int32_t>(in[i]);
-}
-}  // namespace
 
 StreamConvModule::StreamConvModule(sc_core::sc_module_name name, const Layer& layer, const LayerTiming& timing,
                                    StreamChannel& in, StreamChannel& out)
